@@ -1,0 +1,43 @@
+"""All tables. Importing this package registers every model on SQLModel.metadata."""
+
+from storage.models.collab import HelpRequest, HelpStatus, Kudos
+from storage.models.okr import (
+    Cycle,
+    CycleKind,
+    KeyResult,
+    KRKind,
+    Objective,
+    ObjectiveKind,
+    OwnerKind,
+    RefCounter,
+    Score,
+)
+from storage.models.rhythm import Away, Checkin, PlanTask, TaskHelper, TaskStatus
+from storage.models.system import ProcessedEvent
+from storage.models.workspace import Member, Team, TeamMember, TeamRole, Workspace
+
+__all__ = [
+    "Away",
+    "Checkin",
+    "Cycle",
+    "CycleKind",
+    "HelpRequest",
+    "HelpStatus",
+    "KRKind",
+    "KeyResult",
+    "Kudos",
+    "Member",
+    "Objective",
+    "ObjectiveKind",
+    "OwnerKind",
+    "PlanTask",
+    "ProcessedEvent",
+    "RefCounter",
+    "Score",
+    "TaskHelper",
+    "TaskStatus",
+    "Team",
+    "TeamMember",
+    "TeamRole",
+    "Workspace",
+]

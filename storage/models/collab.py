@@ -1,0 +1,45 @@
+"""Collaboration: help requests tracked until done, and kudos."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.models._base import utc_field, workspace_fk
+
+
+class HelpStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    DONE = "done"
+
+
+class HelpRequest(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("workspace_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = workspace_fk()
+    number: int
+    requester_id: int = Field(foreign_key="member.id", index=True)
+    helper_id: int = Field(foreign_key="member.id", index=True)
+    kr_id: int | None = Field(default=None, foreign_key="keyresult.id", ondelete="SET NULL")
+    text: str = Field(max_length=2000)
+    status: str = Field(default=HelpStatus.OPEN.value, max_length=16)
+    thanks: str = Field(default="", max_length=1000)
+    created_at: datetime = utc_field(default_now=True)
+    resolved_at: datetime | None = utc_field(nullable=True)
+
+
+class Kudos(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = workspace_fk()
+    from_member_id: int = Field(foreign_key="member.id")
+    to_member_id: int = Field(foreign_key="member.id", index=True)
+    kr_id: int | None = Field(default=None, foreign_key="keyresult.id", ondelete="SET NULL")
+    text: str = Field(max_length=1000)
+    week: str = Field(max_length=8, index=True)
+    created_at: datetime = utc_field(default_now=True)

@@ -1,0 +1,81 @@
+"""Workspaces (a Slack team or a Feishu tenant), their members and teams."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.models._base import json_list_field, utc_field, workspace_fk
+
+
+class Workspace(SQLModel, table=True):
+    """One tenant: a Slack team_id or a Feishu tenant_key (or the console trial)."""
+
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)  # "slack" | "feishu" | "console"
+    external_id: str = Field(max_length=64)
+    name: str = Field(default="", max_length=200)
+    default_locale: str = Field(default="en", max_length=16)
+    default_timezone: str = Field(default="UTC", max_length=64)
+    cycle_kind: str = Field(default="quarter", max_length=16)
+    created_at: datetime = utc_field(default_now=True)
+
+
+class Member(SQLModel, table=True):
+    """A person in a workspace. `handle` is the short name people type after @."""
+
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "external_id"),
+        UniqueConstraint("workspace_id", "handle"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = workspace_fk()
+    external_id: str = Field(max_length=64)
+    handle: str = Field(max_length=64)
+    display_name: str = Field(default="", max_length=200)
+    timezone: str | None = Field(default=None, max_length=64)
+    locale: str | None = Field(default=None, max_length=16)
+    is_active: bool = Field(default=True)
+    created_at: datetime = utc_field(default_now=True)
+
+
+class Team(SQLModel, table=True):
+    """A team with its channel, manager, timezone and weekly rhythm."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = workspace_fk()
+    name: str = Field(max_length=100)
+    channel_external_id: str | None = Field(default=None, max_length=64)
+    manager_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    timezone: str = Field(default="UTC", max_length=64)
+    locale: str = Field(default="en", max_length=16)
+    # The rhythm: ISO weekday (1 = Monday) and local "HH:MM" for each moment.
+    plan_weekday: int = Field(default=1)
+    plan_time: str = Field(default="09:30", max_length=5)
+    checkin_weekday: int = Field(default=5)
+    checkin_time: str = Field(default="15:00", max_length=5)
+    digest_weekday: int = Field(default=5)
+    digest_time: str = Field(default="17:00", max_length=5)
+    # ISO dates ("2026-10-01") on which no prompt is sent.
+    holidays: list[str] = json_list_field()
+    created_at: datetime = utc_field(default_now=True)
+
+
+class TeamRole(StrEnum):
+    MEMBER = "member"
+    MANAGER = "manager"
+
+
+class TeamMember(SQLModel, table=True):
+    workspace_id: int = workspace_fk()
+    team_id: int = Field(foreign_key="team.id", primary_key=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
+    role: str = Field(default=TeamRole.MEMBER.value, max_length=16)
