@@ -1,0 +1,115 @@
+"""Help requests and kudos."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from storage.models import HelpRequest, HelpStatus, Kudos
+from storage.repos.okrs import allocate_number
+
+
+def create_help_request(
+    *,
+    session: Session,
+    workspace_id: int,
+    requester_id: int,
+    helper_id: int,
+    text: str,
+    kr_id: int | None,
+    now: datetime,
+) -> HelpRequest:
+    request = HelpRequest(
+        workspace_id=workspace_id,
+        number=allocate_number(session=session, workspace_id=workspace_id, kind="H"),
+        requester_id=requester_id,
+        helper_id=helper_id,
+        kr_id=kr_id,
+        text=text,
+        created_at=now,
+    )
+    session.add(request)
+    session.flush()
+    return request
+
+
+def get_help_request(*, session: Session, workspace_id: int, number: int) -> HelpRequest | None:
+    return session.exec(
+        select(HelpRequest).where(
+            HelpRequest.workspace_id == workspace_id, HelpRequest.number == number
+        )
+    ).first()
+
+
+def list_help_requests(
+    *,
+    session: Session,
+    workspace_id: int,
+    member_ids: Iterable[int] | None = None,
+    statuses: Iterable[HelpStatus] | None = None,
+    resolved_between: tuple[datetime, datetime] | None = None,
+) -> list[HelpRequest]:
+    """Requests where the members are requester or helper, by status or resolution time."""
+    query = select(HelpRequest).where(HelpRequest.workspace_id == workspace_id)
+    if member_ids is not None:
+        ids = list(member_ids)
+        query = query.where(
+            or_(col(HelpRequest.requester_id).in_(ids), col(HelpRequest.helper_id).in_(ids))
+        )
+    if statuses is not None:
+        query = query.where(col(HelpRequest.status).in_([s.value for s in statuses]))
+    if resolved_between is not None:
+        start, end = resolved_between
+        query = query.where(
+            col(HelpRequest.resolved_at) >= start, col(HelpRequest.resolved_at) < end
+        )
+    return list(session.exec(query.order_by(col(HelpRequest.number))).all())
+
+
+def update_help_request(
+    *, session: Session, request: HelpRequest, status: HelpStatus, now: datetime, thanks: str = ""
+) -> HelpRequest:
+    request.status = status.value
+    if status in (HelpStatus.DONE, HelpStatus.DECLINED):
+        request.resolved_at = now
+    if thanks:
+        request.thanks = thanks
+    session.add(request)
+    return request
+
+
+def add_kudos(
+    *,
+    session: Session,
+    workspace_id: int,
+    from_member_id: int,
+    to_member_id: int,
+    text: str,
+    week: str,
+    kr_id: int | None,
+    now: datetime,
+) -> Kudos:
+    row = Kudos(
+        workspace_id=workspace_id,
+        from_member_id=from_member_id,
+        to_member_id=to_member_id,
+        text=text,
+        week=week,
+        kr_id=kr_id,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def list_kudos(
+    *, session: Session, workspace_id: int, week: str, member_ids: Iterable[int] | None = None
+) -> list[Kudos]:
+    query = select(Kudos).where(Kudos.workspace_id == workspace_id, Kudos.week == week)
+    if member_ids is not None:
+        query = query.where(col(Kudos.to_member_id).in_(list(member_ids)))
+    return list(session.exec(query.order_by(col(Kudos.id))).all())

@@ -1,0 +1,310 @@
+"""Cycles, objectives, key results, alignment and scores."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, update
+from sqlmodel import Session, col, select
+
+from storage.models import Cycle, KeyResult, KRKind, Objective, ObjectiveKind, RefCounter, Score
+from storage.repos._util import insert_ignore
+
+
+def allocate_number(*, session: Session, workspace_id: int, kind: str) -> int:
+    """Next short reference number for `kind` ("O", "KR", "T", "H") in a workspace.
+
+    The counter row is created if missing and then bumped with one UPDATE, so
+    two writers never get the same number (the row lock serialises them).
+    """
+    insert_ignore(
+        session, RefCounter, {"workspace_id": workspace_id, "kind": kind, "next_number": 1}
+    )
+    number = session.execute(
+        update(RefCounter)
+        .where(col(RefCounter.workspace_id) == workspace_id, col(RefCounter.kind) == kind)
+        .values(next_number=col(RefCounter.next_number) + 1)
+        .returning(col(RefCounter.next_number))
+    ).scalar_one()
+    return int(number) - 1
+
+
+def get_or_create_cycle(
+    *, session: Session, workspace_id: int, name: str, kind: str, start: date, end: date
+) -> Cycle:
+    found = session.exec(
+        select(Cycle).where(Cycle.workspace_id == workspace_id, Cycle.name == name)
+    ).first()
+    if found is not None:
+        return found
+    cycle = Cycle(workspace_id=workspace_id, name=name, kind=kind, start_date=start, end_date=end)
+    session.add(cycle)
+    session.flush()
+    return cycle
+
+
+def get_cycle(*, session: Session, workspace_id: int, cycle_id: int) -> Cycle | None:
+    cycle = session.get(Cycle, cycle_id)
+    return cycle if cycle is not None and cycle.workspace_id == workspace_id else None
+
+
+def create_objective(
+    *,
+    session: Session,
+    workspace_id: int,
+    cycle_id: int,
+    title: str,
+    kind: ObjectiveKind = ObjectiveKind.COMMITTED,
+    owner_member_id: int | None = None,
+    owner_team_id: int | None = None,
+) -> Objective:
+    if (owner_member_id is None) == (owner_team_id is None):
+        raise ValueError("an objective is owned by exactly one member or one team")
+    objective = Objective(
+        workspace_id=workspace_id,
+        number=allocate_number(session=session, workspace_id=workspace_id, kind="O"),
+        cycle_id=cycle_id,
+        title=title,
+        kind=kind.value,
+        owner_member_id=owner_member_id,
+        owner_team_id=owner_team_id,
+    )
+    session.add(objective)
+    session.flush()
+    return objective
+
+
+def create_key_result(
+    *,
+    session: Session,
+    workspace_id: int,
+    objective_id: int,
+    title: str,
+    owner_member_id: int | None,
+    kind: KRKind = KRKind.NUMERIC,
+    start: float = 0.0,
+    target: float | None = None,
+    current: float | None = None,
+    unit: str = "",
+    weight: float = 1.0,
+) -> KeyResult:
+    if kind == KRKind.MILESTONE:
+        start, target = 0.0, 1.0
+    kr = KeyResult(
+        workspace_id=workspace_id,
+        number=allocate_number(session=session, workspace_id=workspace_id, kind="KR"),
+        objective_id=objective_id,
+        title=title,
+        owner_member_id=owner_member_id,
+        kind=kind.value,
+        start_value=start,
+        target_value=target,
+        current_value=start if current is None else current,
+        unit=unit,
+        weight=weight,
+    )
+    session.add(kr)
+    session.flush()
+    return kr
+
+
+def get_objective(*, session: Session, workspace_id: int, number: int) -> Objective | None:
+    return session.exec(
+        select(Objective).where(
+            Objective.workspace_id == workspace_id,
+            Objective.number == number,
+            col(Objective.archived).is_(False),
+        )
+    ).first()
+
+
+def get_objective_by_id(
+    *, session: Session, workspace_id: int, objective_id: int
+) -> Objective | None:
+    objective = session.get(Objective, objective_id)
+    return objective if objective is not None and objective.workspace_id == workspace_id else None
+
+
+def get_key_result(*, session: Session, workspace_id: int, number: int) -> KeyResult | None:
+    return session.exec(
+        select(KeyResult).where(
+            KeyResult.workspace_id == workspace_id,
+            KeyResult.number == number,
+            col(KeyResult.archived).is_(False),
+        )
+    ).first()
+
+
+def get_key_result_by_id(*, session: Session, workspace_id: int, kr_id: int) -> KeyResult | None:
+    kr = session.get(KeyResult, kr_id)
+    return kr if kr is not None and kr.workspace_id == workspace_id else None
+
+
+def list_objectives(
+    *,
+    session: Session,
+    workspace_id: int,
+    cycle_id: int | None = None,
+    owner_member_ids: Iterable[int] | None = None,
+    owner_team_ids: Iterable[int] | None = None,
+    ids: Iterable[int] | None = None,
+) -> list[Objective]:
+    """Live objectives, filtered; owner filters combine with OR (a person or their teams)."""
+    query = select(Objective).where(
+        Objective.workspace_id == workspace_id, col(Objective.archived).is_(False)
+    )
+    if cycle_id is not None:
+        query = query.where(Objective.cycle_id == cycle_id)
+    if ids is not None:
+        query = query.where(col(Objective.id).in_(list(ids)))
+    owner_clauses = []
+    if owner_member_ids is not None:
+        owner_clauses.append(col(Objective.owner_member_id).in_(list(owner_member_ids)))
+    if owner_team_ids is not None:
+        owner_clauses.append(col(Objective.owner_team_id).in_(list(owner_team_ids)))
+    if owner_clauses:
+        query = query.where(or_(*owner_clauses))
+    return list(session.exec(query.order_by(col(Objective.number))).all())
+
+
+def count_member_objectives(
+    *, session: Session, workspace_id: int, cycle_id: int, member_id: int
+) -> int:
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Objective)
+            .where(
+                Objective.workspace_id == workspace_id,
+                Objective.cycle_id == cycle_id,
+                Objective.owner_member_id == member_id,
+                col(Objective.archived).is_(False),
+            )
+        ).one()
+    )
+
+
+def list_key_results(
+    *,
+    session: Session,
+    workspace_id: int,
+    objective_ids: Iterable[int] | None = None,
+    owner_member_ids: Iterable[int] | None = None,
+    cycle_id: int | None = None,
+) -> list[KeyResult]:
+    query = select(KeyResult).where(
+        KeyResult.workspace_id == workspace_id, col(KeyResult.archived).is_(False)
+    )
+    if objective_ids is not None:
+        query = query.where(col(KeyResult.objective_id).in_(list(objective_ids)))
+    if owner_member_ids is not None:
+        query = query.where(col(KeyResult.owner_member_id).in_(list(owner_member_ids)))
+    if cycle_id is not None:
+        query = query.join(Objective, col(Objective.id) == col(KeyResult.objective_id)).where(
+            Objective.cycle_id == cycle_id, col(Objective.archived).is_(False)
+        )
+    return list(session.exec(query.order_by(col(KeyResult.number))).all())
+
+
+def update_key_result(
+    *, session: Session, kr: KeyResult, changes: dict[str, object], now: datetime
+) -> KeyResult:
+    allowed = (
+        "title",
+        "owner_member_id",
+        "start_value",
+        "target_value",
+        "current_value",
+        "unit",
+        "weight",
+        "archived",
+    )
+    for key, value in changes.items():
+        if key not in allowed:
+            raise ValueError(f"not a key result field: {key}")
+        setattr(kr, key, value)
+    kr.updated_at = now
+    session.add(kr)
+    return kr
+
+
+def set_alignment(
+    *,
+    session: Session,
+    objective: Objective,
+    parent_objective_id: int | None,
+    parent_kr_id: int | None,
+    now: datetime,
+) -> Objective:
+    if parent_objective_id is not None and parent_kr_id is not None:
+        raise ValueError("an objective aligns to one parent")
+    objective.parent_objective_id = parent_objective_id
+    objective.parent_kr_id = parent_kr_id
+    objective.updated_at = now
+    session.add(objective)
+    return objective
+
+
+def aligned_children(
+    *, session: Session, workspace_id: int, objective_id: int, kr_ids: Iterable[int] = ()
+) -> list[Objective]:
+    """Objectives aligned to this objective or to one of its key results."""
+    clauses = [col(Objective.parent_objective_id) == objective_id]
+    kr_list = list(kr_ids)
+    if kr_list:
+        clauses.append(col(Objective.parent_kr_id).in_(kr_list))
+    return list(
+        session.exec(
+            select(Objective)
+            .where(
+                Objective.workspace_id == workspace_id,
+                col(Objective.archived).is_(False),
+                or_(*clauses),
+            )
+            .order_by(col(Objective.number))
+        ).all()
+    )
+
+
+def scores_for(*, session: Session, workspace_id: int, kr_ids: Iterable[int]) -> dict[int, Score]:
+    rows = session.exec(
+        select(Score).where(Score.workspace_id == workspace_id, col(Score.kr_id).in_(list(kr_ids)))
+    ).all()
+    return {row.kr_id: row for row in rows}
+
+
+def save_self_score(
+    *, session: Session, workspace_id: int, kr_id: int, member_id: int, score: float, now: datetime
+) -> Score:
+    row = scores_for(session=session, workspace_id=workspace_id, kr_ids=[kr_id]).get(kr_id)
+    if row is None:
+        row = Score(workspace_id=workspace_id, kr_id=kr_id)
+    row.self_score = score
+    row.self_scored_by = member_id
+    row.self_scored_at = now
+    session.add(row)
+    session.flush()
+    return row
+
+
+def save_review_score(
+    *,
+    session: Session,
+    workspace_id: int,
+    kr_id: int,
+    reviewer_id: int,
+    score: float,
+    reason: str,
+    now: datetime,
+) -> Score:
+    row = scores_for(session=session, workspace_id=workspace_id, kr_ids=[kr_id]).get(kr_id)
+    if row is None:
+        row = Score(workspace_id=workspace_id, kr_id=kr_id)
+    row.reviewed_score = score
+    row.reviewer_id = reviewer_id
+    row.reason = reason
+    row.reviewed_at = now
+    session.add(row)
+    session.flush()
+    return row

@@ -1,0 +1,285 @@
+"""Weekly check-ins, plan tasks and time away."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.models import Away, Checkin, KeyResult, PlanTask, TaskHelper, TaskStatus
+from storage.repos.okrs import allocate_number
+
+
+@dataclass(frozen=True, slots=True)
+class SavedCheckin:
+    checkin: Checkin
+    created: bool  # False when this submit edited the week's existing check-in
+
+
+def save_checkin(
+    *,
+    session: Session,
+    workspace_id: int,
+    kr: KeyResult,
+    member_id: int,
+    week: str,
+    value: float,
+    confidence: int | None,
+    note: str,
+    links: Sequence[str],
+    now: datetime,
+) -> SavedCheckin:
+    """Record this week's check-in of a KR and move the KR's current value.
+
+    One check-in per KR per week: a second submit edits the first, keeping the
+    value the week started from so "change this week" stays right.
+    """
+    assert kr.id is not None
+    existing = _week_checkin(session=session, kr_id=kr.id, week=week)
+    created = existing is None
+    if existing is None:
+        row = Checkin(
+            workspace_id=workspace_id,
+            kr_id=kr.id,
+            member_id=member_id,
+            week=week,
+            value=value,
+            previous_value=kr.current_value,
+            confidence=confidence,
+            note=note,
+            links=list(links),
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            # Another submit for the same week won the race: edit that one instead.
+            existing = _week_checkin(session=session, kr_id=kr.id, week=week)
+            if existing is None:
+                raise
+            created = False
+    if existing is not None:
+        row = existing
+        row.value = value
+        row.member_id = member_id
+        if confidence is not None:
+            row.confidence = confidence
+        if note:
+            row.note = note
+        if links:
+            row.links = list(dict.fromkeys([*row.links, *links]))
+        row.updated_at = now
+        session.add(row)
+    kr.current_value = value
+    kr.updated_at = now
+    session.add(kr)
+    session.flush()
+    return SavedCheckin(checkin=row, created=created)
+
+
+def _week_checkin(*, session: Session, kr_id: int, week: str) -> Checkin | None:
+    return session.exec(select(Checkin).where(Checkin.kr_id == kr_id, Checkin.week == week)).first()
+
+
+def checkins_for_week(
+    *, session: Session, workspace_id: int, week: str, kr_ids: Iterable[int] | None = None
+) -> dict[int, Checkin]:
+    query = select(Checkin).where(Checkin.workspace_id == workspace_id, Checkin.week == week)
+    if kr_ids is not None:
+        query = query.where(col(Checkin.kr_id).in_(list(kr_ids)))
+    return {row.kr_id: row for row in session.exec(query).all()}
+
+
+def last_checkins_before(
+    *, session: Session, workspace_id: int, week: str, kr_ids: Iterable[int]
+) -> dict[int, Checkin]:
+    """Each KR's most recent check-in strictly before `week` (week keys sort as text)."""
+    rows = session.exec(
+        select(Checkin)
+        .where(
+            Checkin.workspace_id == workspace_id,
+            col(Checkin.kr_id).in_(list(kr_ids)),
+            col(Checkin.week) < week,
+        )
+        .order_by(col(Checkin.week))
+    ).all()
+    latest: dict[int, Checkin] = {}
+    for row in rows:
+        latest[row.kr_id] = row
+    return latest
+
+
+def confidence_history(
+    *, session: Session, workspace_id: int, kr_ids: Iterable[int], up_to_week: str
+) -> dict[int, list[int]]:
+    """Confidence values per KR in week order, up to and including `up_to_week`."""
+    rows = session.exec(
+        select(Checkin)
+        .where(
+            Checkin.workspace_id == workspace_id,
+            col(Checkin.kr_id).in_(list(kr_ids)),
+            col(Checkin.week) <= up_to_week,
+            col(Checkin.confidence).is_not(None),
+        )
+        .order_by(col(Checkin.week))
+    ).all()
+    history: dict[int, list[int]] = defaultdict(list)
+    for row in rows:
+        assert row.confidence is not None
+        history[row.kr_id].append(row.confidence)
+    return dict(history)
+
+
+def create_task(
+    *,
+    session: Session,
+    workspace_id: int,
+    week: str,
+    title: str,
+    owner_member_id: int,
+    kr_id: int | None = None,
+    due_date: date | None = None,
+    helper_ids: Iterable[int] = (),
+    carried_from_id: int | None = None,
+    now: datetime,
+) -> PlanTask:
+    task = PlanTask(
+        workspace_id=workspace_id,
+        number=allocate_number(session=session, workspace_id=workspace_id, kind="T"),
+        week=week,
+        title=title,
+        kr_id=kr_id,
+        owner_member_id=owner_member_id,
+        due_date=due_date,
+        carried_from_id=carried_from_id,
+        created_at=now,
+    )
+    session.add(task)
+    session.flush()
+    assert task.id is not None
+    for member_id in dict.fromkeys(helper_ids):
+        if member_id != owner_member_id:
+            session.add(TaskHelper(workspace_id=workspace_id, task_id=task.id, member_id=member_id))
+    session.flush()
+    return task
+
+
+def get_task(*, session: Session, workspace_id: int, number: int) -> PlanTask | None:
+    return session.exec(
+        select(PlanTask).where(PlanTask.workspace_id == workspace_id, PlanTask.number == number)
+    ).first()
+
+
+def list_tasks(
+    *,
+    session: Session,
+    workspace_id: int,
+    week: str,
+    member_ids: Iterable[int] | None = None,
+    include_helping: bool = True,
+) -> list[PlanTask]:
+    """A week's tasks, optionally only those owned (or helped, if asked) by some members."""
+    query = select(PlanTask).where(PlanTask.workspace_id == workspace_id, PlanTask.week == week)
+    if member_ids is not None:
+        ids = list(member_ids)
+        owned = col(PlanTask.owner_member_id).in_(ids)
+        if include_helping:
+            helped = col(PlanTask.id).in_(
+                select(TaskHelper.task_id).where(col(TaskHelper.member_id).in_(ids))
+            )
+            query = query.where(owned | helped)
+        else:
+            query = query.where(owned)
+    return list(session.exec(query.order_by(col(PlanTask.number))).all())
+
+
+def helpers_of(
+    *, session: Session, workspace_id: int, task_ids: Iterable[int]
+) -> dict[int, list[int]]:
+    rows = session.exec(
+        select(TaskHelper).where(
+            TaskHelper.workspace_id == workspace_id, col(TaskHelper.task_id).in_(list(task_ids))
+        )
+    ).all()
+    found: dict[int, list[int]] = defaultdict(list)
+    for row in rows:
+        found[row.task_id].append(row.member_id)
+    return dict(found)
+
+
+def set_task_status(
+    *, session: Session, task: PlanTask, status: TaskStatus, now: datetime
+) -> PlanTask:
+    task.status = status.value
+    task.done_at = now if status == TaskStatus.DONE else None
+    session.add(task)
+    return task
+
+
+def add_away(
+    *,
+    session: Session,
+    workspace_id: int,
+    member_id: int,
+    start: date,
+    end: date,
+    note: str = "",
+) -> Away:
+    if end < start:
+        raise ValueError("time away ends before it starts")
+    row = Away(
+        workspace_id=workspace_id, member_id=member_id, start_date=start, end_date=end, note=note
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def list_away(
+    *, session: Session, workspace_id: int, member_id: int, from_date: date
+) -> list[Away]:
+    return list(
+        session.exec(
+            select(Away)
+            .where(
+                Away.workspace_id == workspace_id,
+                Away.member_id == member_id,
+                col(Away.end_date) >= from_date,
+            )
+            .order_by(col(Away.start_date))
+        ).all()
+    )
+
+
+def cancel_away(*, session: Session, workspace_id: int, member_id: int, from_date: date) -> int:
+    """Drop current and future time away; returns how many periods were removed."""
+    result = session.execute(
+        delete(Away).where(
+            col(Away.workspace_id) == workspace_id,
+            col(Away.member_id) == member_id,
+            col(Away.end_date) >= from_date,
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # CursorResult has rowcount
+
+
+def away_member_ids(
+    *, session: Session, workspace_id: int, member_ids: Iterable[int], start: date, end: date
+) -> set[int]:
+    """Members away on any day between start and end (inclusive)."""
+    rows = session.exec(
+        select(Away.member_id).where(
+            Away.workspace_id == workspace_id,
+            col(Away.member_id).in_(list(member_ids)),
+            col(Away.start_date) <= end,
+            col(Away.end_date) >= start,
+        )
+    ).all()
+    return set(rows)

@@ -1,0 +1,312 @@
+"""Workspaces, members and teams."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from storage.models import Member, Team, TeamMember, TeamRole, Workspace
+
+
+def get_or_create_workspace(
+    *,
+    session: Session,
+    platform: str,
+    external_id: str,
+    name: str = "",
+    default_locale: str = "en",
+    default_timezone: str = "UTC",
+) -> Workspace:
+    found = session.exec(
+        select(Workspace).where(
+            Workspace.platform == platform, Workspace.external_id == external_id
+        )
+    ).first()
+    if found is not None:
+        return found
+    workspace = Workspace(
+        platform=platform,
+        external_id=external_id,
+        name=name,
+        default_locale=default_locale,
+        default_timezone=default_timezone,
+    )
+    session.add(workspace)
+    session.flush()
+    return workspace
+
+
+def get_workspace(*, session: Session, workspace_id: int) -> Workspace | None:
+    return session.get(Workspace, workspace_id)
+
+
+_HANDLE_JUNK = re.compile(r"[\s@#,;:|\"'“”]+")
+
+
+def _base_handle(display_name: str, external_id: str) -> str:
+    base = _HANDLE_JUNK.sub("", display_name.split(" ")[0] if display_name else "").lower()
+    return (base or external_id.lower())[:48]
+
+
+def _free_handle(*, session: Session, workspace_id: int, base: str) -> str:
+    taken = set(
+        session.exec(
+            select(Member.handle).where(
+                Member.workspace_id == workspace_id, col(Member.handle).startswith(base)
+            )
+        ).all()
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}{n}" in taken:
+        n += 1
+    return f"{base}{n}"
+
+
+def upsert_member(
+    *,
+    session: Session,
+    workspace_id: int,
+    external_id: str,
+    display_name: str = "",
+    handle: str | None = None,
+    locale: str | None = None,
+    timezone: str | None = None,
+) -> Member:
+    """Find a member by platform id, creating them on first sight.
+
+    An existing member's display name follows the platform; their locale and
+    timezone are only filled in when unset, because the member may have chosen
+    them with `settings`.
+    """
+    member = get_member_by_external(
+        session=session, workspace_id=workspace_id, external_id=external_id
+    )
+    if member is None:
+        member = Member(
+            workspace_id=workspace_id,
+            external_id=external_id,
+            handle=_free_handle(
+                session=session,
+                workspace_id=workspace_id,
+                base=(handle or _base_handle(display_name, external_id)).lower(),
+            ),
+            display_name=display_name or handle or external_id,
+            locale=locale,
+            timezone=timezone,
+        )
+        session.add(member)
+        session.flush()
+        return member
+    if display_name and display_name != member.display_name:
+        member.display_name = display_name
+    if locale and not member.locale:
+        member.locale = locale
+    if timezone and not member.timezone:
+        member.timezone = timezone
+    session.add(member)
+    return member
+
+
+def get_member(*, session: Session, workspace_id: int, member_id: int) -> Member | None:
+    member = session.get(Member, member_id)
+    return member if member is not None and member.workspace_id == workspace_id else None
+
+
+def get_member_by_external(
+    *, session: Session, workspace_id: int, external_id: str
+) -> Member | None:
+    return session.exec(
+        select(Member).where(Member.workspace_id == workspace_id, Member.external_id == external_id)
+    ).first()
+
+
+def find_member(*, session: Session, workspace_id: int, name: str) -> Member | None:
+    """Look a member up by handle, then by display name, ignoring case."""
+    key = name.lstrip("@＠").strip().lower()
+    if not key:
+        return None
+    by_handle = session.exec(
+        select(Member).where(Member.workspace_id == workspace_id, func.lower(Member.handle) == key)
+    ).first()
+    if by_handle is not None:
+        return by_handle
+    return session.exec(
+        select(Member).where(
+            Member.workspace_id == workspace_id, func.lower(Member.display_name) == key
+        )
+    ).first()
+
+
+def list_members(
+    *, session: Session, workspace_id: int, ids: Iterable[int] | None = None
+) -> list[Member]:
+    query = select(Member).where(Member.workspace_id == workspace_id)
+    if ids is not None:
+        query = query.where(col(Member.id).in_(list(ids)))
+    return list(session.exec(query.order_by(col(Member.id))).all())
+
+
+def update_member(
+    *, session: Session, member: Member, locale: str | None = None, timezone: str | None = None
+) -> Member:
+    if locale is not None:
+        member.locale = locale
+    if timezone is not None:
+        member.timezone = timezone
+    session.add(member)
+    return member
+
+
+def create_team(
+    *,
+    session: Session,
+    workspace_id: int,
+    name: str,
+    channel_external_id: str | None = None,
+    manager_id: int | None = None,
+    timezone: str = "UTC",
+    locale: str = "en",
+) -> Team:
+    team = Team(
+        workspace_id=workspace_id,
+        name=name,
+        channel_external_id=channel_external_id,
+        manager_id=manager_id,
+        timezone=timezone,
+        locale=locale,
+    )
+    session.add(team)
+    session.flush()
+    if manager_id is not None:
+        add_team_member(
+            session=session,
+            workspace_id=workspace_id,
+            team_id=_id(team),
+            member_id=manager_id,
+            role=TeamRole.MANAGER,
+        )
+    return team
+
+
+def _id(row: Team | Member) -> int:
+    assert row.id is not None, "row must be flushed before its id is used"
+    return row.id
+
+
+def get_team(*, session: Session, workspace_id: int, team_id: int) -> Team | None:
+    team = session.get(Team, team_id)
+    return team if team is not None and team.workspace_id == workspace_id else None
+
+
+def find_team(*, session: Session, workspace_id: int, name: str) -> Team | None:
+    key = name.strip().lstrip("#").lower()
+    return session.exec(
+        select(Team).where(Team.workspace_id == workspace_id, func.lower(Team.name) == key)
+    ).first()
+
+
+def list_teams(*, session: Session, workspace_id: int) -> list[Team]:
+    return list(
+        session.exec(
+            select(Team).where(Team.workspace_id == workspace_id).order_by(col(Team.id))
+        ).all()
+    )
+
+
+def list_all_teams(*, session: Session) -> list[Team]:
+    """Every team of every workspace; for the scheduler, which serves them all."""
+    return list(session.exec(select(Team).order_by(col(Team.id))).all())
+
+
+def teams_of_member(*, session: Session, workspace_id: int, member_id: int) -> list[Team]:
+    return list(
+        session.exec(
+            select(Team)
+            .join(TeamMember, col(TeamMember.team_id) == col(Team.id))
+            .where(TeamMember.workspace_id == workspace_id, TeamMember.member_id == member_id)
+            .order_by(col(Team.id))
+        ).all()
+    )
+
+
+def add_team_member(
+    *,
+    session: Session,
+    workspace_id: int,
+    team_id: int,
+    member_id: int,
+    role: TeamRole = TeamRole.MEMBER,
+) -> bool:
+    """Add a member to a team; False when they were already in it."""
+    existing = session.get(TeamMember, (team_id, member_id))
+    if existing is not None:
+        if role == TeamRole.MANAGER and existing.role != TeamRole.MANAGER.value:
+            existing.role = TeamRole.MANAGER.value
+            session.add(existing)
+        return False
+    session.add(
+        TeamMember(workspace_id=workspace_id, team_id=team_id, member_id=member_id, role=role.value)
+    )
+    session.flush()
+    return True
+
+
+def team_member_ids(*, session: Session, workspace_id: int, team_id: int) -> list[int]:
+    return list(
+        session.exec(
+            select(TeamMember.member_id)
+            .where(TeamMember.workspace_id == workspace_id, TeamMember.team_id == team_id)
+            .order_by(col(TeamMember.member_id))
+        ).all()
+    )
+
+
+def is_manager_of(*, session: Session, workspace_id: int, manager_id: int, member_id: int) -> bool:
+    """True when `manager_id` manages a team that `member_id` belongs to."""
+    managed = session.exec(
+        select(TeamMember.team_id).where(
+            TeamMember.workspace_id == workspace_id,
+            TeamMember.member_id == manager_id,
+            TeamMember.role == TeamRole.MANAGER.value,
+        )
+    ).all()
+    if not managed:
+        return False
+    return (
+        session.exec(
+            select(TeamMember.member_id).where(
+                TeamMember.workspace_id == workspace_id,
+                col(TeamMember.team_id).in_(list(managed)),
+                TeamMember.member_id == member_id,
+            )
+        ).first()
+        is not None
+    )
+
+
+def update_team(*, session: Session, team: Team, changes: dict[str, object]) -> Team:
+    """Apply validated changes to a team's settings."""
+    allowed: Sequence[str] = (
+        "channel_external_id",
+        "timezone",
+        "locale",
+        "plan_weekday",
+        "plan_time",
+        "checkin_weekday",
+        "checkin_time",
+        "digest_weekday",
+        "digest_time",
+        "holidays",
+        "manager_id",
+    )
+    for key, value in changes.items():
+        if key not in allowed:
+            raise ValueError(f"not a team setting: {key}")
+        setattr(team, key, value)
+    session.add(team)
+    return team
