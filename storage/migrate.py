@@ -34,7 +34,7 @@ class SchemaBehind(RuntimeError):
     def __init__(self, *, current: str | None, head: str, database: str) -> None:
         self.current = current
         self.head = head
-        where = "is empty" if current is None else f"is at revision {current}"
+        where = "has no schema yet" if current is None else f"is at revision {current}"
         super().__init__(
             f"The database {database} {where}, but this okrbot needs revision {head}. "
             f"Run `{UPGRADE_COMMAND}` to bring it up to date."
@@ -99,26 +99,29 @@ def head_revision() -> str:
 
 def pending(*, engine: Engine) -> bool:
     """Whether the database lacks migrations this code has."""
+    current, head = _revisions(engine)
+    return current != head
+
+
+def ensure_current(*, engine: Engine) -> None:
+    """Raise SchemaBehind, naming the fix, unless the database is at head."""
+    current, head = _revisions(engine)
+    if current != head:
+        raise SchemaBehind(current=current, head=head, database=_describe(engine))
+
+
+def _revisions(engine: Engine) -> tuple[str | None, str]:
+    """The database's revision and the code's head; SchemaUnknown if the first is foreign."""
     current = current_revision(engine=engine)
     head = head_revision()
     if current is not None and current != head and not _is_known(current):
         raise SchemaUnknown(current=current, head=head, database=_describe(engine))
-    return current != head
+    return current, head
 
 
 def _is_known(revision: str) -> bool:
     # Exact ids only: ScriptDirectory.get_revision would also accept a prefix.
     return any(script.revision == revision for script in _script().walk_revisions())
-
-
-def ensure_current(*, engine: Engine) -> None:
-    """Raise SchemaBehind, naming the fix, unless the database is at head."""
-    if pending(engine=engine):
-        raise SchemaBehind(
-            current=current_revision(engine=engine),
-            head=head_revision(),
-            database=_describe(engine),
-        )
 
 
 def ensure_ready(*, engine: Engine, auto_upgrade: bool) -> None:
@@ -166,7 +169,7 @@ def new_revision(*, engine: Engine, message: str) -> None:
 def _next_revision_id() -> str:
     head = head_revision()
     if not re.fullmatch(r"\d+", head):
-        raise RuntimeError(f"head revision {head!r} is not numbered; pass an id by hand")
+        raise RuntimeError(f"head revision {head!r} is not a number: cannot derive the next id")
     return str(int(head) + 1).zfill(len(head))
 
 

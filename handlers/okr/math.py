@@ -207,9 +207,7 @@ def read_score(kind: str, score: float) -> ScoreReading:
 
 def _check_confidence(name: str, value: int) -> int:
     if not CONFIDENCE_MIN <= value <= CONFIDENCE_MAX:
-        raise ValueError(
-            f"{name} is on a {CONFIDENCE_MIN}-{CONFIDENCE_MAX} scale, got {value!r}"
-        )
+        raise ValueError(f"{name} is on a {CONFIDENCE_MIN}-{CONFIDENCE_MAX} scale, got {value!r}")
     return value
 
 

@@ -1,4 +1,10 @@
-"""Helpers shared by the model modules."""
+"""Helpers shared by the model modules, and the constraint naming convention.
+
+Every model module imports this one before it defines a table, so the naming
+convention below is on SQLModel.metadata before the first constraint is made.
+With it, every index and constraint gets the same name on SQLite and on
+PostgreSQL, and a later migration can drop or alter it by that name.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,21 @@ from typing import Any
 
 from sqlalchemy import JSON, Column
 from sqlalchemy.ext.mutable import MutableList
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
+
+# A CheckConstraint is given a short name ("confidence") and becomes
+# "ck_<table>_<name>". Keep every result within PostgreSQL's 63 characters:
+# it would shorten a longer one and the names would differ from SQLite's.
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 
 def utcnow() -> datetime:

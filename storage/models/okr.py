@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.models._base import utc_field, workspace_fk
@@ -70,7 +70,20 @@ class Objective(SQLModel, table=True):
     parent_objective_id: int | None = Field(
         default=None, foreign_key="objective.id", ondelete="SET NULL"
     )
-    parent_kr_id: int | None = Field(default=None, foreign_key="keyresult.id", ondelete="SET NULL")
+    # keyresult.objective_id points back here, so this key is created with an
+    # ALTER once both tables exist (use_alter), which also lets SQLAlchemy order
+    # the tables. It is named by hand because migrations refer to it by name.
+    parent_kr_id: int | None = Field(
+        default=None,
+        sa_column_args=[
+            ForeignKey(
+                "keyresult.id",
+                ondelete="SET NULL",
+                use_alter=True,
+                name="fk_objective_parent_kr_id_keyresult",
+            )
+        ],
+    )
     archived: bool = Field(default=False)
     created_at: datetime = utc_field(default_now=True)
     updated_at: datetime = utc_field(default_now=True)

@@ -192,10 +192,13 @@ def list_key_results(
     objective_ids: Iterable[int] | None = None,
     owner_member_ids: Iterable[int] | None = None,
     cycle_id: int | None = None,
+    ids: Iterable[int] | None = None,
 ) -> list[KeyResult]:
     query = select(KeyResult).where(
         KeyResult.workspace_id == workspace_id, col(KeyResult.archived).is_(False)
     )
+    if ids is not None:
+        query = query.where(col(KeyResult.id).in_(list(ids)))
     if objective_ids is not None:
         query = query.where(col(KeyResult.objective_id).in_(list(objective_ids)))
     if owner_member_ids is not None:

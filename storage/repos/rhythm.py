@@ -116,6 +116,19 @@ def last_checkins_before(
     return latest
 
 
+def checkin_history(
+    *, session: Session, workspace_id: int, kr_id: int, limit: int = 8
+) -> list[Checkin]:
+    """A KR's most recent check-ins, oldest first."""
+    rows = session.exec(
+        select(Checkin)
+        .where(Checkin.workspace_id == workspace_id, Checkin.kr_id == kr_id)
+        .order_by(col(Checkin.week).desc())
+        .limit(limit)
+    ).all()
+    return list(reversed(rows))
+
+
 def confidence_history(
     *, session: Session, workspace_id: int, kr_ids: Iterable[int], up_to_week: str
 ) -> dict[int, list[int]]:

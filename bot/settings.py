@@ -1,0 +1,184 @@
+"""The process's settings, read once from the environment and `.env`.
+
+`bot/` builds one `Settings` at start and passes it down; nothing else reads
+the environment. Every value is checked here, so a typo fails at start with
+the variable's name instead of deep inside a request.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///okrbot.db"
+LOCALES = ("en", "zh")
+
+# Values people leave in a copied example file. A bot started with one of them
+# would fail later with an opaque 401 from the platform.
+_PLACEHOLDERS = frozenset(
+    {
+        "changeme",
+        "change-me",
+        "change_me",
+        "changethis",
+        "placeholder",
+        "secret",
+        "password",
+        "token",
+        "todo",
+        "xxx",
+        "...",
+    }
+)
+_PLACEHOLDER_PARTS = ("your-", "your_", "changeme", "changethis", "<", ">")
+
+
+class SettingsError(ValueError):
+    """The settings are unusable; the message names each variable to fix."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        extra="ignore",
+        env_ignore_empty=True,  # `SLACK_BOT_TOKEN=` in .env means "not set"
+        populate_by_name=True,
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    default_locale: str = "en"
+    default_timezone: str = "UTC"
+    log_level: str = "INFO"
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    feishu_app_id: str | None = None
+    feishu_app_secret: SecretStr | None = None
+    feishu_domain: str = "feishu"
+
+    # Fixes the terminal trial's starting time, so a scripted session is repeatable.
+    console_start: datetime | None = Field(default=None, validation_alias="OKRBOT_CONSOLE_START")
+
+    @property
+    def platforms_configured(self) -> list[str]:
+        platforms = []
+        if self.slack_bot_token is not None:
+            platforms.append("slack")
+        if self.feishu_app_id is not None:
+            platforms.append("feishu")
+        return platforms
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        locale = value.strip().lower()
+        if locale not in LOCALES:
+            raise ValueError(f"DEFAULT_LOCALE must be one of {', '.join(LOCALES)}, not {value!r}")
+        return locale
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        name = value.strip()
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"DEFAULT_TIMEZONE must be an IANA timezone such as Asia/Shanghai or "
+                f"Europe/Berlin, not {value!r}"
+            ) from None
+        return name
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in logging.getLevelNamesMapping():
+            raise ValueError(
+                f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not {value!r}"
+            )
+        return level
+
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "feishu_app_id",
+        "feishu_app_secret",
+        mode="before",
+    )
+    @classmethod
+    def _not_a_placeholder(cls, value: Any, info: ValidationInfo) -> Any:
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(raw, str):
+            lowered = raw.strip().lower()
+            if lowered in _PLACEHOLDERS or any(part in lowered for part in _PLACEHOLDER_PARTS):
+                # The value itself stays out of the message: it may be half a real secret.
+                raise ValueError(
+                    f"{env_name(info.field_name)} is still a placeholder: "
+                    "put the real value in, or leave it unset"
+                )
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_base_url(cls, value: str) -> str:
+        url = value.strip()
+        if not url.startswith(("https://", "http://")):
+            raise ValueError(f"SLACK_API_URL must be an http(s) URL, not {value!r}")
+        # slack_sdk joins method names onto the base without adding a slash.
+        return url if url.endswith("/") else url + "/"
+
+    @field_validator("feishu_domain")
+    @classmethod
+    def _feishu_domain(cls, value: str) -> str:
+        domain = value.strip()
+        if domain.lower() in ("feishu", "lark"):
+            return domain.lower()
+        if domain.startswith(("https://", "http://")):
+            return domain.rstrip("/")
+        raise ValueError(f"FEISHU_DOMAIN must be feishu, lark or a full URL, not {value!r}")
+
+    @field_validator("console_start")
+    @classmethod
+    def _aware_start(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError(
+                "OKRBOT_CONSOLE_START needs a UTC offset, e.g. 2026-11-27T09:00:00+08:00"
+            )
+        return value
+
+
+def env_name(field_name: str | None) -> str:
+    """The environment variable that sets a field."""
+    if field_name is None:
+        return "?"
+    field = Settings.model_fields.get(field_name)
+    alias = field.validation_alias if field is not None else None
+    return alias if isinstance(alias, str) else field_name.upper()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, turning validation errors into one readable SettingsError."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError("; ".join(_describe(error) for error in exc.errors())) from None
+
+
+def _describe(error: Any) -> str:
+    location = error.get("loc") or ()
+    name = str(location[0]) if location else None
+    # An aliased field reports its alias, which env_name passes through.
+    variable = env_name(name)
+    cause = (error.get("ctx") or {}).get("error")
+    message = str(cause) if cause is not None else str(error.get("msg", "invalid value"))
+    return message if variable in message else f"{variable}: {message}"

@@ -1,0 +1,539 @@
+"""The team rollup and the Friday celebration digest, as functions of a team and a week.
+
+Loading (a handful of queries), computing (pure) and rendering are separate so
+each can be tested and measured on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from handlers.i18n import Translator
+from handlers.okr import math
+from handlers.okr.weeks import elapsed_fraction, week_end, week_start
+from handlers.usecases.present import value_text
+from handlers.views import (
+    Actions,
+    Block,
+    Button,
+    Context,
+    Divider,
+    Header,
+    Message,
+    Progress,
+    Text,
+)
+from storage.models import (
+    Checkin,
+    Cycle,
+    HelpRequest,
+    HelpStatus,
+    KeyResult,
+    KRKind,
+    Kudos,
+    Member,
+    PlanTask,
+    TaskStatus,
+    Team,
+)
+from storage.repos import collab, okrs, rhythm, workspaces
+
+# --- loading -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TeamWeek:
+    """Everything a digest needs about one team in one week."""
+
+    team: Team
+    week: str
+    today: date
+    cycle: Cycle
+    members: Sequence[Member]
+    away_ids: frozenset[int]
+    krs: Sequence[KeyResult]
+    checkins: dict[int, Checkin]  # this week, by KR id
+    previous: dict[int, Checkin]  # last before this week, by KR id
+    tasks: Sequence[PlanTask]
+    helped: Sequence[HelpRequest]  # closed as done this week
+    open_requests: Sequence[HelpRequest]
+    kudos: Sequence[Kudos]
+    people: dict[int, Member]  # everyone named anywhere above
+
+
+def week_bounds_utc(week: str, tz: str) -> tuple[datetime, datetime]:
+    """The week's [Monday 00:00, next Monday 00:00) in the team's zone, as UTC."""
+    zone = ZoneInfo(tz)
+    start = datetime.combine(week_start(week), time(0), tzinfo=zone)
+    end = datetime.combine(week_end(week) + timedelta(days=1), time(0), tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def load_team_week(
+    *, session: Session, team: Team, week: str, cycle: Cycle, today: date
+) -> TeamWeek:
+    ws = team.workspace_id
+    assert team.id is not None
+    member_ids = workspaces.team_member_ids(session=session, workspace_id=ws, team_id=team.id)
+    members = workspaces.list_members(session=session, workspace_id=ws, ids=member_ids)
+    objectives = okrs.list_objectives(
+        session=session,
+        workspace_id=ws,
+        cycle_id=cycle.id,
+        owner_member_ids=member_ids,
+        owner_team_ids=[team.id],
+    )
+    krs = okrs.list_key_results(
+        session=session, workspace_id=ws, objective_ids=[o.id for o in objectives if o.id]
+    )
+    kr_ids = [kr.id for kr in krs if kr.id is not None]
+    start, end = week_bounds_utc(week, team.timezone)
+    requests = collab.list_help_requests(session=session, workspace_id=ws, member_ids=member_ids)
+    helped = [
+        r
+        for r in requests
+        if r.status == HelpStatus.DONE.value and r.resolved_at and start <= r.resolved_at < end
+    ]
+    open_requests = [
+        r for r in requests if r.status in (HelpStatus.OPEN.value, HelpStatus.ACCEPTED.value)
+    ]
+    kudos = collab.list_kudos(session=session, workspace_id=ws, week=week, member_ids=member_ids)
+    named = (
+        set(member_ids)
+        | {kr.owner_member_id for kr in krs if kr.owner_member_id}
+        | {r.requester_id for r in requests}
+        | {r.helper_id for r in requests}
+        | {k.from_member_id for k in kudos}
+    )
+    return TeamWeek(
+        team=team,
+        week=week,
+        today=today,
+        cycle=cycle,
+        members=members,
+        away_ids=frozenset(
+            rhythm.away_member_ids(
+                session=session,
+                workspace_id=ws,
+                member_ids=member_ids,
+                start=week_start(week),
+                end=week_end(week),
+            )
+        ),
+        krs=krs,
+        checkins=rhythm.checkins_for_week(
+            session=session, workspace_id=ws, week=week, kr_ids=kr_ids
+        ),
+        previous=rhythm.last_checkins_before(
+            session=session, workspace_id=ws, week=week, kr_ids=kr_ids
+        ),
+        tasks=rhythm.list_tasks(
+            session=session,
+            workspace_id=ws,
+            week=week,
+            member_ids=member_ids,
+            include_helping=False,
+        ),
+        helped=helped,
+        open_requests=open_requests,
+        kudos=kudos,
+        people={
+            m.id: m
+            for m in workspaces.list_members(session=session, workspace_id=ws, ids=named)
+            if m.id is not None
+        },
+    )
+
+
+# --- computing (pure) -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class KRRow:
+    kr: KeyResult
+    owner: Member | None
+    checked_in: bool
+    value: float
+    change: float  # this week
+    progress: float | None
+    progress_before: float | None
+    confidence: int | None
+    confidence_change: int | None
+    risks: tuple[math.RiskReason, ...]
+    note: str
+
+    @property
+    def reached_this_week(self) -> bool:
+        return (
+            self.progress is not None
+            and self.progress >= 1
+            and (self.progress_before is None or self.progress_before < 1)
+        )
+
+    @property
+    def progress_delta(self) -> float:
+        if self.progress is None or self.progress_before is None:
+            return 0.0
+        return self.progress - self.progress_before
+
+
+def kr_rows(data: TeamWeek) -> list[KRRow]:
+    elapsed = elapsed_fraction(data.cycle.start_date, data.cycle.end_date, data.today)
+    rows: list[KRRow] = []
+    for kr in data.krs:
+        this = data.checkins.get(kr.id or -1)
+        before = data.previous.get(kr.id or -1)
+        value = this.value if this is not None else kr.current_value
+        week_started_at = this.previous_value if this is not None else value
+        milestone = kr.kind == KRKind.MILESTONE.value
+        progress = math.kr_progress(
+            start=kr.start_value, target=kr.target_value, current=value, milestone=milestone
+        )
+        progress_before = math.kr_progress(
+            start=kr.start_value,
+            target=kr.target_value,
+            current=week_started_at,
+            milestone=milestone,
+        )
+        confidence = (this.confidence if this else None) or (before.confidence if before else None)
+        previous_conf = before.confidence if (this is not None and before is not None) else None
+        conf_change = (
+            confidence - previous_conf
+            if this is not None and confidence is not None and previous_conf is not None
+            else None
+        )
+        rows.append(
+            KRRow(
+                kr=kr,
+                owner=data.people.get(kr.owner_member_id or -1),
+                checked_in=this is not None,
+                value=value,
+                change=value - week_started_at,
+                progress=progress,
+                progress_before=progress_before,
+                confidence=confidence,
+                confidence_change=conf_change,
+                risks=tuple(
+                    math.risk_reasons(
+                        confidence=confidence,
+                        previous_confidence=previous_conf,
+                        progress=progress,
+                        elapsed=elapsed,
+                    )
+                ),
+                note=this.note if this is not None else "",
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    member: Member
+    status: str  # "checked_in" | "partial" | "missing" | "away" | "no_krs"
+    krs: tuple[KRRow, ...]
+
+
+def person_rows(data: TeamWeek, rows: Sequence[KRRow]) -> list[PersonRow]:
+    result: list[PersonRow] = []
+    for member in data.members:
+        mine = tuple(r for r in rows if r.kr.owner_member_id == member.id)
+        done = sum(1 for r in mine if r.checked_in)
+        if member.id in data.away_ids and done == 0:
+            status = "away"
+        elif not mine:
+            status = "no_krs"
+        elif done == len(mine):
+            status = "checked_in"
+        elif done:
+            status = "partial"
+        else:
+            status = "missing"
+        result.append(PersonRow(member=member, status=status, krs=mine))
+    return result
+
+
+# --- rendering -----------------------------------------------------------------
+
+_STATUS_ICON = {"checked_in": "✅", "partial": "◐", "missing": "⏳", "away": "🌴", "no_krs": "·"}
+
+
+def _status_text(tr: Translator, status: str) -> str:
+    return {
+        "checked_in": tr.t("checked in"),
+        "partial": tr.t("partly checked in"),
+        "missing": tr.t("not checked in yet"),
+        "away": tr.t("away"),
+        "no_krs": tr.t("no key results"),
+    }[status]
+
+
+def _risk_text(tr: Translator, reason: math.RiskReason) -> str:
+    return {
+        math.RiskReason.LOW_CONFIDENCE: tr.t("low confidence"),
+        math.RiskReason.CONFIDENCE_DROP: tr.t("confidence dropped"),
+        math.RiskReason.BEHIND_PACE: tr.t("behind pace"),
+    }.get(reason, str(reason))
+
+
+def _row_caption(tr: Translator, row: KRRow) -> str:
+    kr = row.kr
+    parts: list[str] = []
+    if kr.kind == KRKind.MILESTONE.value or kr.target_value is None:
+        parts.append(value_text(tr, kr, row.value))
+    else:
+        parts.append(
+            tr.t(
+                "{current} of {target}",
+                current=value_text(tr, kr, row.value),
+                target=value_text(tr, kr, kr.target_value),
+            )
+        )
+    if row.checked_in:
+        parts.append(tr.t("{change} this week", change=tr.signed(row.change)))
+    if row.confidence is not None:
+        conf = tr.t("confidence {n}/10", n=row.confidence)
+        if row.confidence_change:
+            conf += f" ({'↑' if row.confidence_change > 0 else '↓'}{abs(row.confidence_change)})"
+        parts.append(conf)
+    if row.risks:
+        parts.append("⚠ " + tr.list([_risk_text(tr, r) for r in row.risks]))
+    return " · ".join(parts)
+
+
+def _row_block(tr: Translator, row: KRRow) -> Progress:
+    return Progress(
+        label=f"KR{row.kr.number} {row.kr.title}",
+        fraction=row.progress,
+        caption=_row_caption(tr, row),
+    )
+
+
+def rollup_message(tr: Translator, data: TeamWeek) -> Message:
+    rows = kr_rows(data)
+    people = person_rows(data, rows)
+    expected = [p for p in people if p.status not in ("away", "no_krs")]
+    checked = sum(1 for p in expected if p.status == "checked_in")
+    title = tr.t("Team {name} · rollup · week {week}", name=data.team.name, week=data.week)
+    blocks: list[Block] = [
+        Header(title),
+        Context(
+            tr.t(
+                "{checked} of {total} checked in · {away} away · cycle {cycle}",
+                checked=checked,
+                total=len(expected),
+                away=sum(1 for p in people if p.status == "away"),
+                cycle=data.cycle.name,
+            )
+        ),
+    ]
+    shown: set[int] = set()
+    for person in people:
+        blocks.append(Divider())
+        blocks.append(
+            Text(
+                f"{_STATUS_ICON[person.status]} {person.member.display_name} · "
+                + _status_text(tr, person.status)
+            )
+        )
+        for row in person.krs:
+            blocks.append(_row_block(tr, row))
+            shown.add(row.kr.id or -1)
+    others = [r for r in rows if (r.kr.id or -1) not in shown]
+    if others:
+        blocks.append(Divider())
+        blocks.append(Text(tr.t("Other key results of the team's objectives")))
+        blocks.extend(_row_block(tr, r) for r in others)
+    at_risk = sum(1 for r in rows if r.risks)
+    summary = tr.t(
+        "{name}: {checked} of {total} checked in, {risk} key results at risk",
+        name=data.team.name,
+        checked=checked,
+        total=len(expected),
+        risk=at_risk,
+    )
+    return Message(summary=summary, blocks=tuple(blocks))
+
+
+def _name(data: TeamWeek, member_id: int | None) -> str:
+    member = data.people.get(member_id or -1)
+    return member.display_name if member else "?"
+
+
+def digest_message(tr: Translator, data: TeamWeek) -> Message:
+    """Wins first, naming people; then planned vs done, drops, what is stuck, who is missing."""
+    rows = kr_rows(data)
+    people = person_rows(data, rows)
+    title = tr.t(
+        "🎉 Friday celebration · {name} · week {week}", name=data.team.name, week=data.week
+    )
+    blocks: list[Block] = [Header(title)]
+
+    wins: list[str] = []
+    for row in rows:
+        if row.reached_this_week:
+            wins.append(
+                tr.t(
+                    "🏆 {who} reached the target of KR{n} {title}!",
+                    who=_name(data, row.kr.owner_member_id),
+                    n=row.kr.number,
+                    title=row.kr.title,
+                )
+            )
+    movers = sorted(
+        (r for r in rows if r.progress_delta > 0 and not r.reached_this_week),
+        key=lambda r: r.progress_delta,
+        reverse=True,
+    )[:3]
+    for row in movers:
+        wins.append(
+            tr.t(
+                "📈 {who} moved KR{n} {title}: {change} ({before} → {after})",
+                who=_name(data, row.kr.owner_member_id),
+                n=row.kr.number,
+                title=row.kr.title,
+                change=_change_text(tr, row),
+                before=tr.percent(math.clamp01(row.progress_before or 0.0)),
+                after=tr.percent(math.clamp01(row.progress or 0.0)),
+            )
+        )
+    done_tasks = [t for t in data.tasks if t.status == TaskStatus.DONE.value]
+    for task in done_tasks[:8]:
+        wins.append(
+            tr.t(
+                "✅ {who} finished T{n} {title}",
+                who=_name(data, task.owner_member_id),
+                n=task.number,
+                title=task.title,
+            )
+        )
+    if len(done_tasks) > 8:
+        wins.append(tr.t("✅ … and {n} more tasks done", n=len(done_tasks) - 8))
+    for request in data.helped:
+        line = tr.t(
+            "🤝 {helper} helped {requester}: {text}",
+            helper=_name(data, request.helper_id),
+            requester=_name(data, request.requester_id),
+            text=request.text,
+        )
+        if request.thanks:
+            line += f" — “{request.thanks}”"
+        wins.append(line)
+    for kudo in data.kudos:
+        wins.append(
+            tr.t(
+                "👏 {giver} → {receiver}: {text}",
+                giver=_name(data, kudo.from_member_id),
+                receiver=_name(data, kudo.to_member_id),
+                text=kudo.text,
+            )
+        )
+    blocks.append(Text(tr.t("Wins this week")))
+    if wins:
+        blocks.extend(Text(w) for w in wins)
+    else:
+        blocks.append(
+            Context(tr.t("A quiet week. Every small step counts: check in and share what moved."))
+        )
+
+    planned = [t for t in data.tasks if t.status != TaskStatus.CARRIED_OVER.value]
+    blocks.append(Divider())
+    blocks.append(Text(tr.t("Planned vs done")))
+    if planned:
+        fraction = len(done_tasks) / len(planned)
+        blocks.append(
+            Progress(
+                label=tr.t("Key tasks"),
+                fraction=fraction,
+                caption=tr.t("{done} of {total} done", done=len(done_tasks), total=len(planned)),
+            )
+        )
+    else:
+        blocks.append(Context(tr.t("No key tasks were planned this week.")))
+
+    drops = [r for r in rows if r.confidence_change is not None and r.confidence_change <= -2]
+    if drops:
+        blocks.append(Divider())
+        blocks.append(Text(tr.t("Confidence drops")))
+        for row in drops:
+            assert row.confidence is not None and row.confidence_change is not None
+            blocks.append(
+                Context(
+                    tr.t(
+                        "KR{n} {title} ({who}): {old} → {new}",
+                        n=row.kr.number,
+                        title=row.kr.title,
+                        who=_name(data, row.kr.owner_member_id),
+                        old=row.confidence - row.confidence_change,
+                        new=row.confidence,
+                    )
+                    + (f" · {row.note}" if row.note else "")
+                )
+            )
+
+    stuck: list[str] = []
+    for row in rows:
+        if row.risks and row.change == 0 and row not in drops:
+            stuck.append(
+                tr.t(
+                    "KR{n} {title} ({who}): {why}",
+                    n=row.kr.number,
+                    title=row.kr.title,
+                    who=_name(data, row.kr.owner_member_id),
+                    why=tr.list([_risk_text(tr, r) for r in row.risks]),
+                )
+            )
+    for task in data.tasks:
+        if task.status == TaskStatus.PLANNED.value and task.due_date and task.due_date < data.today:
+            stuck.append(
+                tr.t(
+                    "T{n} {title} ({who}) was due {date}",
+                    n=task.number,
+                    title=task.title,
+                    who=_name(data, task.owner_member_id),
+                    date=tr.date(task.due_date),
+                )
+            )
+    for request in data.open_requests:
+        stuck.append(
+            tr.t(
+                "H{n}: {requester} is waiting for {helper}: {text}",
+                n=request.number,
+                requester=_name(data, request.requester_id),
+                helper=_name(data, request.helper_id),
+                text=request.text,
+            )
+        )
+    if stuck:
+        blocks.append(Divider())
+        blocks.append(Text(tr.t("Stuck or waiting")))
+        blocks.extend(Context(s) for s in stuck)
+
+    missing = [p.member.display_name for p in people if p.status in ("missing", "partial")]
+    if missing:
+        blocks.append(Divider())
+        blocks.append(Text(tr.t("Not checked in yet: {names}", names=tr.list(missing))))
+    blocks.append(Actions((Button(tr.t("Team rollup"), "team.rollup", data.team.name),)))
+    summary = tr.t(
+        "{name}: {wins} wins, {done} of {total} key tasks done",
+        name=data.team.name,
+        wins=len(wins),
+        done=len(done_tasks),
+        total=len(planned),
+    )
+    return Message(summary=summary, blocks=tuple(blocks))
+
+
+def _change_text(tr: Translator, row: KRRow) -> str:
+    kr = row.kr
+    if kr.kind == KRKind.MILESTONE.value:
+        return tr.t("done")
+    change = tr.signed(row.change)
+    if kr.unit == "%":
+        return f"{change}%"
+    return f"{change} {kr.unit}".strip()

@@ -1,0 +1,404 @@
+"""What a command line means, as typed values the use cases act on.
+
+One frozen dataclass per verb or sub-action, so a use case dispatches with
+`match` and never looks at text again. References stay unresolved (`Ref`,
+`PersonRef`): the parser knows no database, and "O3" or "@alice" only get a row
+once the caller looks them up in the workspace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal, TypeAlias
+
+RefKind = Literal["O", "KR", "T", "H"]
+ObjectiveKind = Literal["committed", "aspirational"]
+KRField = Literal["target", "start", "current", "unit", "weight", "title", "owner"]
+AskAction = Literal["accept", "decline", "done"]
+Moment = Literal["plan", "checkin", "digest"]
+Language = Literal["en", "zh"]
+CycleKind = Literal["quarter", "bimonthly", "monthly", "annual"]
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A short reference people type: O3 (objective), KR12, T40 (task), H5 (help request)."""
+
+    kind: RefKind
+    number: int
+
+    def __str__(self) -> str:
+        return f"{self.kind}{self.number}"
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRef:
+    """An @-mention exactly as written ("@alice", "@U024BE7LH", "@_user_1").
+
+    Adapters list platform mentions under these tokens; anything else is a
+    handle the caller looks up.
+    """
+
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class KRSpec:
+    """A key result as written in `new` or `kr add`.
+
+    `target` None means no measure was given: the UI warns, because a KR
+    without a number is usually a task in disguise. Milestones run 0 -> 1.
+    """
+
+    title: str
+    start: float = 0.0
+    target: float | None = None
+    unit: str = ""
+    milestone: bool = False
+    weight: float = 1.0
+    owner: PersonRef | None = None
+
+
+# --- my, help -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MyOkrs:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    topic: str | None = None  # a canonical verb, or None for the overview
+
+
+# --- objectives and key results -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewObjectiveForm:
+    """`new` with nothing after it: the UI opens the objective form."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewObjective:
+    title: str
+    kind: ObjectiveKind
+    team: str | None
+    krs: tuple[KRSpec, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AddKR:
+    objective: Ref
+    spec: KRSpec
+
+
+@dataclass(frozen=True, slots=True)
+class EditKR:
+    """`value` is a float for target/start/current/weight, a PersonRef for owner,
+    text for unit/title."""
+
+    kr: Ref
+    field: KRField
+    value: float | str | PersonRef
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteKR:
+    kr: Ref
+
+
+# --- check-ins ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinAll:
+    """`checkin` alone: the UI walks the person through each of their KRs."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinOne:
+    """`checkin KR12` with no value: the UI opens the check-in form for that KR."""
+
+    kr: Ref
+
+
+@dataclass(frozen=True, slots=True)
+class Checkin:
+    """`value` is added to the current value when `relative` ("+500", "-3").
+    Milestones check in "done" as 1.0."""
+
+    kr: Ref
+    value: float
+    relative: bool = False
+    confidence: int | None = None
+    note: str = ""
+    links: tuple[str, ...] = ()
+
+
+# --- weekly plan ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlanList:
+    person: PersonRef | None = None
+    team: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanAdd:
+    """`owner` None means the person who typed it."""
+
+    title: str
+    kr: Ref | None = None
+    helpers: tuple[PersonRef, ...] = ()
+    owner: PersonRef | None = None
+    due: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDone:
+    tasks: tuple[Ref, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDrop:
+    tasks: tuple[Ref, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanCarry:
+    """Move unfinished tasks to next week's plan."""
+
+    tasks: tuple[Ref, ...]
+
+
+# --- show ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ShowPerson:
+    person: PersonRef
+
+
+@dataclass(frozen=True, slots=True)
+class ShowTeam:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShowRef:
+    ref: Ref  # any kind: O, KR, T or H
+
+
+# --- teams ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRollup:
+    name: str | None = None  # None: the person's own team(s)
+
+
+@dataclass(frozen=True, slots=True)
+class TeamDigest:
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TeamNew:
+    name: str
+    channel: str | None = None  # as written, e.g. "#growth"
+
+
+@dataclass(frozen=True, slots=True)
+class TeamJoin:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class TeamAdd:
+    name: str
+    people: tuple[PersonRef, ...]
+
+
+# --- collaboration ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    person: PersonRef
+    kr: Ref | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class AskList:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AskUpdate:
+    request: Ref  # an H reference
+    action: AskAction
+    text: str = ""  # thanks on "done", a reason on "decline"
+
+
+@dataclass(frozen=True, slots=True)
+class Kudos:
+    person: PersonRef
+    kr: Ref | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Align:
+    """`parent` is an O or a KR; None removes the alignment."""
+
+    objective: Ref
+    parent: Ref | None
+
+
+# --- end-of-cycle scores -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreList:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreShow:
+    ref: Ref  # an O or a KR
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """`value` is on 0..1 whatever scale it was typed on."""
+
+    kr: Ref
+    value: float
+    reason: str = ""
+
+
+# --- settings ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsShow:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SetLanguage:
+    code: Language
+
+
+@dataclass(frozen=True, slots=True)
+class SetTimezone:
+    name: str  # as typed; the caller checks it is an IANA name
+
+
+@dataclass(frozen=True, slots=True)
+class SetTeamRhythm:
+    team: str
+    moment: Moment
+    weekday: int  # ISO: 1 = Monday .. 7 = Sunday
+    hhmm: str  # "09:30"
+
+
+@dataclass(frozen=True, slots=True)
+class SetTeamChannel:
+    team: str
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetTeamTimezone:
+    team: str
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetTeamHolidays:
+    team: str
+    dates: tuple[date, ...]  # sorted, no duplicates
+
+
+@dataclass(frozen=True, slots=True)
+class SetTeamLanguage:
+    team: str
+    code: Language
+
+
+@dataclass(frozen=True, slots=True)
+class SetCycleKind:
+    kind: CycleKind
+
+
+# --- away ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Away:
+    start: date
+    end: date  # inclusive
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AwayList:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AwayCancel:
+    pass
+
+
+Cmd: TypeAlias = (
+    MyOkrs
+    | Help
+    | NewObjectiveForm
+    | NewObjective
+    | AddKR
+    | EditKR
+    | DeleteKR
+    | CheckinAll
+    | CheckinOne
+    | Checkin
+    | PlanList
+    | PlanAdd
+    | PlanDone
+    | PlanDrop
+    | PlanCarry
+    | ShowPerson
+    | ShowTeam
+    | ShowRef
+    | TeamRollup
+    | TeamDigest
+    | TeamNew
+    | TeamJoin
+    | TeamAdd
+    | Ask
+    | AskList
+    | AskUpdate
+    | Kudos
+    | Align
+    | ScoreList
+    | ScoreShow
+    | Score
+    | SettingsShow
+    | SetLanguage
+    | SetTimezone
+    | SetTeamRhythm
+    | SetTeamChannel
+    | SetTeamTimezone
+    | SetTeamHolidays
+    | SetTeamLanguage
+    | SetCycleKind
+    | Away
+    | AwayList
+    | AwayCancel
+)

@@ -1,0 +1,237 @@
+"""The words of the grammar: verbs with their aliases, keywords, and usage lines.
+
+Aliases are matched in `norm` form, so "CheckIn", "ＫＲ" and "？" work; the
+tables hold them as people read them in help.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from handlers.grammar.commands import AskAction, CycleKind, KRField, Language, Moment
+from handlers.grammar.lexer import norm
+
+T = TypeVar("T")
+
+VERBS: dict[str, tuple[str, ...]] = {
+    "my": ("我的",),
+    "help": ("帮助", "?"),
+    "new": ("新建", "新目标"),
+    "kr": ("关键结果",),
+    "checkin": ("签到", "打卡", "更新", "update"),
+    "plan": ("计划", "周计划"),
+    "show": ("查看", "看"),
+    "team": ("团队",),
+    "ask": ("求助", "请求协助"),
+    "kudos": ("点赞", "夸夸", "感谢", "thanks"),
+    "align": ("对齐",),
+    "score": ("评分", "打分"),
+    "settings": ("设置",),
+    "away": ("请假", "休假"),
+}
+
+# Canonical first so USAGE and help list verbs in this order.
+VERB_OF: dict[str, str] = {}
+for _verb, _aliases in VERBS.items():
+    for _word in (_verb, *_aliases):
+        VERB_OF[norm(_word)] = _verb
+
+# Aliases that Chinese speakers may glue to what follows ("签到KR12 6000"), longest first
+# so that "周计划" wins over "计划".
+GLUED_ALIASES: tuple[tuple[str, str], ...] = tuple(
+    sorted(
+        (
+            (alias, verb)
+            for verb, aliases in VERBS.items()
+            for alias in aliases
+            if not alias.isascii()
+        ),
+        key=lambda pair: -len(pair[0]),
+    )
+)
+
+
+def words(*forms: str) -> frozenset[str]:
+    return frozenset(norm(f) for f in forms)
+
+
+def table(*rows: tuple[frozenset[str], T]) -> dict[str, T]:
+    """Word -> canonical meaning, from (words, meaning) rows."""
+    return {word: meaning for forms, meaning in rows for word in forms}
+
+
+HELP_WORDS = words("help", "帮助", "?", "-h", "--help")
+
+# new
+COMMITTED = words("committed", "承诺型", "承诺")
+ASPIRATIONAL = words("aspirational", "挑战型", "挑战")
+TEAM_WORDS = words("team", "团队")
+WEIGHT_WORDS = words("weight", "权重")
+ARROWS = words("->", "→", "=>", "⟶", "~", "to", "到", "至")
+MILESTONE_WORDS = words("done", "milestone", "里程碑")
+
+# kr
+ADD_WORDS = words("add", "添加", "新增")
+DELETE_WORDS = words("delete", "remove", "删除")
+KR_FIELDS: dict[str, KRField] = table(
+    (words("target", "目标值", "目标"), "target"),
+    (words("start", "起始值", "起点", "初始值"), "start"),
+    (words("current", "当前值", "当前"), "current"),
+    (words("unit", "单位"), "unit"),
+    (words("weight", "权重"), "weight"),
+    (words("title", "标题", "名称"), "title"),
+    (words("owner", "负责人"), "owner"),
+)
+
+# checkin
+DONE_VALUES = words("done", "完成", "已完成")
+CONFIDENCE_WORDS = words("confidence", "conf", "c", "信心", "信心指数", "信心值")
+
+# plan
+LIST_WORDS = words("list", "列表")
+PLAN_ACTIONS: dict[str, str] = table(
+    (LIST_WORDS, "list"),
+    (ADD_WORDS, "add"),
+    (words("done", "完成"), "done"),
+    (words("drop", "放弃", "取消"), "drop"),
+    (words("carry", "顺延"), "carry"),
+)
+HELPER_WORDS = words("with", "helper", "helpers", "协助", "协助人")
+OWNER_WORDS = words("owner", "负责人")
+DUE_WORDS = words("due", "by", "截止", "截至", "到期")
+
+# team
+TEAM_ACTIONS: dict[str, str] = table(
+    (words("digest", "庆功", "周报"), "digest"),
+    (words("new", "创建", "新建"), "new"),
+    (words("join", "加入"), "join"),
+    (ADD_WORDS, "add"),
+)
+
+# ask
+ASK_UPDATES: dict[str, AskAction] = table(
+    (words("accept", "接受"), "accept"),
+    (words("decline", "拒绝"), "decline"),
+    (words("done", "完成"), "done"),
+)
+
+# align
+NONE_WORDS = words("none", "取消", "清除", "无")
+
+# settings
+LANGUAGE_WORDS = words("language", "lang", "语言")
+TIMEZONE_WORDS = words("timezone", "tz", "时区")
+CYCLE_WORDS = words("cycle", "周期")
+CHANNEL_WORDS = words("channel", "频道", "群")
+HOLIDAY_WORDS = words("holiday", "holidays", "假期")
+LANGUAGES: dict[str, Language] = table(
+    (words("en", "english", "英文", "英语", "en-us", "en_us", "en-gb"), "en"),
+    (words("zh", "chinese", "中文", "汉语", "简体中文", "zh-cn", "zh_cn", "zh-hans", "cn"), "zh"),
+)
+MOMENTS: dict[str, Moment] = table(
+    (words("plan", "计划", "周计划", "规划"), "plan"),
+    (words("checkin", "签到", "打卡", "更新"), "checkin"),
+    (words("digest", "庆功", "周报"), "digest"),
+)
+CYCLES: dict[str, CycleKind] = table(
+    (words("quarter", "quarterly", "季度"), "quarter"),
+    (words("bimonthly", "双月"), "bimonthly"),
+    (words("monthly", "month", "月度"), "monthly"),
+    (words("annual", "annually", "yearly", "year", "年度"), "annual"),
+)
+SETTINGS_ACTIONS: dict[str, str] = table(
+    (LANGUAGE_WORDS, "language"),
+    (TIMEZONE_WORDS, "timezone"),
+    (TEAM_WORDS, "team"),
+    (CYCLE_WORDS, "cycle"),
+)
+TEAM_SETTINGS: dict[str, str] = table(
+    (frozenset(MOMENTS), "rhythm"),
+    (CHANNEL_WORDS, "channel"),
+    (TIMEZONE_WORDS, "timezone"),
+    (HOLIDAY_WORDS, "holiday"),
+    (LANGUAGE_WORDS, "language"),
+)
+
+# away
+AWAY_ACTIONS: dict[str, str] = table(
+    (LIST_WORDS, "list"),
+    (words("cancel", "取消", "撤销"), "cancel"),
+)
+UNTIL_WORDS = words("until", "till", "直到", "到")
+RANGE_WORDS = words("to", "到", "至", "~", "-", "–", "—", "until", "till")
+
+# Lines in English syntax, each a working example: help and error messages
+# show them, and a test parses every one.
+USAGE: dict[str, list[str]] = {
+    "my": ["my"],
+    "help": ["help", "help checkin"],
+    "new": [
+        "new",
+        "new Raise brand awareness aspirational team:Marketing"
+        " | Followers in target countries: 0 -> 10000 followers weight 2 @alice"
+        " | Engagement rate: 2%",
+        "new Launch the EU store committed | Store live: done @bob | Payment providers",
+    ],
+    "kr": [
+        "kr add O3 Newsletter subscribers: 0 -> 5000 weight 2 @bob",
+        "kr KR12 target 12000",
+        "kr KR12 current 500",
+        "kr KR12 unit followers",
+        "kr KR12 owner @bob",
+        "kr KR12 delete",
+    ],
+    "checkin": [
+        "checkin",
+        "checkin KR12",
+        'checkin KR12 6000 confidence 7 "note"',
+        "checkin KR12 +500 c8 https://docs.example.com/weekly",
+        "checkin KR7 done",
+    ],
+    "plan": [
+        "plan",
+        "plan list @alice",
+        "plan list team Growth",
+        "plan add Draft the launch post KR12 with @bob due fri",
+        "plan done T40 T41",
+        "plan drop T40",
+        "plan carry T40",
+    ],
+    "show": ["show @alice", "show team Growth", "show KR12"],
+    "team": [
+        "team",
+        "team Growth",
+        "team digest Growth",
+        "team new Growth #growth",
+        "team join Growth",
+        "team add Growth @alice @bob",
+    ],
+    "ask": [
+        'ask @bob KR12 "Can you review the landing page?"',
+        "ask list",
+        "ask accept H5",
+        "ask decline H5 no time this week",
+        "ask done H5 thanks!",
+    ],
+    "kudos": ["kudos @alice KR12 the launch post brought 800 sign-ups"],
+    "align": ["align O3 to O1", "align O3 to KR2", "align O3 none"],
+    "score": ["score", "score O3", "score KR12 0.7 reached 7,000 of 10,000"],
+    "settings": [
+        "settings",
+        "settings language zh",
+        "settings timezone Asia/Shanghai",
+        "settings cycle quarter",
+        "settings team Growth plan mon 09:30",
+        "settings team Growth digest fri 17:00",
+        "settings team Growth channel #growth",
+        "settings team Growth timezone Europe/Paris",
+        "settings team Growth holiday 2026-10-01 2026-10-02",
+        "settings team Growth language en",
+    ],
+    "away": [
+        "away 2026-12-01 2026-12-05 family trip",
+        "away until fri",
+        "away list",
+        "away cancel",
+    ],
+}

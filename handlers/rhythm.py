@@ -1,0 +1,276 @@
+"""The weekly rhythm: Monday planning prompts, Friday check-in prompts, Friday digests.
+
+`due_deliveries` finds every team moment that fell due in a time window and
+returns what it sends. Each delivery carries a key unique to (kind, team or
+person, week), so whoever sends them can claim the key first and never post
+twice, however often a window is replayed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from handlers import digests
+from handlers.i18n import Translator, negotiate, translator
+from handlers.okr.weeks import (
+    cycle_for,
+    local_date,
+    occurrences_between,
+    previous_week,
+    week_of,
+)
+from handlers.usecases.plan import task_lines
+from handlers.usecases.present import kr_block, task_text
+from handlers.views import (
+    Actions,
+    Block,
+    Button,
+    ButtonStyle,
+    Context,
+    Delivery,
+    Header,
+    Message,
+    Text,
+    ToChannel,
+    ToUser,
+)
+from storage.models import Cycle, Member, TaskStatus, Team, Workspace
+from storage.repos import okrs, rhythm, workspaces
+
+MOMENTS = ("plan", "checkin", "digest")
+
+
+def due_deliveries(*, session: Session, since: datetime, until: datetime) -> list[Delivery]:
+    """Everything every team's rhythm sends for moments in (since, until]."""
+    found: dict[str, Delivery] = {}
+    for team in workspaces.list_all_teams(session=session):
+        workspace = workspaces.get_workspace(session=session, workspace_id=team.workspace_id)
+        assert workspace is not None
+        for moment in MOMENTS:
+            weekday = getattr(team, f"{moment}_weekday")
+            hhmm = getattr(team, f"{moment}_time")
+            for at in occurrences_between(
+                start=since, end=until, weekday=weekday, hhmm=hhmm, tz=team.timezone
+            ):
+                day = local_date(at, team.timezone)
+                if day.isoformat() in team.holidays:
+                    continue
+                job = _Job(session=session, workspace=workspace, team=team, at=at)
+                for delivery in getattr(job, moment)():
+                    assert delivery.key is not None
+                    found.setdefault(delivery.key, delivery)
+    return list(found.values())
+
+
+class _Job:
+    """One team moment at one instant."""
+
+    def __init__(self, *, session: Session, workspace: Workspace, team: Team, at: datetime) -> None:
+        self.session = session
+        self.workspace = workspace
+        self.team = team
+        self.at = at
+        self.today = local_date(at, team.timezone)
+        self.week = week_of(at, team.timezone)
+        assert team.id is not None and workspace.id is not None
+        self.team_id: int = team.id
+        self.ws: int = workspace.id
+
+    def cycle(self) -> Cycle:
+        bounds = cycle_for(self.workspace.cycle_kind, self.today)
+        return okrs.get_or_create_cycle(
+            session=self.session,
+            workspace_id=self.ws,
+            name=bounds.name,
+            kind=bounds.kind,
+            start=bounds.start,
+            end=bounds.end,
+        )
+
+    def team_tr(self) -> Translator:
+        return translator(negotiate(self.team.locale, self.workspace.default_locale))
+
+    def member_tr(self, member: Member) -> Translator:
+        return translator(negotiate(member.locale, self.team.locale, self.workspace.default_locale))
+
+    def present_members(self) -> list[Member]:
+        """Team members who are not away today."""
+        ids = workspaces.team_member_ids(
+            session=self.session, workspace_id=self.ws, team_id=self.team_id
+        )
+        away = rhythm.away_member_ids(
+            session=self.session,
+            workspace_id=self.ws,
+            member_ids=ids,
+            start=self.today,
+            end=self.today,
+        )
+        return [
+            m
+            for m in workspaces.list_members(session=self.session, workspace_id=self.ws, ids=ids)
+            if m.id not in away and m.is_active
+        ]
+
+    def channel_post(self, message: Message, kind: str) -> list[Delivery]:
+        if self.team.channel_external_id:
+            to: ToChannel | ToUser = ToChannel(self.team.channel_external_id)
+        elif self.team.manager_id is not None:
+            manager = workspaces.get_member(
+                session=self.session, workspace_id=self.ws, member_id=self.team.manager_id
+            )
+            if manager is None:
+                return []
+            to = ToUser(manager.external_id)
+        else:
+            return []
+        return [Delivery(to=to, message=message, key=f"{kind}:team{self.team_id}:{self.week}")]
+
+    def plan(self) -> list[Delivery]:
+        cycle = self.cycle()
+        out: list[Delivery] = []
+        last_week = previous_week(self.week)
+        for member in self.present_members():
+            assert member.id is not None
+            tr = self.member_tr(member)
+            krs = okrs.list_key_results(
+                session=self.session,
+                workspace_id=self.ws,
+                owner_member_ids=[member.id],
+                cycle_id=cycle.id,
+            )
+            leftovers = [
+                t
+                for t in rhythm.list_tasks(
+                    session=self.session,
+                    workspace_id=self.ws,
+                    week=last_week,
+                    member_ids=[member.id],
+                    include_helping=False,
+                )
+                if t.status == TaskStatus.PLANNED.value
+            ]
+            title = tr.t("Monday planning · week {week}", week=self.week)
+            blocks: list[Block] = [
+                Header(title),
+                Text(
+                    tr.t(
+                        "Good morning, {name}! What are this week's key tasks toward your key results?",
+                        name=member.display_name,
+                    )
+                ),
+            ]
+            blocks.extend(kr_block(tr, kr) for kr in krs)
+            if leftovers:
+                blocks.append(Text(tr.t("Still open from last week:")))
+                lines = task_lines(session=self.session, workspace_id=self.ws, tasks=leftovers)
+                blocks.extend(Text(task_text(tr, line, show_owner=False)) for line in lines)
+                blocks.append(
+                    Actions(
+                        tuple(
+                            Button(
+                                tr.t("Carry over T{n}", n=t.number), "task.carry", f"T{t.number}"
+                            )
+                            for t in leftovers[:5]
+                        )
+                    )
+                )
+            blocks.append(
+                Context(
+                    tr.t(
+                        "Plan a task: /okr plan add Draft the playbook KR12 with @bob due wed · "
+                        "the plan settles on Wednesday."
+                    )
+                )
+            )
+            blocks.append(Actions((Button(tr.t("This week's plan"), "plan.list"),)))
+            out.append(
+                Delivery(
+                    to=ToUser(member.external_id),
+                    message=Message(summary=title, blocks=tuple(blocks)),
+                    key=f"plan:member{member.id}:{self.week}",
+                )
+            )
+        tr = self.team_tr()
+        tasks = rhythm.list_tasks(
+            session=self.session,
+            workspace_id=self.ws,
+            week=last_week,
+            member_ids=workspaces.team_member_ids(
+                session=self.session, workspace_id=self.ws, team_id=self.team_id
+            ),
+            include_helping=False,
+        )
+        done = sum(1 for t in tasks if t.status == TaskStatus.DONE.value)
+        counted = sum(1 for t in tasks if t.status != TaskStatus.CARRIED_OVER.value)
+        title = tr.t("Monday planning · {team} · week {week}", team=self.team.name, week=self.week)
+        blocks = [
+            Header(title),
+            Text(tr.t("A new week: let's each plan the key tasks that move our key results.")),
+        ]
+        if counted:
+            blocks.append(
+                Context(
+                    tr.t("Last week: {done} of {total} key tasks done.", done=done, total=counted)
+                )
+            )
+        out.extend(self.channel_post(Message(summary=title, blocks=tuple(blocks)), "plan"))
+        return out
+
+    def checkin(self) -> list[Delivery]:
+        cycle = self.cycle()
+        out: list[Delivery] = []
+        for member in self.present_members():
+            assert member.id is not None
+            krs = okrs.list_key_results(
+                session=self.session,
+                workspace_id=self.ws,
+                owner_member_ids=[member.id],
+                cycle_id=cycle.id,
+            )
+            if not krs:
+                continue
+            done = rhythm.checkins_for_week(
+                session=self.session,
+                workspace_id=self.ws,
+                week=self.week,
+                kr_ids=[kr.id for kr in krs if kr.id],
+            )
+            if len(done) == len(krs):
+                continue
+            tr = self.member_tr(member)
+            title = tr.t("Friday check-in · week {week}", week=self.week)
+            blocks: list[Block] = [
+                Header(title),
+                Text(
+                    tr.t(
+                        "How did your key results move this week, {name}?", name=member.display_name
+                    )
+                ),
+            ]
+            blocks.extend(kr_block(tr, kr, checkin=done.get(kr.id or -1)) for kr in krs)
+            blocks.append(
+                Context(tr.t('Or type it: /okr checkin KR12 6000 confidence 7 "what moved"'))
+            )
+            blocks.append(
+                Actions((Button(tr.t("Check in"), "checkin.open", "", ButtonStyle.PRIMARY),))
+            )
+            out.append(
+                Delivery(
+                    to=ToUser(member.external_id),
+                    message=Message(summary=title, blocks=tuple(blocks)),
+                    key=f"checkin:member{member.id}:{self.week}",
+                )
+            )
+        return out
+
+    def digest(self) -> list[Delivery]:
+        data = digests.load_team_week(
+            session=self.session,
+            team=self.team,
+            week=self.week,
+            cycle=self.cycle(),
+            today=self.today,
+        )
+        return self.channel_post(digests.digest_message(self.team_tr(), data), "digest")

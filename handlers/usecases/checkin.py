@@ -1,0 +1,274 @@
+"""Weekly check-ins: one per key result per week, a second submit edits it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from handlers import grammar as g
+from handlers.okr import math
+from handlers.usecases.context import (
+    Ctx,
+    UserError,
+    can_act_for,
+    kr_owner_id,
+    kr_ref,
+    resolve_kr,
+)
+from handlers.usecases.present import kr_block, value_text
+from handlers.views import (
+    Block,
+    Context,
+    Form,
+    FormErrors,
+    Input,
+    InputKind,
+    Message,
+    Option,
+    Outcome,
+    Text,
+)
+from storage.models import KeyResult, KRKind
+from storage.repos import okrs, rhythm
+
+FORM_ID = "checkin"
+_URL = re.compile(r"https?://\S+")
+
+
+def my_check_in_krs(ctx: Ctx) -> list[KeyResult]:
+    """The KRs the actor checks in on this cycle: the ones they own."""
+    return okrs.list_key_results(
+        session=ctx.session,
+        workspace_id=ctx.workspace_id,
+        owner_member_ids=[ctx.member_id],
+        cycle_id=ctx.current_cycle().id,
+    )
+
+
+def checkin_form(ctx: Ctx, krs: Sequence[KeyResult]) -> Outcome:
+    if not krs:
+        raise UserError(
+            "You have no key results to check in on this cycle. "
+            "Create an objective with /okr new, or ask to own a key result."
+        )
+    this_week = rhythm.checkins_for_week(
+        session=ctx.session,
+        workspace_id=ctx.workspace_id,
+        week=ctx.week,
+        kr_ids=[kr.id for kr in krs if kr.id],
+    )
+    earlier = rhythm.last_checkins_before(
+        session=ctx.session,
+        workspace_id=ctx.workspace_id,
+        week=ctx.week,
+        kr_ids=[kr.id for kr in krs if kr.id],
+    )
+    confidence_options = tuple(Option(str(n), str(n)) for n in range(1, 11))
+    inputs: list[Input] = []
+    for kr in krs:
+        ref = kr_ref(kr)
+        last = this_week.get(kr.id or -1) or earlier.get(kr.id or -1)
+        if kr.kind == KRKind.MILESTONE.value:
+            value_input = Input(
+                f"value:{ref}",
+                f"{ref} {kr.title}",
+                InputKind.SELECT,
+                initial="1" if kr.current_value >= 1 else "0",
+                options=(Option(ctx.t("not done"), "0"), Option(ctx.t("done"), "1")),
+            )
+        else:
+            target = value_text(ctx.tr, kr, kr.target_value) if kr.target_value is not None else "–"
+            value_input = Input(
+                f"value:{ref}",
+                f"{ref} {kr.title}",
+                InputKind.NUMBER,
+                initial=_plain_number(kr.current_value),
+                hint=ctx.t(
+                    "Now {current}, target {target}", current=value_text(ctx.tr, kr), target=target
+                ),
+            )
+        inputs.append(value_input)
+        inputs.append(
+            Input(
+                f"confidence:{ref}",
+                ctx.t("Confidence in {ref} (1–10)", ref=ref),
+                InputKind.SELECT,
+                initial=str(last.confidence) if last and last.confidence else None,
+                options=confidence_options,
+            )
+        )
+        inputs.append(
+            Input(
+                f"note:{ref}",
+                ctx.t("Note on {ref}", ref=ref),
+                InputKind.MULTILINE,
+                required=False,
+                initial=this_week[kr.id or -1].note if kr.id in this_week else None,
+                placeholder=ctx.t("What moved, what's next, links to the work"),
+            )
+        )
+    form = Form(
+        form_id=FORM_ID,
+        title=ctx.t("Check-in · week {week}", week=ctx.week),
+        submit_label=ctx.t("Check in"),
+        inputs=tuple(inputs),
+        context=",".join(kr_ref(kr) for kr in krs),
+    )
+    return Outcome(replies=[form])
+
+
+def _plain_number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(x)
+
+
+def checkin_all(ctx: Ctx) -> Outcome:
+    return checkin_form(ctx, my_check_in_krs(ctx))
+
+
+def checkin_one(ctx: Ctx, cmd: g.CheckinOne) -> Outcome:
+    kr = resolve_kr(ctx, cmd.kr)
+    _require_owner(ctx, kr)
+    return checkin_form(ctx, [kr])
+
+
+def _require_owner(ctx: Ctx, kr: KeyResult) -> None:
+    if not can_act_for(ctx, kr_owner_id(ctx, kr)):
+        raise UserError(
+            "Only the owner of {ref} (or their manager) can check in on it.", ref=kr_ref(kr)
+        )
+
+
+def checkin(ctx: Ctx, cmd: g.Checkin) -> Outcome:
+    kr = resolve_kr(ctx, cmd.kr)
+    _require_owner(ctx, kr)
+    value = kr.current_value + cmd.value if cmd.relative else cmd.value
+    if kr.kind == KRKind.MILESTONE.value and value not in (0.0, 1.0):
+        raise UserError(
+            "{ref} is a milestone: check it in as done (/okr checkin {ref} done) or 0.",
+            ref=kr_ref(kr),
+        )
+    message = _save(ctx, kr, value, cmd.confidence, cmd.note, cmd.links)
+    return Outcome(replies=[message])
+
+
+def _save(
+    ctx: Ctx,
+    kr: KeyResult,
+    value: float,
+    confidence: int | None,
+    note: str,
+    links: Sequence[str],
+) -> Message:
+    before = rhythm.last_checkins_before(
+        session=ctx.session, workspace_id=ctx.workspace_id, week=ctx.week, kr_ids=[kr.id or -1]
+    ).get(kr.id or -1)
+    saved = rhythm.save_checkin(
+        session=ctx.session,
+        workspace_id=ctx.workspace_id,
+        kr=kr,
+        member_id=ctx.member_id,
+        week=ctx.week,
+        value=value,
+        confidence=confidence,
+        note=note.strip(),
+        links=list(links) + [u for u in _URL.findall(note) if u not in links],
+        now=ctx.now,
+    )
+    row = saved.checkin
+    change = row.value - row.previous_value
+    headline = (
+        ctx.t("Checked in {ref}.", ref=kr_ref(kr))
+        if saved.created
+        else ctx.t("Updated this week's check-in of {ref}.", ref=kr_ref(kr))
+    )
+    facts = [
+        ctx.t(
+            "{before} → {after} this week ({change})",
+            before=value_text(ctx.tr, kr, row.previous_value),
+            after=value_text(ctx.tr, kr, row.value),
+            change=ctx.tr.signed(change),
+        )
+    ]
+    if row.confidence is not None and before is not None and before.confidence is not None:
+        trend = math.confidence_trend([before.confidence, row.confidence])
+        if trend.delta:
+            facts.append(
+                ctx.t(
+                    "confidence {old} → {new}",
+                    old=before.confidence,
+                    new=row.confidence,
+                )
+            )
+    blocks: list[Block] = [
+        Text(headline),
+        kr_block(ctx.tr, kr, checkin=row),
+        Context(" · ".join(facts)),
+    ]
+    if row.note:
+        blocks.append(Context(row.note))
+    if row.confidence is None:
+        blocks.append(
+            Context(
+                ctx.t(
+                    "Add your confidence (1–10): /okr checkin {ref} {value} confidence 7",
+                    ref=kr_ref(kr),
+                    value=_plain_number(row.value),
+                )
+            )
+        )
+    return Message(summary=headline, blocks=tuple(blocks))
+
+
+def submit_form(ctx: Ctx, values: Mapping[str, str | list[str] | None], context: str) -> Outcome:
+    """Validate a submitted check-in form; refuse it whole if any field is wrong."""
+    refs = [r for r in context.split(",") if r]
+    if not refs:
+        raise UserError("That check-in form has expired; open a new one with /okr checkin.")
+    errors: list[tuple[str, str]] = []
+    parsed: list[tuple[KeyResult, float, int | None, str]] = []
+    for ref in refs:
+        kr = resolve_kr(ctx, g.parse_ref(ref))
+        _require_owner(ctx, kr)
+        raw_value = _first(values.get(f"value:{ref}"))
+        raw_conf = _first(values.get(f"confidence:{ref}"))
+        note = _first(values.get(f"note:{ref}")) or ""
+        value: float | None = None
+        if raw_value is None or not raw_value.strip():
+            errors.append((f"value:{ref}", ctx.t("Enter the current value, like 6000.")))
+        else:
+            try:
+                value = g.parse_number(raw_value)
+            except g.ParseError:
+                errors.append(
+                    (
+                        f"value:{ref}",
+                        ctx.t('"{text}" is not a number; enter one like 6000.', text=raw_value),
+                    )
+                )
+        if value is not None and kr.kind == KRKind.MILESTONE.value and value not in (0.0, 1.0):
+            errors.append((f"value:{ref}", ctx.t("Choose done or not done.")))
+        confidence: int | None = None
+        if raw_conf and raw_conf.strip():
+            try:
+                confidence = int(raw_conf.strip())
+            except ValueError:
+                confidence = 0
+            if not 1 <= confidence <= 10:
+                errors.append(
+                    (f"confidence:{ref}", ctx.t("Confidence is a whole number from 1 to 10."))
+                )
+                confidence = None
+        if value is not None:
+            parsed.append((kr, value, confidence, note))
+    if errors:
+        return Outcome(replies=[FormErrors(tuple(errors))])
+    replies = [
+        _save(ctx, kr, value, confidence, note, ()) for kr, value, confidence, note in parsed
+    ]
+    return Outcome(replies=list(replies))
+
+
+def _first(value: str | list[str] | None) -> str | None:
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value

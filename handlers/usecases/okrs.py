@@ -1,0 +1,752 @@
+"""Reading and shaping OKRs: my OKRs, show, new, kr, align, score."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from handlers import grammar as g
+from handlers.okr import math, quality
+from handlers.usecases.context import (
+    Ctx,
+    UserError,
+    can_act_for,
+    kr_owner_id,
+    kr_ref,
+    member_name,
+    objective_ref,
+    resolve_kr,
+    resolve_objective,
+    resolve_person,
+    resolve_team,
+)
+from handlers.usecases.help import parse_error_text
+from handlers.usecases.present import (
+    kr_block,
+    kr_progress,
+    objective_blocks,
+    value_text,
+    warning_blocks,
+)
+from handlers.views import (
+    Actions,
+    Block,
+    Button,
+    ButtonStyle,
+    Context,
+    Delivery,
+    Divider,
+    Fields,
+    Form,
+    FormErrors,
+    Header,
+    Input,
+    InputKind,
+    Message,
+    Option,
+    Outcome,
+    Text,
+    ToUser,
+)
+from storage.models import KeyResult, KRKind, Member, Objective, ObjectiveKind
+from storage.repos import okrs, rhythm, workspaces
+
+# --- reading -----------------------------------------------------------------
+
+
+def okr_blocks(ctx: Ctx, objectives: Sequence[Objective]) -> list[Block]:
+    """Blocks for a list of objectives with their KRs, owners and alignment."""
+    session, ws = ctx.session, ctx.workspace_id
+    ids = [o.id for o in objectives if o.id is not None]
+    krs = okrs.list_key_results(session=session, workspace_id=ws, objective_ids=ids)
+    kr_ids = [kr.id for kr in krs if kr.id is not None]
+    latest = rhythm.checkins_for_week(
+        session=session, workspace_id=ws, week=ctx.week, kr_ids=kr_ids
+    )
+    earlier = rhythm.last_checkins_before(
+        session=session, workspace_id=ws, week=ctx.week, kr_ids=kr_ids
+    )
+    last = {**earlier, **latest}
+    people = {
+        m.id: m
+        for m in workspaces.list_members(
+            session=session,
+            workspace_id=ws,
+            ids={o.owner_member_id for o in objectives if o.owner_member_id}
+            | {kr.owner_member_id for kr in krs if kr.owner_member_id},
+        )
+        if m.id is not None
+    }
+    blocks: list[Block] = []
+    for objective in objectives:
+        if blocks:
+            blocks.append(Divider())
+        mine = [kr for kr in krs if kr.objective_id == objective.id]
+        blocks.extend(
+            objective_blocks(
+                ctx.tr,
+                objective,
+                mine,
+                owner_text=owner_text(ctx, objective, people),
+                parent_text=parent_text(ctx, objective),
+                last_checkins=last,
+                kr_owners=people,
+            )
+        )
+    return blocks
+
+
+def owner_text(ctx: Ctx, objective: Objective, people: dict[int, Member] | None = None) -> str:
+    if objective.owner_team_id is not None:
+        team = workspaces.get_team(
+            session=ctx.session, workspace_id=ctx.workspace_id, team_id=objective.owner_team_id
+        )
+        return ctx.t("team {name}", name=team.name if team else "?")
+    owner = (people or {}).get(objective.owner_member_id or -1) or workspaces.get_member(
+        session=ctx.session,
+        workspace_id=ctx.workspace_id,
+        member_id=objective.owner_member_id or -1,
+    )
+    return ctx.t("owner {name}", name=member_name(owner))
+
+
+def parent_text(ctx: Ctx, objective: Objective) -> str | None:
+    if objective.parent_objective_id is not None:
+        parent = okrs.get_objective_by_id(
+            session=ctx.session,
+            workspace_id=ctx.workspace_id,
+            objective_id=objective.parent_objective_id,
+        )
+        return f"{objective_ref(parent)} {parent.title}" if parent else None
+    if objective.parent_kr_id is not None:
+        kr = okrs.get_key_result_by_id(
+            session=ctx.session, workspace_id=ctx.workspace_id, kr_id=objective.parent_kr_id
+        )
+        return f"{kr_ref(kr)} {kr.title}" if kr else None
+    return None
+
+
+def member_objectives(ctx: Ctx, member: Member) -> list[Objective]:
+    """A person's objectives this cycle, and those of the teams they belong to."""
+    assert member.id is not None
+    teams = workspaces.teams_of_member(
+        session=ctx.session, workspace_id=ctx.workspace_id, member_id=member.id
+    )
+    return okrs.list_objectives(
+        session=ctx.session,
+        workspace_id=ctx.workspace_id,
+        cycle_id=ctx.current_cycle().id,
+        owner_member_ids=[member.id],
+        owner_team_ids=[t.id for t in teams if t.id is not None],
+    )
+
+
+def my_okrs(ctx: Ctx) -> Outcome:
+    return Outcome(replies=[person_view(ctx, ctx.member, own=True)])
+
+
+def person_view(ctx: Ctx, member: Member, *, own: bool) -> Message:
+    cycle = ctx.current_cycle()
+    objectives = member_objectives(ctx, member)
+    title = (
+        ctx.t("Your OKRs · {cycle}", cycle=cycle.name)
+        if own
+        else ctx.t("{name}'s OKRs · {cycle}", name=member_name(member), cycle=cycle.name)
+    )
+    blocks: list[Block] = [Header(title)]
+    if not objectives:
+        blocks.append(
+            Text(
+                ctx.t("No objectives yet this cycle.")
+                + (
+                    " "
+                    + ctx.t(
+                        "Write one: /okr new Objective | KR title: 0 -> 100 unit | ... "
+                        "(or /okr new to open a form)."
+                    )
+                    if own
+                    else ""
+                )
+            )
+        )
+    blocks.extend(okr_blocks(ctx, objectives))
+    if own:
+        blocks.append(
+            Actions(
+                (
+                    Button(ctx.t("Check in"), "checkin.open", "", ButtonStyle.PRIMARY),
+                    Button(ctx.t("This week's plan"), "plan.list"),
+                    Button(ctx.t("New objective"), "objective.new"),
+                )
+            )
+        )
+    summary = title if objectives else ctx.t("No objectives yet this cycle.")
+    return Message(summary=summary, blocks=tuple(blocks))
+
+
+def show_person(ctx: Ctx, cmd: g.ShowPerson) -> Outcome:
+    member = resolve_person(ctx, cmd.person)
+    return Outcome(replies=[person_view(ctx, member, own=member.id == ctx.member_id)])
+
+
+def show_team(ctx: Ctx, cmd: g.ShowTeam) -> Outcome:
+    team = resolve_team(ctx, cmd.name)
+    ids = workspaces.team_member_ids(
+        session=ctx.session, workspace_id=ctx.workspace_id, team_id=team.id or -1
+    )
+    objectives = okrs.list_objectives(
+        session=ctx.session,
+        workspace_id=ctx.workspace_id,
+        cycle_id=ctx.current_cycle().id,
+        owner_member_ids=ids,
+        owner_team_ids=[team.id or -1],
+    )
+    title = ctx.t("Team {name} · OKRs", name=team.name)
+    blocks: list[Block] = [Header(title)]
+    if not objectives:
+        blocks.append(Text(ctx.t("No objectives yet this cycle.")))
+    blocks.extend(okr_blocks(ctx, objectives))
+    return Outcome(replies=[Message(summary=title, blocks=tuple(blocks))])
+
+
+def show_ref(ctx: Ctx, cmd: g.ShowRef) -> Outcome:
+    if cmd.ref.kind == "O":
+        return Outcome(replies=[objective_view(ctx, resolve_objective(ctx, cmd.ref))])
+    if cmd.ref.kind == "KR":
+        return Outcome(replies=[kr_view(ctx, resolve_kr(ctx, cmd.ref))])
+    # Tasks and help requests are shown by the modules that own them.
+    from handlers.usecases import collab, plan
+
+    if cmd.ref.kind == "T":
+        return plan.show_task(ctx, cmd.ref)
+    return collab.show_request(ctx, cmd.ref)
+
+
+def objective_view(ctx: Ctx, objective: Objective) -> Message:
+    blocks = okr_blocks(ctx, [objective])
+    krs = okrs.list_key_results(
+        session=ctx.session, workspace_id=ctx.workspace_id, objective_ids=[objective.id or -1]
+    )
+    children = okrs.aligned_children(
+        session=ctx.session,
+        workspace_id=ctx.workspace_id,
+        objective_id=objective.id or -1,
+        kr_ids=[kr.id for kr in krs if kr.id is not None],
+    )
+    if children:
+        blocks.append(Divider())
+        blocks.append(Text(ctx.t("Aligned to this objective:")))
+        for child in children:
+            blocks.append(Context(f"O{child.number} {child.title} · {owner_text(ctx, child)}"))
+    return Message(summary=f"O{objective.number} {objective.title}", blocks=tuple(blocks))
+
+
+def kr_view(ctx: Ctx, kr: KeyResult) -> Message:
+    objective = okrs.get_objective_by_id(
+        session=ctx.session, workspace_id=ctx.workspace_id, objective_id=kr.objective_id
+    )
+    owner = workspaces.get_member(
+        session=ctx.session, workspace_id=ctx.workspace_id, member_id=kr_owner_id(ctx, kr) or -1
+    )
+    history = rhythm.checkin_history(
+        session=ctx.session, workspace_id=ctx.workspace_id, kr_id=kr.id or -1, limit=8
+    )
+    blocks: list[Block] = [
+        kr_block(ctx.tr, kr, checkin=history[-1] if history else None),
+        Fields(
+            (
+                (ctx.t("Owner"), member_name(owner)),
+                (
+                    ctx.t("Objective"),
+                    f"O{objective.number} {objective.title}" if objective else "?",
+                ),
+                (ctx.t("Start"), value_text(ctx.tr, kr, kr.start_value)),
+                (
+                    ctx.t("Target"),
+                    value_text(ctx.tr, kr, kr.target_value)
+                    if kr.target_value is not None
+                    else ctx.t("no target yet"),
+                ),
+            )
+        ),
+    ]
+    if history:
+        blocks.append(Text(ctx.t("Check-ins:")))
+        for row in reversed(history):
+            conf = ctx.t("confidence {n}/10", n=row.confidence) if row.confidence else ""
+            line = f"{row.week}: {value_text(ctx.tr, kr, row.value)}"
+            if conf:
+                line += f" · {conf}"
+            if row.note:
+                line += f" · {row.note}"
+            blocks.append(Context(line))
+    else:
+        blocks.append(Context(ctx.t("No check-ins yet.")))
+    return Message(summary=f"KR{kr.number} {kr.title}", blocks=tuple(blocks))
+
+
+# --- writing -----------------------------------------------------------------
+
+
+def new_objective_form(ctx: Ctx) -> Outcome:
+    inputs = [
+        Input(
+            "title",
+            ctx.t("Objective"),
+            placeholder=ctx.t("Raise brand awareness in target markets"),
+        ),
+        Input(
+            "kind",
+            ctx.t("Kind"),
+            InputKind.SELECT,
+            initial=ObjectiveKind.COMMITTED.value,
+            options=(
+                Option(ctx.t("committed"), ObjectiveKind.COMMITTED.value),
+                Option(ctx.t("aspirational"), ObjectiveKind.ASPIRATIONAL.value),
+            ),
+        ),
+    ]
+    for i in range(1, 6):
+        inputs.append(
+            Input(
+                f"kr{i}",
+                ctx.t("Key result {n}", n=i),
+                required=i == 1,
+                placeholder=ctx.t("Followers in target countries: 0 -> 10000 followers"),
+            )
+        )
+    form = Form(
+        form_id="objective.new",
+        title=ctx.t("New objective"),
+        submit_label=ctx.t("Create"),
+        inputs=tuple(inputs),
+    )
+    return Outcome(replies=[form])
+
+
+def create_objective(ctx: Ctx, cmd: g.NewObjective) -> Outcome:
+    cycle = ctx.current_cycle()
+    assert cycle.id is not None
+    owner_member_id: int | None = ctx.member_id
+    owner_team_id: int | None = None
+    if cmd.team:
+        team = resolve_team(ctx, cmd.team)
+        members = workspaces.team_member_ids(
+            session=ctx.session, workspace_id=ctx.workspace_id, team_id=team.id or -1
+        )
+        if ctx.member_id not in members:
+            raise UserError("Only members of {team} can write its objectives.", team=team.name)
+        owner_member_id, owner_team_id = None, team.id
+    objective = okrs.create_objective(
+        session=ctx.session,
+        workspace_id=ctx.workspace_id,
+        cycle_id=cycle.id,
+        title=cmd.title,
+        kind=ObjectiveKind(cmd.kind),
+        owner_member_id=owner_member_id,
+        owner_team_id=owner_team_id,
+    )
+    warnings: list[quality.QualityWarning] = []
+    if owner_member_id is not None:
+        count = okrs.count_member_objectives(
+            session=ctx.session,
+            workspace_id=ctx.workspace_id,
+            cycle_id=cycle.id,
+            member_id=owner_member_id,
+        )
+        warnings += quality.objective_warnings(
+            owner_objective_count=count, kr_count=len(cmd.krs), ref=objective_ref(objective)
+        )
+    else:
+        warnings += quality.objective_warnings(
+            owner_objective_count=1, kr_count=len(cmd.krs), ref=objective_ref(objective)
+        )
+    for spec in cmd.krs:
+        kr = _add_kr(ctx, objective, spec)
+        warnings += _kr_warnings(kr)
+    view = objective_view(ctx, objective)
+    blocks = (
+        Text(ctx.t("Created {ref}.", ref=objective_ref(objective))),
+        *view.blocks,
+        *warning_blocks(ctx.tr, warnings),
+    )
+    return Outcome(
+        replies=[
+            Message(summary=ctx.t("Created {ref}.", ref=objective_ref(objective)), blocks=blocks)
+        ]
+    )
+
+
+def _add_kr(ctx: Ctx, objective: Objective, spec: g.KRSpec) -> KeyResult:
+    owner_id = resolve_person(ctx, spec.owner).id if spec.owner else None
+    if owner_id is None:
+        owner_id = objective.owner_member_id or ctx.member_id
+    return okrs.create_key_result(
+        session=ctx.session,
+        workspace_id=ctx.workspace_id,
+        objective_id=objective.id or -1,
+        title=spec.title,
+        owner_member_id=owner_id,
+        kind=KRKind.MILESTONE if spec.milestone else KRKind.NUMERIC,
+        start=spec.start,
+        target=spec.target,
+        unit=spec.unit,
+        weight=spec.weight,
+    )
+
+
+def _kr_warnings(kr: KeyResult) -> list[quality.QualityWarning]:
+    return quality.kr_warnings(
+        title=kr.title,
+        target=kr.target_value,
+        has_owner=kr.owner_member_id is not None,
+        milestone=kr.kind == KRKind.MILESTONE.value,
+        ref=kr_ref(kr),
+    )
+
+
+def _require_objective_owner(ctx: Ctx, objective: Objective) -> None:
+    if objective.owner_team_id is not None:
+        members = workspaces.team_member_ids(
+            session=ctx.session, workspace_id=ctx.workspace_id, team_id=objective.owner_team_id
+        )
+        if ctx.member_id in members:
+            return
+    elif can_act_for(ctx, objective.owner_member_id):
+        return
+    raise UserError(
+        "Only the owner of {ref} (or their manager) can change it.", ref=objective_ref(objective)
+    )
+
+
+def add_kr(ctx: Ctx, cmd: g.AddKR) -> Outcome:
+    objective = resolve_objective(ctx, cmd.objective)
+    _require_objective_owner(ctx, objective)
+    kr = _add_kr(ctx, objective, cmd.spec)
+    count = len(
+        okrs.list_key_results(
+            session=ctx.session, workspace_id=ctx.workspace_id, objective_ids=[objective.id or -1]
+        )
+    )
+    warnings = _kr_warnings(kr) + quality.objective_warnings(
+        owner_objective_count=1, kr_count=count, ref=objective_ref(objective)
+    )
+    text = ctx.t("Added {kr} to {o}.", kr=kr_ref(kr), o=objective_ref(objective))
+    blocks = (Text(text), kr_block(ctx.tr, kr), *warning_blocks(ctx.tr, warnings))
+    return Outcome(replies=[Message(summary=text, blocks=blocks)])
+
+
+_FIELD_COLUMNS = {
+    "target": "target_value",
+    "start": "start_value",
+    "current": "current_value",
+    "unit": "unit",
+    "weight": "weight",
+    "title": "title",
+    "owner": "owner_member_id",
+}
+
+
+def edit_kr(ctx: Ctx, cmd: g.EditKR) -> Outcome:
+    kr = resolve_kr(ctx, cmd.kr)
+    if not can_act_for(ctx, kr_owner_id(ctx, kr)):
+        raise UserError("Only the owner of {ref} (or their manager) can change it.", ref=kr_ref(kr))
+    value: object = cmd.value
+    if cmd.field == "owner":
+        if not isinstance(cmd.value, g.PersonRef):
+            raise UserError("Say who owns it with an @-mention.", usage="kr")
+        value = resolve_person(ctx, cmd.value).id
+    elif cmd.field in ("target", "start", "current", "weight"):
+        if not isinstance(cmd.value, int | float):
+            raise UserError("{field} needs a number.", usage="kr", field=cmd.field)
+        if kr.kind == KRKind.MILESTONE.value and cmd.field in ("target", "start"):
+            raise UserError("{ref} is a milestone: it is either done or not.", ref=kr_ref(kr))
+        if cmd.field == "weight" and float(cmd.value) <= 0:
+            raise UserError("A weight must be more than 0.", usage="kr")
+        value = float(cmd.value)
+    else:
+        value = str(cmd.value).strip()
+        if not value:
+            raise UserError("{field} cannot be empty.", usage="kr", field=cmd.field)
+    okrs.update_key_result(
+        session=ctx.session, kr=kr, changes={_FIELD_COLUMNS[cmd.field]: value}, now=ctx.now
+    )
+    text = ctx.t("Updated {ref}.", ref=kr_ref(kr))
+    blocks = (Text(text), kr_block(ctx.tr, kr), *warning_blocks(ctx.tr, _kr_warnings(kr)))
+    return Outcome(replies=[Message(summary=text, blocks=blocks)])
+
+
+def delete_kr(ctx: Ctx, cmd: g.DeleteKR) -> Outcome:
+    kr = resolve_kr(ctx, cmd.kr)
+    if not can_act_for(ctx, kr_owner_id(ctx, kr)):
+        raise UserError("Only the owner of {ref} (or their manager) can change it.", ref=kr_ref(kr))
+    # Archived, not deleted: its check-ins stay part of the team's history.
+    okrs.update_key_result(session=ctx.session, kr=kr, changes={"archived": True}, now=ctx.now)
+    text = ctx.t("Removed {ref} {title}.", ref=kr_ref(kr), title=kr.title)
+    return Outcome(replies=[Message(summary=text, blocks=(Text(text),))])
+
+
+def align(ctx: Ctx, cmd: g.Align) -> Outcome:
+    objective = resolve_objective(ctx, cmd.objective)
+    _require_objective_owner(ctx, objective)
+    if cmd.parent is None:
+        okrs.set_alignment(
+            session=ctx.session,
+            objective=objective,
+            parent_objective_id=None,
+            parent_kr_id=None,
+            now=ctx.now,
+        )
+        text = ctx.t("{ref} is no longer aligned.", ref=objective_ref(objective))
+        return Outcome(replies=[Message(summary=text, blocks=(Text(text),))])
+    parent_o: Objective | None
+    parent_kr: KeyResult | None = None
+    if cmd.parent.kind == "O":
+        parent_o = resolve_objective(ctx, cmd.parent)
+        parent_label = objective_ref(parent_o)
+    else:
+        parent_kr = resolve_kr(ctx, cmd.parent)
+        parent_o = okrs.get_objective_by_id(
+            session=ctx.session, workspace_id=ctx.workspace_id, objective_id=parent_kr.objective_id
+        )
+        parent_label = kr_ref(parent_kr)
+    if parent_o is None:
+        raise UserError("There is no objective {ref}.", ref=parent_label)
+    if _would_cycle(ctx, objective, parent_o):
+        raise UserError(
+            "{ref} cannot align to {parent}: {parent} already aligns to {ref}.",
+            ref=objective_ref(objective),
+            parent=parent_label,
+        )
+    okrs.set_alignment(
+        session=ctx.session,
+        objective=objective,
+        parent_objective_id=parent_o.id if parent_kr is None else None,
+        parent_kr_id=parent_kr.id if parent_kr is not None else None,
+        now=ctx.now,
+    )
+    text = ctx.t("Aligned {ref} to {parent}.", ref=objective_ref(objective), parent=parent_label)
+    outcome = Outcome(replies=[objective_view(ctx, objective)])
+    outcome.replies.insert(0, Message(summary=text, blocks=(Text(text),)))
+    # Alignment is agreed, not imposed: tell the parent's owner.
+    parent_owner_id = (
+        parent_kr.owner_member_id if parent_kr is not None else parent_o.owner_member_id
+    ) or parent_o.owner_member_id
+    if parent_owner_id is not None and parent_owner_id != ctx.member_id:
+        owner = workspaces.get_member(
+            session=ctx.session, workspace_id=ctx.workspace_id, member_id=parent_owner_id
+        )
+        if owner is not None:
+            tr = ctx.translator_for(owner)
+            note = tr.t(
+                '{who} aligned {ref} "{title}" to your {parent}.',
+                who=member_name(ctx.member),
+                ref=objective_ref(objective),
+                title=objective.title,
+                parent=parent_label,
+            )
+            outcome.deliveries.append(
+                Delivery(
+                    to=ToUser(owner.external_id),
+                    message=Message(summary=note, blocks=(Text(note),)),
+                    key=f"align:{objective.id}:{parent_label}:{ctx.now.isoformat()}",
+                )
+            )
+    return outcome
+
+
+def _would_cycle(ctx: Ctx, child: Objective, parent: Objective) -> bool:
+    """True when `parent` is `child` or sits below it in the alignment tree."""
+    seen: set[int] = set()
+    node: Objective | None = parent
+    while node is not None and node.id not in seen:
+        if node.id == child.id:
+            return True
+        seen.add(node.id or -1)
+        if node.parent_objective_id is not None:
+            node = okrs.get_objective_by_id(
+                session=ctx.session,
+                workspace_id=ctx.workspace_id,
+                objective_id=node.parent_objective_id,
+            )
+        elif node.parent_kr_id is not None:
+            kr = okrs.get_key_result_by_id(
+                session=ctx.session, workspace_id=ctx.workspace_id, kr_id=node.parent_kr_id
+            )
+            node = (
+                okrs.get_objective_by_id(
+                    session=ctx.session, workspace_id=ctx.workspace_id, objective_id=kr.objective_id
+                )
+                if kr
+                else None
+            )
+        else:
+            node = None
+    return False
+
+
+# --- end-of-cycle scores -------------------------------------------------------
+
+
+def _reading_text(ctx: Ctx, kind: str, score: float) -> str:
+    reading = math.read_score(kind, score)
+    texts = {
+        math.ScoreReading.MET: ctx.t("delivered as committed"),
+        math.ScoreReading.ACCEPTABLE: ctx.t("acceptable for a committed OKR (0.8–0.9)"),
+        math.ScoreReading.MISSED: ctx.t("missed"),
+        math.ScoreReading.TOO_EASY: ctx.t("1.0 on an aspirational OKR: was it ambitious enough?"),
+        math.ScoreReading.SUCCESS: ctx.t("a success for an aspirational OKR (0.6–0.7 is the aim)"),
+        math.ScoreReading.PARTIAL: ctx.t("partly there"),
+    }
+    return texts.get(reading, str(reading))
+
+
+def score_list(ctx: Ctx) -> Outcome:
+    objectives = member_objectives(ctx, ctx.member)
+    title = ctx.t("Scoring · {cycle}", cycle=ctx.current_cycle().name)
+    blocks: list[Block] = [Header(title)]
+    if not objectives:
+        blocks.append(Text(ctx.t("No objectives yet this cycle.")))
+    for objective in objectives:
+        blocks.extend(_score_blocks(ctx, objective))
+    blocks.append(Context(ctx.t('Score a key result: /okr score KR12 0.7 "reason" (0–1 or 0–10).')))
+    return Outcome(replies=[Message(summary=title, blocks=tuple(blocks))])
+
+
+def _score_blocks(ctx: Ctx, objective: Objective) -> list[Block]:
+    krs = okrs.list_key_results(
+        session=ctx.session, workspace_id=ctx.workspace_id, objective_ids=[objective.id or -1]
+    )
+    scores = okrs.scores_for(
+        session=ctx.session, workspace_id=ctx.workspace_id, kr_ids=[kr.id for kr in krs if kr.id]
+    )
+    blocks: list[Block] = [Text(f"O{objective.number} {objective.title}")]
+    weighted: list[tuple[float, float | None]] = []
+    for kr in krs:
+        row = scores.get(kr.id or -1)
+        suggested = math.suggested_score(kr_progress(kr))
+        final = None
+        parts = [ctx.t("suggested {s}", s=_score(suggested))]
+        if row is not None and row.self_score is not None:
+            parts.append(ctx.t("self {s}", s=_score(row.self_score)))
+            final = row.self_score
+        if row is not None and row.reviewed_score is not None:
+            parts.append(ctx.t("reviewed {s}", s=_score(row.reviewed_score)))
+            final = row.reviewed_score
+            if row.reason:
+                parts.append(f"“{row.reason}”")
+        weighted.append((kr.weight, final))
+        blocks.append(Context(f"KR{kr.number} {kr.title}: " + " · ".join(parts)))
+    o_score = math.objective_score(weighted)
+    if o_score is not None:
+        blocks.append(
+            Context(
+                ctx.t(
+                    "Objective score {s}: {reading}",
+                    s=_score(o_score),
+                    reading=_reading_text(ctx, objective.kind, o_score),
+                )
+            )
+        )
+    return blocks
+
+
+def _score(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def score_show(ctx: Ctx, cmd: g.ScoreShow) -> Outcome:
+    objective = resolve_objective(ctx, cmd.ref)
+    blocks = _score_blocks(ctx, objective)
+    return Outcome(
+        replies=[Message(summary=f"O{objective.number} {objective.title}", blocks=tuple(blocks))]
+    )
+
+
+def score(ctx: Ctx, cmd: g.Score) -> Outcome:
+    kr = resolve_kr(ctx, cmd.kr)
+    owner_id = kr_owner_id(ctx, kr)
+    existing = okrs.scores_for(
+        session=ctx.session, workspace_id=ctx.workspace_id, kr_ids=[kr.id or -1]
+    ).get(kr.id or -1)
+    if owner_id == ctx.member_id:
+        okrs.save_self_score(
+            session=ctx.session,
+            workspace_id=ctx.workspace_id,
+            kr_id=kr.id or -1,
+            member_id=ctx.member_id,
+            score=cmd.value,
+            now=ctx.now,
+        )
+        text = ctx.t(
+            "Scored {ref} {s} (your own score; your manager reviews it).",
+            ref=kr_ref(kr),
+            s=_score(cmd.value),
+        )
+    elif can_act_for(ctx, owner_id):
+        if existing is None or existing.self_score is None:
+            raise UserError("The owner scores {ref} first; review it after that.", ref=kr_ref(kr))
+        if abs(existing.self_score - cmd.value) > 1e-9 and not cmd.reason.strip():
+            raise UserError(
+                'Changing the owner\'s score needs a reason: /okr score {ref} {s} "why".',
+                ref=kr_ref(kr),
+                s=_score(cmd.value),
+            )
+        okrs.save_review_score(
+            session=ctx.session,
+            workspace_id=ctx.workspace_id,
+            kr_id=kr.id or -1,
+            reviewer_id=ctx.member_id,
+            score=cmd.value,
+            reason=cmd.reason.strip(),
+            now=ctx.now,
+        )
+        text = ctx.t("Reviewed {ref}: {s}.", ref=kr_ref(kr), s=_score(cmd.value))
+    else:
+        raise UserError("Only the owner of {ref} (or their manager) can score it.", ref=kr_ref(kr))
+    objective = okrs.get_objective_by_id(
+        session=ctx.session, workspace_id=ctx.workspace_id, objective_id=kr.objective_id
+    )
+    blocks: list[Block] = [Text(text)]
+    if objective is not None:
+        blocks.extend(_score_blocks(ctx, objective))
+    return Outcome(replies=[Message(summary=text, blocks=tuple(blocks))])
+
+
+def submit_new_objective(ctx: Ctx, values: Mapping[str, str | list[str] | None]) -> Outcome:
+    """Create an objective from the form; each KR line uses the `new` line's KR syntax."""
+
+    def text(name: str) -> str:
+        value = values.get(name)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        return (value or "").strip()
+
+    errors: list[tuple[str, str]] = []
+    title = text("title")
+    if not title:
+        errors.append(("title", ctx.t("Write the objective: where do you want to go?")))
+    kind = text("kind") or ObjectiveKind.COMMITTED.value
+    if kind not in (ObjectiveKind.COMMITTED.value, ObjectiveKind.ASPIRATIONAL.value):
+        errors.append(("kind", ctx.t("Choose committed or aspirational.")))
+    specs: list[g.KRSpec] = []
+    for i in range(1, 6):
+        line = text(f"kr{i}")
+        if not line:
+            continue
+        try:
+            parsed = g.parse(f"new x | {line}", today=ctx.today)
+        except g.ParseError as error:
+            errors.append((f"kr{i}", parse_error_text(ctx.tr, error)))
+            continue
+        assert isinstance(parsed, g.NewObjective)
+        specs.extend(parsed.krs)
+    if not specs and not any(name == "kr1" for name, _ in errors):
+        errors.append(
+            ("kr1", ctx.t("Add at least one key result: how will you know you got there?"))
+        )
+    if errors:
+        return Outcome(replies=[FormErrors(tuple(errors))])
+    return create_objective(
+        ctx,
+        g.NewObjective(title=title, kind=kind, team=None, krs=tuple(specs)),  # type: ignore[arg-type]  # kind checked above
+    )

@@ -1,0 +1,87 @@
+"""Teams: rollup and digest on demand, creating and joining teams."""
+
+from __future__ import annotations
+
+from handlers import digests
+from handlers import grammar as g
+from handlers.usecases.context import Ctx, UserError, member_name, resolve_person, resolve_team
+from handlers.views import Message, Outcome, Text
+from storage.models import Team, TeamRole
+from storage.repos import workspaces
+
+
+def _team_week(ctx: Ctx, team: Team) -> digests.TeamWeek:
+    return digests.load_team_week(
+        session=ctx.session, team=team, week=ctx.week, cycle=ctx.current_cycle(), today=ctx.today
+    )
+
+
+def rollup(ctx: Ctx, cmd: g.TeamRollup) -> Outcome:
+    team = resolve_team(ctx, cmd.name)
+    return Outcome(replies=[digests.rollup_message(ctx.tr, _team_week(ctx, team))])
+
+
+def digest(ctx: Ctx, cmd: g.TeamDigest) -> Outcome:
+    team = resolve_team(ctx, cmd.name)
+    return Outcome(replies=[digests.digest_message(ctx.tr, _team_week(ctx, team))])
+
+
+def _require_manager(ctx: Ctx, team: Team) -> None:
+    # A team without a manager is run by its members together.
+    if team.manager_id is not None and team.manager_id != ctx.member_id:
+        raise UserError("Only the manager of {team} can change it.", team=team.name)
+
+
+def new(ctx: Ctx, cmd: g.TeamNew) -> Outcome:
+    if workspaces.find_team(session=ctx.session, workspace_id=ctx.workspace_id, name=cmd.name):
+        raise UserError("There is already a team called {name}.", name=cmd.name)
+    team = workspaces.create_team(
+        session=ctx.session,
+        workspace_id=ctx.workspace_id,
+        name=cmd.name,
+        channel_external_id=cmd.channel.lstrip("#") if cmd.channel else None,
+        manager_id=ctx.member_id,
+        timezone=ctx.tz,
+        locale=ctx.tr.locale,
+    )
+    text = ctx.t(
+        "Created team {name} with you as its manager. Add people with /okr team add {name} @alice @bob.",
+        name=team.name,
+    )
+    return Outcome(replies=[Message(summary=text, blocks=(Text(text),))])
+
+
+def join(ctx: Ctx, cmd: g.TeamJoin) -> Outcome:
+    team = resolve_team(ctx, cmd.name)
+    added = workspaces.add_team_member(
+        session=ctx.session,
+        workspace_id=ctx.workspace_id,
+        team_id=team.id or -1,
+        member_id=ctx.member_id,
+    )
+    text = (
+        ctx.t("You joined {name}.", name=team.name)
+        if added
+        else ctx.t("You are already in {name}.", name=team.name)
+    )
+    return Outcome(replies=[Message(summary=text, blocks=(Text(text),))])
+
+
+def add(ctx: Ctx, cmd: g.TeamAdd) -> Outcome:
+    team = resolve_team(ctx, cmd.name)
+    _require_manager(ctx, team)
+    people = [resolve_person(ctx, p) for p in cmd.people]
+    for person in people:
+        workspaces.add_team_member(
+            session=ctx.session,
+            workspace_id=ctx.workspace_id,
+            team_id=team.id or -1,
+            member_id=person.id or -1,
+            role=TeamRole.MEMBER,
+        )
+    text = ctx.t(
+        "Added {names} to {team}.",
+        names=ctx.tr.list([member_name(p) for p in people]),
+        team=team.name,
+    )
+    return Outcome(replies=[Message(summary=text, blocks=(Text(text),))])
