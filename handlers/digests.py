@@ -16,7 +16,7 @@ from sqlmodel import Session
 from handlers.i18n import Translator
 from handlers.okr import math
 from handlers.okr.weeks import elapsed_fraction, week_end, week_start
-from handlers.usecases.present import value_text
+from handlers.usecases.present import of_target, value_text
 from handlers.views import (
     Actions,
     Block,
@@ -287,13 +287,7 @@ def _row_caption(tr: Translator, row: KRRow) -> str:
     if kr.kind == KRKind.MILESTONE.value or kr.target_value is None:
         parts.append(value_text(tr, kr, row.value))
     else:
-        parts.append(
-            tr.t(
-                "{current} of {target}",
-                current=value_text(tr, kr, row.value),
-                target=value_text(tr, kr, kr.target_value),
-            )
-        )
+        parts.append(of_target(tr, kr, row.value))
     if row.checked_in:
         parts.append(tr.t("{change} this week", change=tr.signed(row.change)))
     if row.confidence is not None:

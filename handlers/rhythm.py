@@ -176,11 +176,13 @@ class _Job:
                         )
                     )
                 )
+            example = f" KR{krs[0].number}" if krs else ""
             blocks.append(
                 Context(
                     tr.t(
-                        "Plan a task: /okr plan add Draft the playbook KR12 with @bob due wed · "
-                        "the plan settles on Wednesday."
+                        "Plan a task: /okr plan add TASK{kr} with @colleague due wed · "
+                        "the plan settles on Wednesday.",
+                        kr=example,
                     )
                 )
             )
@@ -251,7 +253,12 @@ class _Job:
             ]
             blocks.extend(kr_block(tr, kr, checkin=done.get(kr.id or -1)) for kr in krs)
             blocks.append(
-                Context(tr.t('Or type it: /okr checkin KR12 6000 confidence 7 "what moved"'))
+                Context(
+                    tr.t(
+                        'Or type it: /okr checkin KR{n} VALUE confidence 1-10 "what moved"',
+                        n=krs[0].number,
+                    )
+                )
             )
             blocks.append(
                 Actions((Button(tr.t("Check in"), "checkin.open", "", ButtonStyle.PRIMARY),))

@@ -211,11 +211,13 @@ def ask_update(ctx: Ctx, cmd: g.AskUpdate) -> Outcome:
     outcome = Outcome(replies=[Message(summary=reply, blocks=(Text(reply),))])
     if other is not None:
         tr = ctx.translator_for(other)
-        text = {
-            "accept": tr.t("{who} accepted your help request {ref}: {text}"),
-            "decline": tr.t("{who} declined your help request {ref}: {text}"),
-            "done": tr.t("{who} marked help request {ref} done: {text}"),
-        }[cmd.action].format(who=member_name(ctx.member), ref=help_ref(request), text=request.text)
+        said = {"who": member_name(ctx.member), "ref": help_ref(request), "text": request.text}
+        if cmd.action == "accept":
+            text = tr.t("{who} accepted your help request {ref}: {text}", **said)
+        elif cmd.action == "decline":
+            text = tr.t("{who} declined your help request {ref}: {text}", **said)
+        else:
+            text = tr.t("{who} marked help request {ref} done: {text}", **said)
         blocks: list[Block] = [Text(text)]
         if cmd.text.strip():
             blocks.append(Context(f"“{cmd.text.strip()}”"))

@@ -38,6 +38,15 @@ def value_text(tr: Translator, kr: KeyResult, value: float | None = None) -> str
     return f"{number} {kr.unit}"
 
 
+def of_target(tr: Translator, kr: KeyResult, value: float) -> str:
+    """ "4,200 of 10,000 followers": the unit once, except for percentages."""
+    assert kr.target_value is not None
+    current = value_text(tr, kr, value) if kr.unit == "%" else tr.number(value)
+    return tr.t(
+        "{current} of {target}", current=current, target=value_text(tr, kr, kr.target_value)
+    )
+
+
 def kr_caption(tr: Translator, kr: KeyResult, checkin: Checkin | None = None) -> str:
     parts: list[str] = []
     if kr.kind == KRKind.MILESTONE.value:
@@ -46,13 +55,7 @@ def kr_caption(tr: Translator, kr: KeyResult, checkin: Checkin | None = None) ->
         parts.append(value_text(tr, kr))
         parts.append(tr.t("no target yet"))
     else:
-        parts.append(
-            tr.t(
-                "{current} of {target}",
-                current=value_text(tr, kr),
-                target=value_text(tr, kr, kr.target_value),
-            )
-        )
+        parts.append(of_target(tr, kr, kr.current_value))
     if checkin is not None and checkin.confidence is not None:
         parts.append(tr.t("confidence {n}/10", n=checkin.confidence))
     if kr.weight != 1.0:
