@@ -15,7 +15,7 @@ from handlers.usecases.context import (
     kr_ref,
     resolve_kr,
 )
-from handlers.usecases.present import kr_block, value_text
+from handlers.usecases.present import bare_value, kr_block, value_text
 from handlers.views import (
     Block,
     Context,
@@ -184,7 +184,7 @@ def _save(
     facts = [
         ctx.t(
             "{before} → {after} this week ({change})",
-            before=value_text(ctx.tr, kr, row.previous_value),
+            before=bare_value(ctx.tr, kr, row.previous_value),
             after=value_text(ctx.tr, kr, row.value),
             change=ctx.tr.signed(change),
         )

@@ -39,12 +39,20 @@ def value_text(tr: Translator, kr: KeyResult, value: float | None = None) -> str
 
 
 def of_target(tr: Translator, kr: KeyResult, value: float) -> str:
-    """ "4,200 of 10,000 followers": the unit once, except for percentages."""
+    """The value against the target, e.g. "4,200 of 10,000 followers"."""
     assert kr.target_value is not None
-    current = value_text(tr, kr, value) if kr.unit == "%" else tr.number(value)
     return tr.t(
-        "{current} of {target}", current=current, target=value_text(tr, kr, kr.target_value)
+        "{current} of {target}",
+        current=bare_value(tr, kr, value),
+        target=value_text(tr, kr, kr.target_value),
     )
+
+
+def bare_value(tr: Translator, kr: KeyResult, value: float) -> str:
+    """A value shown beside one that carries the unit ("4,200 → 6,000 followers")."""
+    if kr.unit == "%" or kr.kind == KRKind.MILESTONE.value:
+        return value_text(tr, kr, value)
+    return tr.number(value)
 
 
 def kr_caption(tr: Translator, kr: KeyResult, checkin: Checkin | None = None) -> str:
