@@ -150,10 +150,30 @@ class OkrApp:
             )
             return Outcome(replies=[Message(summary=text, blocks=(Text(text),))])
 
-    def run_due(self, *, since: datetime, until: datetime) -> list[Delivery]:
-        """Monday prompts, Friday check-in prompts and digests due in (since, until]."""
+    def run_due(
+        self,
+        *,
+        since: datetime,
+        until: datetime,
+        platform: str | None = None,
+        workspace: str | None = None,
+    ) -> list[Delivery]:
+        """Monday prompts, Friday check-in prompts and digests due in (since, until].
+
+        With `platform` and `workspace` (the platform's id), only that workspace's.
+        """
         with self.sessions.begin() as session:
-            return rhythm.due_deliveries(session=session, since=since, until=until)
+            workspace_id = None
+            if platform is not None and workspace is not None:
+                found = workspaces.find_workspace(
+                    session=session, platform=platform, external_id=workspace
+                )
+                if found is None:
+                    return []
+                workspace_id = found.id
+            return rhythm.due_deliveries(
+                session=session, since=since, until=until, workspace_id=workspace_id
+            )
 
     def _context(self, session: Session, event: Event) -> Ctx:
         actor = event.actor

@@ -42,10 +42,17 @@ from storage.repos import okrs, rhythm, workspaces
 MOMENTS = ("plan", "checkin", "digest")
 
 
-def due_deliveries(*, session: Session, since: datetime, until: datetime) -> list[Delivery]:
-    """Everything every team's rhythm sends for moments in (since, until]."""
+def due_deliveries(
+    *, session: Session, since: datetime, until: datetime, workspace_id: int | None = None
+) -> list[Delivery]:
+    """What the teams' rhythm sends for moments in (since, until]: every workspace's, or one's."""
     found: dict[str, Delivery] = {}
-    for team in workspaces.list_all_teams(session=session):
+    teams = (
+        workspaces.list_all_teams(session=session)
+        if workspace_id is None
+        else workspaces.list_teams(session=session, workspace_id=workspace_id)
+    )
+    for team in teams:
         workspace = workspaces.get_workspace(session=session, workspace_id=team.workspace_id)
         assert workspace is not None
         for moment in MOMENTS:

@@ -241,7 +241,15 @@ class FakeApp(OkrApp):
             raise RuntimeError("boom")
         return Outcome(replies=list(self.replies))
 
-    def run_due(self, *, since: datetime, until: datetime) -> list[Delivery]:
+    def run_due(
+        self,
+        *,
+        since: datetime,
+        until: datetime,
+        platform: str | None = None,
+        workspace: str | None = None,
+    ) -> list[Delivery]:
+        assert (platform, workspace) == ("console", "demo"), "the console asks for its own only"
         self.windows.append((since, until))
         return list(self.deliveries)
 

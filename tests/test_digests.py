@@ -93,7 +93,10 @@ def test_celebration_digest_leads_with_wins_and_names_people(growth: Harness) ->
     assert "🏆 Alice reached the target of KR2 Engagement rate!" in text
     assert "📈 Alice moved KR1 Followers in target countries: +1,800 followers (42% → 60%)" in text
     assert "✅ Alice finished T1 Publish three reels" in text
-    assert "🤝 Bob helped Alice: review the reel scripts? — “thanks, the hooks are much better”" in text
+    assert (
+        "🤝 Bob helped Alice: review the reel scripts? — “thanks, the hooks are much better”"
+        in text
+    )
     assert "👏 Alice → Bob: great scripts" in text
     assert "1 of 3 done" in text
     assert "Not checked in yet: Bob" in text
@@ -126,7 +129,9 @@ def deliveries_between(h: Harness, since: datetime, until: datetime) -> dict[str
     return {d.key or "": d for d in found}
 
 
-def test_friday_moments_send_checkin_prompts_then_the_digest_to_the_channel(growth: Harness) -> None:
+def test_friday_moments_send_checkin_prompts_then_the_digest_to_the_channel(
+    growth: Harness,
+) -> None:
     week48(growth)
     start = FRIDAY_NOON  # 12:00 local; prompts at 15:00, digest at 17:00
     sent = deliveries_between(growth, start, start + timedelta(hours=6))
@@ -189,3 +194,17 @@ def test_mentions_from_a_platform_resolve_to_members(growth: Harness) -> None:
     )
     assert "Kudos sent to Dana Lee" in text_of(out)
     assert out.deliveries[0].to == ToUser("U0DANA")
+
+
+def test_one_workspaces_rhythm_never_includes_anothers(growth: Harness) -> None:
+    growth.say("zed", "settings timezone Asia/Shanghai", workspace="other")
+    growth.say("zed", "team new Elsewhere #elsewhere", workspace="other")
+    start = MONDAY - timedelta(hours=2)
+    everyone = growth.app.run_due(since=start, until=start + timedelta(hours=3))
+    assert {"plan:team1:2026-W48", "plan:team2:2026-W48"} <= {d.key for d in everyone}
+    ours = growth.app.run_due(
+        since=start, until=start + timedelta(hours=3), platform="console", workspace="demo"
+    )
+    assert "plan:team1:2026-W48" in {d.key for d in ours}
+    assert not any(d.to == ToChannel("elsewhere") for d in ours)
+    assert not any(d.key and "team2" in d.key for d in ours)

@@ -46,7 +46,9 @@ def trial_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run_trial(script: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> str:
+def run_trial(
+    script: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> str:
     monkeypatch.setattr("sys.stdin", io.StringIO(script))
     assert main(["console", "--demo"]) == 0
     out = capsys.readouterr().out
@@ -102,7 +104,9 @@ def test_the_whole_weekly_loop_in_the_terminal_trial(
 
     # Friday 17:30: prompts went out at 15:00 and the digest at 17:00.
     friday = out[out.index("The clock moves on to Fri 27 Nov 17:30") :]
-    digest = flat(section(friday, "── to #marketing ──\n🎉 Friday celebration · Marketing", "alice>"))
+    digest = flat(
+        section(friday, "── to #marketing ──\n🎉 Friday celebration · Marketing", "alice>")
+    )
     assert digest.index("Wins this week") < digest.index("Planned vs done")
     assert (
         "📈 Alice Smith moved KR11 Followers in target countries: +1,800 followers (42% → 60%)"

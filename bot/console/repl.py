@@ -354,7 +354,9 @@ class Console:
             return
         self.clock.set(target)
         self._say(me.tr.t("The clock moves on to {when}.", when=format_clock(target, me.timezone)))
-        deliveries = self.app.run_due(since=now, until=target)
+        deliveries = self.app.run_due(
+            since=now, until=target, platform=PLATFORM, workspace=self.workspace
+        )
         with self.sessions.begin() as session:
             for delivery in deliveries:
                 self._show_delivery(delivery, session=session, tr=me.tr)

@@ -20,11 +20,7 @@ def get_or_create_workspace(
     default_locale: str = "en",
     default_timezone: str = "UTC",
 ) -> Workspace:
-    found = session.exec(
-        select(Workspace).where(
-            Workspace.platform == platform, Workspace.external_id == external_id
-        )
-    ).first()
+    found = find_workspace(session=session, platform=platform, external_id=external_id)
     if found is not None:
         return found
     workspace = Workspace(
@@ -37,6 +33,14 @@ def get_or_create_workspace(
     session.add(workspace)
     session.flush()
     return workspace
+
+
+def find_workspace(*, session: Session, platform: str, external_id: str) -> Workspace | None:
+    return session.exec(
+        select(Workspace).where(
+            Workspace.platform == platform, Workspace.external_id == external_id
+        )
+    ).first()
 
 
 def get_workspace(*, session: Session, workspace_id: int) -> Workspace | None:
