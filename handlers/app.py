@@ -17,7 +17,7 @@ from handlers.events import ButtonPressed, Command, Event, FormSubmitted, HomeOp
 from handlers.i18n import negotiate, translator
 from handlers.usecases import checkin, collab, help, okrs, plan, settings, team
 from handlers.usecases.context import Ctx, UserError, member_timezone
-from handlers.views import Delivery, FormErrors, Message, Outcome, Text
+from handlers.views import Delivery, Message, Outcome, Text
 from storage.db import SessionFactory
 from storage.repos import events, workspaces
 
@@ -231,6 +231,3 @@ class OkrApp:
         if event.form_id == "objective.new":
             return okrs.submit_new_objective(ctx, event.values)
         raise UserError("That form has expired. Type /okr to start again.")
-
-
-__all__ = ["FormErrors", "OkrApp"]

@@ -93,15 +93,20 @@ def load_team_week(
     )
     kr_ids = [kr.id for kr in krs if kr.id is not None]
     start, end = week_bounds_utc(week, team.timezone)
-    requests = collab.list_help_requests(session=session, workspace_id=ws, member_ids=member_ids)
-    helped = [
-        r
-        for r in requests
-        if r.status == HelpStatus.DONE.value and r.resolved_at and start <= r.resolved_at < end
-    ]
-    open_requests = [
-        r for r in requests if r.status in (HelpStatus.OPEN.value, HelpStatus.ACCEPTED.value)
-    ]
+    helped = collab.list_help_requests(
+        session=session,
+        workspace_id=ws,
+        member_ids=member_ids,
+        statuses=[HelpStatus.DONE],
+        resolved_between=(start, end),
+    )
+    open_requests = collab.list_help_requests(
+        session=session,
+        workspace_id=ws,
+        member_ids=member_ids,
+        statuses=[HelpStatus.OPEN, HelpStatus.ACCEPTED],
+    )
+    requests = [*helped, *open_requests]
     kudos = collab.list_kudos(session=session, workspace_id=ws, week=week, member_ids=member_ids)
     named = (
         set(member_ids)

@@ -167,7 +167,9 @@ def test_a_piped_console_session(
 
     assert "[Fri 27 Nov 09:00 Asia/Shanghai] chen> :who\n" in out
     assert "→ @chen" in out
-    for line in ("@chen   Chen Jing", "Sales (manager)", "@alice  Alice Smith", "Marketing"):
+    # Chen reads Chinese, Alice English: each sees the console in their own language.
+    assert "okrbot 终端试用 · Demo Co." in out
+    for line in ("@chen   Chen Jing", "Sales（主管）", "@alice  Alice Smith", "Marketing"):
         assert line in out
     assert "You are now Alice Smith (@alice)." in out
     assert "[Fri 27 Nov 09:00 Asia/Shanghai] alice> :time fri 17:30\n" in out

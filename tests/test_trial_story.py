@@ -117,8 +117,10 @@ def test_the_whole_weekly_loop_in_the_terminal_trial(
     assert "👏 Mei Lin → Alice Smith" not in digest, "last week's kudos stay in last week"
     assert "Not checked in yet: Mei Lin" in digest
     assert "── DM to Mei Lin (@mei) ──\nFriday check-in · week 2026-W48" in friday
-    sales = flat(section(friday, "🎉 Friday celebration · Sales", "[1] Team rollup"))
-    assert "KR8 Sales playbooks for 4 industries (Wang Fang): 7 → 4" in sales
+    # Sales works in Chinese, so its channel gets the digest in Chinese.
+    sales = flat(section(friday, "── to #sales ──\n🎉 周五庆功会 · Sales · 2026-W48", "[1]"))
+    assert "信心指数下降" in sales
+    assert "KR8 Sales playbooks for 4 industries（Wang Fang）：7 → 4" in sales
 
     rollup = section(friday, "Team Marketing · rollup · week 2026-W48", "alice> /okr settings")
     assert re.search(

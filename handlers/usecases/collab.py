@@ -161,15 +161,14 @@ def _people(ctx: Ctx, requests: list[HelpRequest]) -> dict[int, Member]:
 
 
 def _krs(ctx: Ctx, requests: list[HelpRequest]) -> dict[int, KeyResult]:
-    found: dict[int, KeyResult] = {}
-    for request in requests:
-        if request.kr_id is not None and request.kr_id not in found:
-            kr = okrs.get_key_result_by_id(
-                session=ctx.session, workspace_id=ctx.workspace_id, kr_id=request.kr_id
-            )
-            if kr is not None:
-                found[request.kr_id] = kr
-    return found
+    ids = {r.kr_id for r in requests if r.kr_id is not None}
+    if not ids:
+        return {}
+    return {
+        kr.id: kr
+        for kr in okrs.list_key_results(session=ctx.session, workspace_id=ctx.workspace_id, ids=ids)
+        if kr.id is not None
+    }
 
 
 _TRANSITIONS = {

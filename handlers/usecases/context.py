@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 from sqlmodel import Session
 
@@ -60,7 +61,8 @@ class Ctx:
     def t(self, msgid: str, **params: object) -> str:
         return self.tr.t(msgid, **params)
 
-    def current_cycle(self) -> Cycle:
+    @cached_property
+    def _cycle(self) -> Cycle:
         bounds = cycle_for(self.cycle_kind, self.today)
         return okrs.get_or_create_cycle(
             session=self.session,
@@ -70,6 +72,10 @@ class Ctx:
             start=bounds.start,
             end=bounds.end,
         )
+
+    def current_cycle(self) -> Cycle:
+        """The cycle today falls in, created on first use."""
+        return self._cycle
 
     def translator_for(self, member: Member | None) -> Translator:
         """The translator for messages addressed to someone else."""

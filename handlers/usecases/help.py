@@ -28,12 +28,21 @@ def describe(tr: Translator, verb: str) -> str:
     }.get(verb, "")
 
 
+def usage_lines(tr: Translator, verb: str) -> list[str]:
+    """A verb's usage, with its Chinese name for Chinese readers (both parse the same)."""
+    lines = ["/okr " + line for line in g.USAGE.get(verb, [])]
+    chinese = next((a for a in g.VERBS.get(verb, ()) if not a.isascii()), None)
+    if tr.locale != "zh" or chinese is None:
+        return lines
+    return [line.replace(f"/okr {verb}", f"/okr {chinese}", 1) for line in lines]
+
+
 def help_view(ctx: Ctx, topic: str | None) -> Outcome:
     tr = ctx.tr
     if topic and topic in g.USAGE:
         title = tr.t("Help: /okr {verb}", verb=topic)
         blocks: list[Block] = [Header(title), Text(describe(tr, topic))]
-        blocks.extend(Text("/okr " + line) for line in g.USAGE[topic])
+        blocks.extend(Text(line) for line in usage_lines(tr, topic))
         also = [a for a in g.VERBS.get(topic, ()) if a]
         if also:
             blocks.append(Context(tr.t("Also: {aliases}", aliases=", ".join(also))))
@@ -101,7 +110,7 @@ def error_message(tr: Translator, text: str, usage_verb: str | None) -> Message:
     blocks: list[Block] = [Text(text)]
     if usage_verb and usage_verb in g.USAGE:
         blocks.append(Context(tr.t("The right form:")))
-        blocks.extend(Context("/okr " + line) for line in g.USAGE[usage_verb])
+        blocks.extend(Context(line) for line in usage_lines(tr, usage_verb))
     else:
         blocks.append(Context(tr.t("Type /okr help to see every command.")))
     return Message(summary=text, blocks=tuple(blocks))

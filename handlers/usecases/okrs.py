@@ -465,7 +465,7 @@ def edit_kr(ctx: Ctx, cmd: g.EditKR) -> Outcome:
         value = float(cmd.value)
     else:
         value = str(cmd.value).strip()
-        if not value:
+        if not value and cmd.field != "unit":
             raise UserError("{field} cannot be empty.", usage="kr", field=cmd.field)
     okrs.update_key_result(
         session=ctx.session, kr=kr, changes={_FIELD_COLUMNS[cmd.field]: value}, now=ctx.now
@@ -529,8 +529,8 @@ def align(ctx: Ctx, cmd: g.Align) -> Outcome:
     outcome.replies.insert(0, Message(summary=text, blocks=(Text(text),)))
     # Alignment is agreed, not imposed: tell the parent's owner.
     parent_owner_id = (
-        parent_kr.owner_member_id if parent_kr is not None else parent_o.owner_member_id
-    ) or parent_o.owner_member_id
+        kr_owner_id(ctx, parent_kr) if parent_kr is not None else _objective_owner_id(ctx, parent_o)
+    )
     if parent_owner_id is not None and parent_owner_id != ctx.member_id:
         owner = workspaces.get_member(
             session=ctx.session, workspace_id=ctx.workspace_id, member_id=parent_owner_id
@@ -552,6 +552,18 @@ def align(ctx: Ctx, cmd: g.Align) -> Outcome:
                 )
             )
     return outcome
+
+
+def _objective_owner_id(ctx: Ctx, objective: Objective) -> int | None:
+    """Who answers for an objective: its owner, or its team's manager."""
+    if objective.owner_member_id is not None:
+        return objective.owner_member_id
+    if objective.owner_team_id is None:
+        return None
+    team = workspaces.get_team(
+        session=ctx.session, workspace_id=ctx.workspace_id, team_id=objective.owner_team_id
+    )
+    return team.manager_id if team is not None else None
 
 
 def _would_cycle(ctx: Ctx, child: Objective, parent: Objective) -> bool:
@@ -642,7 +654,7 @@ def _score_blocks(ctx: Ctx, objective: Objective) -> list[Block]:
             Context(
                 ctx.t(
                     "Objective score {s}: {reading}",
-                    s=_score(o_score),
+                    s=_objective_score(o_score),
                     reading=_reading_text(ctx, objective.kind, o_score),
                 )
             )
@@ -650,12 +662,27 @@ def _score_blocks(ctx: Ctx, objective: Objective) -> list[Block]:
     return blocks
 
 
+def _objective_score(value: float) -> str:
+    """Two decimals when they matter: 0.98, but 1.0 and 0.8."""
+    text = f"{value:.2f}"
+    return text[:-1] if text.endswith("0") else text
+
+
 def _score(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
 def score_show(ctx: Ctx, cmd: g.ScoreShow) -> Outcome:
-    objective = resolve_objective(ctx, cmd.ref)
+    if cmd.ref.kind == "KR":
+        kr = resolve_kr(ctx, cmd.ref)
+        found = okrs.get_objective_by_id(
+            session=ctx.session, workspace_id=ctx.workspace_id, objective_id=kr.objective_id
+        )
+        if found is None:
+            raise UserError("There is no key result {ref}.", ref=kr_ref(kr))
+        objective = found
+    else:
+        objective = resolve_objective(ctx, cmd.ref)
     blocks = _score_blocks(ctx, objective)
     return Outcome(
         replies=[Message(summary=f"O{objective.number} {objective.title}", blocks=tuple(blocks))]

@@ -6,7 +6,7 @@ from handlers import grammar as g
 from handlers.i18n import translator
 from handlers.okr.weeks import cycle_for, is_valid_timezone
 from handlers.usecases.context import Ctx, UserError, resolve_team
-from handlers.usecases.team import _require_manager
+from handlers.usecases.team import require_manager
 from handlers.views import Block, Context, Fields, Header, Message, Outcome, Text
 from storage.models import Team
 from storage.repos import rhythm, workspaces
@@ -83,7 +83,7 @@ def set_timezone(ctx: Ctx, cmd: g.SetTimezone) -> Outcome:
 
 def _team_to_change(ctx: Ctx, name: str) -> Team:
     team = resolve_team(ctx, name)
-    _require_manager(ctx, team)
+    require_manager(ctx, team)
     return team
 
 

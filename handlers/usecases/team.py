@@ -26,7 +26,7 @@ def digest(ctx: Ctx, cmd: g.TeamDigest) -> Outcome:
     return Outcome(replies=[digests.digest_message(ctx.tr, _team_week(ctx, team))])
 
 
-def _require_manager(ctx: Ctx, team: Team) -> None:
+def require_manager(ctx: Ctx, team: Team) -> None:
     # A team without a manager is run by its members together.
     if team.manager_id is not None and team.manager_id != ctx.member_id:
         raise UserError("Only the manager of {team} can change it.", team=team.name)
@@ -69,7 +69,7 @@ def join(ctx: Ctx, cmd: g.TeamJoin) -> Outcome:
 
 def add(ctx: Ctx, cmd: g.TeamAdd) -> Outcome:
     team = resolve_team(ctx, cmd.name)
-    _require_manager(ctx, team)
+    require_manager(ctx, team)
     people = [resolve_person(ctx, p) for p in cmd.people]
     for person in people:
         workspaces.add_team_member(
