@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -25,6 +25,7 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
     engine = create_engine(database_url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
@@ -35,9 +36,30 @@ def _ensure_sqlite_dir(database_url: str) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite opens transactions lazily and never for a SAVEPOINT, so a savepoint
+    # taken first (claiming an event id) would commit on release and survive an
+    # outer rollback. Take over: no implicit transactions, an explicit BEGIN below.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def set_sqlite_foreign_keys(connection: Connection, *, enabled: bool) -> None:
+    """Turn SQLite's foreign keys on or off for this connection.
+
+    SQLite ignores the pragma inside a transaction, so it goes straight to the
+    driver connection, which runs it at once (no BEGIN is issued for it).
+    """
+    if connection.in_transaction():
+        raise RuntimeError("foreign keys can only be switched outside a transaction")
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    raw.execute(f"PRAGMA foreign_keys={'ON' if enabled else 'OFF'}")
 
 
 class SessionFactory:

@@ -268,3 +268,19 @@ def test_checkin_confidence_outside_one_to_ten_is_rejected(
         session.add(_checkin(key_result, confidence=confidence))
         with pytest.raises(IntegrityError, match="confidence"):
             session.commit()
+
+
+def test_foreign_keys_can_be_suspended_for_table_rebuilds(tmp_path: Path) -> None:
+    """Batch migrations rebuild tables; with foreign keys on, the DROP would cascade."""
+    from storage.db import set_sqlite_foreign_keys
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'fk.db'}")
+    try:
+        with engine.connect() as connection:
+            set_sqlite_foreign_keys(connection, enabled=False)
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 0
+            connection.rollback()
+            set_sqlite_foreign_keys(connection, enabled=True)
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()

@@ -227,7 +227,12 @@ def submit_form(ctx: Ctx, values: Mapping[str, str | list[str] | None], context:
     errors: list[tuple[str, str]] = []
     parsed: list[tuple[KeyResult, float, int | None, str]] = []
     for ref in refs:
-        kr = resolve_kr(ctx, g.parse_ref(ref))
+        try:
+            kr = resolve_kr(ctx, g.parse_ref(ref))
+        except g.ParseError:
+            raise UserError(
+                "That check-in form has expired; open a new one with /okr checkin."
+            ) from None
         _require_owner(ctx, kr)
         raw_value = _first(values.get(f"value:{ref}"))
         raw_conf = _first(values.get(f"confidence:{ref}"))

@@ -19,7 +19,7 @@ from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
 import storage.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from storage.db import make_engine
+from storage.db import make_engine, set_sqlite_foreign_keys
 from storage.types import UTCDateTime
 
 config = context.config
@@ -65,8 +65,7 @@ def _sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
     if connection.dialect.name != "sqlite" or connection.in_transaction():
         yield
         return
-    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-    connection.commit()
+    set_sqlite_foreign_keys(connection, enabled=False)
     try:
         yield
         if connection.in_transaction():
@@ -78,8 +77,7 @@ def _sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
     finally:
         if connection.in_transaction():
             connection.rollback()
-        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-        connection.commit()
+        set_sqlite_foreign_keys(connection, enabled=True)
 
 
 def _run_with(connection: Connection) -> None:
