@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from handlers.events import MentionedUser
-from handlers.views import Delivery, Message, Progress, ToChannel, ToUser
+from handlers.views import Delivery, Header, Message, Progress, ToChannel, ToUser
 from tests.conftest import Harness, first_message, text_of, words_of
 
 # Times in the Growth team's zone (Asia/Shanghai, UTC+8) during ISO weeks 47 and 48 of 2026.
@@ -137,9 +137,8 @@ def test_friday_moments_send_checkin_prompts_then_the_digest_to_the_channel(
     sent = deliveries_between(growth, start, start + timedelta(hours=6))
     digest = sent["digest:team1:2026-W48"]
     assert digest.to == ToChannel("growth")
-    assert "Friday celebration · Growth · week 2026-W48" in digest.message.summary or any(
-        "Friday celebration" in getattr(b, "text", "") for b in digest.message.blocks
-    )
+    assert digest.message.blocks[0] == Header("🎉 Friday celebration · Growth · week 2026-W48")
+    assert digest.message.summary == "Growth: 5 wins, 1 of 3 key tasks done"
     # Alice checked in on everything this week, so only Bob is prompted.
     prompts = [d for k, d in sent.items() if k.startswith("checkin:")]
     assert [d.to for d in prompts] == [ToUser("bob")]
