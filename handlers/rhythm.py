@@ -8,6 +8,7 @@ twice, however often a window is replayed.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 
 from sqlmodel import Session
@@ -36,7 +37,7 @@ from handlers.views import (
     ToChannel,
     ToUser,
 )
-from storage.models import Cycle, Member, TaskStatus, Team, Workspace
+from storage.models import Cycle, KeyResult, Member, PlanTask, TaskStatus, Team, Workspace
 from storage.repos import okrs, rhythm, workspaces
 
 MOMENTS = ("plan", "checkin", "digest")
@@ -120,6 +121,19 @@ class _Job:
             if m.id not in away and m.is_active
         ]
 
+    def krs_by_owner(self, members: list[Member]) -> dict[int, list[KeyResult]]:
+        """This cycle's KRs of these members, by owner, in one query."""
+        grouped: dict[int, list[KeyResult]] = defaultdict(list)
+        for kr in okrs.list_key_results(
+            session=self.session,
+            workspace_id=self.ws,
+            owner_member_ids=[m.id for m in members if m.id is not None],
+            cycle_id=self.cycle().id,
+        ):
+            if kr.owner_member_id is not None:
+                grouped[kr.owner_member_id].append(kr)
+        return grouped
+
     def channel_post(self, message: Message, kind: str) -> list[Delivery]:
         if self.team.channel_external_id:
             to: ToChannel | ToUser = ToChannel(self.team.channel_external_id)
@@ -135,29 +149,25 @@ class _Job:
         return [Delivery(to=to, message=message, key=f"{kind}:team{self.team_id}:{self.week}")]
 
     def plan(self) -> list[Delivery]:
-        cycle = self.cycle()
         out: list[Delivery] = []
         last_week = previous_week(self.week)
-        for member in self.present_members():
+        members = self.present_members()
+        krs_of = self.krs_by_owner(members)
+        leftovers_of: dict[int, list[PlanTask]] = defaultdict(list)
+        for task in rhythm.list_tasks(
+            session=self.session,
+            workspace_id=self.ws,
+            week=last_week,
+            member_ids=[m.id for m in members if m.id is not None],
+            include_helping=False,
+        ):
+            if task.status == TaskStatus.PLANNED.value:
+                leftovers_of[task.owner_member_id].append(task)
+        for member in members:
             assert member.id is not None
             tr = self.member_tr(member)
-            krs = okrs.list_key_results(
-                session=self.session,
-                workspace_id=self.ws,
-                owner_member_ids=[member.id],
-                cycle_id=cycle.id,
-            )
-            leftovers = [
-                t
-                for t in rhythm.list_tasks(
-                    session=self.session,
-                    workspace_id=self.ws,
-                    week=last_week,
-                    member_ids=[member.id],
-                    include_helping=False,
-                )
-                if t.status == TaskStatus.PLANNED.value
-            ]
+            krs = krs_of.get(member.id, [])
+            leftovers = leftovers_of.get(member.id, [])
             title = tr.t("Monday planning · week {week}", week=self.week)
             blocks: list[Block] = [
                 Header(title),
@@ -228,25 +238,19 @@ class _Job:
         return out
 
     def checkin(self) -> list[Delivery]:
-        cycle = self.cycle()
         out: list[Delivery] = []
-        for member in self.present_members():
+        members = self.present_members()
+        krs_of = self.krs_by_owner(members)
+        done = rhythm.checkins_for_week(
+            session=self.session,
+            workspace_id=self.ws,
+            week=self.week,
+            kr_ids=[kr.id for krs in krs_of.values() for kr in krs if kr.id is not None],
+        )
+        for member in members:
             assert member.id is not None
-            krs = okrs.list_key_results(
-                session=self.session,
-                workspace_id=self.ws,
-                owner_member_ids=[member.id],
-                cycle_id=cycle.id,
-            )
-            if not krs:
-                continue
-            done = rhythm.checkins_for_week(
-                session=self.session,
-                workspace_id=self.ws,
-                week=self.week,
-                kr_ids=[kr.id for kr in krs if kr.id],
-            )
-            if len(done) == len(krs):
+            krs = krs_of.get(member.id, [])
+            if not krs or all(kr.id in done for kr in krs):
                 continue
             tr = self.member_tr(member)
             title = tr.t("Friday check-in · week {week}", week=self.week)

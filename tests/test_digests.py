@@ -207,3 +207,25 @@ def test_one_workspaces_rhythm_never_includes_anothers(growth: Harness) -> None:
     assert "plan:team1:2026-W48" in {d.key for d in ours}
     assert not any(d.to == ToChannel("elsewhere") for d in ours)
     assert not any(d.key and "team2" in d.key for d in ours)
+
+
+def test_monday_prompt_offers_to_carry_last_weeks_open_tasks(growth: Harness) -> None:
+    week48(growth)  # T2 "Interview two customers" stays open; T1 is done
+    next_monday = MONDAY + timedelta(days=7)
+    sent = deliveries_between(
+        growth, next_monday - timedelta(hours=2), next_monday + timedelta(hours=1)
+    )
+    alice = sent["plan:member2:2026-W49"].message
+    texts = [getattr(b, "text", "") for b in alice.blocks]
+    assert "Still open from last week:" in texts
+    assert any("T2 Interview two customers" in t for t in texts)
+    assert not any("Publish three reels" in t for t in texts)
+    buttons = [b for block in alice.blocks for b in getattr(block, "buttons", ())]
+    carry = next(b for b in buttons if b.action == "task.carry")
+    assert carry.value == "T2"
+    growth.clock.set(next_monday)
+    assert "T2 carried over to week 2026-W49 as T4." in words_of(
+        growth.press("alice", carry.action, carry.value)
+    )
+    bob = sent["plan:member3:2026-W49"].message
+    assert any("T3 Write the welcome email" in getattr(b, "text", "") for b in bob.blocks)

@@ -254,13 +254,6 @@ def _next_month_day(month: int, day: int, today: date) -> date:
     raise last_error or ValueError("no such day")
 
 
-def date_of(tok: Token, verb: str, today: date) -> date:
-    found = read_date(tok, verb, today)
-    if found is None:
-        raise ParseError("bad_date", verb, {"token": tok.text})
-    return found
-
-
 # --- times of day ----------------------------------------------------------------
 
 _TIME = re.compile(
