@@ -123,25 +123,25 @@ def plan_add(ctx: Ctx, cmd: g.PlanAdd) -> Outcome:
 
 def _change_status(ctx: Ctx, refs: Sequence[g.Ref], status: TaskStatus) -> Outcome:
     tasks = [resolve_task(ctx, ref) for ref in refs]
+    helpers = rhythm.helpers_of(
+        session=ctx.session,
+        workspace_id=ctx.workspace_id,
+        task_ids=[t.id for t in tasks if t.id is not None],
+    )
     for task in tasks:
-        helpers = rhythm.helpers_of(
-            session=ctx.session, workspace_id=ctx.workspace_id, task_ids=[task.id or -1]
-        ).get(task.id or -1, [])
-        if ctx.member_id not in helpers and not can_act_for(ctx, task.owner_member_id):
+        if ctx.member_id not in helpers.get(task.id or -1, []) and not can_act_for(
+            ctx, task.owner_member_id
+        ):
             raise UserError(
                 "Only the owner of {ref}, a helper or their manager can change it.",
                 ref=task_ref(task),
             )
-    done_texts: list[str] = []
+        if status == TaskStatus.CARRIED_OVER and task.status != TaskStatus.PLANNED.value:
+            raise UserError("{ref} is not open, so it cannot be carried over.", ref=task_ref(task))
+    texts: list[str] = []
     for task in tasks:
+        rhythm.set_task_status(session=ctx.session, task=task, status=status, now=ctx.now)
         if status == TaskStatus.CARRIED_OVER:
-            if task.status != TaskStatus.PLANNED.value:
-                raise UserError(
-                    "{ref} is not open, so it cannot be carried over.", ref=task_ref(task)
-                )
-            helpers = rhythm.helpers_of(
-                session=ctx.session, workspace_id=ctx.workspace_id, task_ids=[task.id or -1]
-            ).get(task.id or -1, [])
             target_week = next_week(task.week) if task.week >= ctx.week else ctx.week
             new = rhythm.create_task(
                 session=ctx.session,
@@ -150,12 +150,11 @@ def _change_status(ctx: Ctx, refs: Sequence[g.Ref], status: TaskStatus) -> Outco
                 title=task.title,
                 owner_member_id=task.owner_member_id,
                 kr_id=task.kr_id,
-                helper_ids=helpers,
+                helper_ids=helpers.get(task.id or -1, []),
                 carried_from_id=task.id,
                 now=ctx.now,
             )
-            rhythm.set_task_status(session=ctx.session, task=task, status=status, now=ctx.now)
-            done_texts.append(
+            texts.append(
                 ctx.t(
                     "{old} carried over to week {week} as {new}.",
                     old=task_ref(task),
@@ -163,24 +162,16 @@ def _change_status(ctx: Ctx, refs: Sequence[g.Ref], status: TaskStatus) -> Outco
                     new=task_ref(new),
                 )
             )
-            continue
-        rhythm.set_task_status(session=ctx.session, task=task, status=status, now=ctx.now)
-        (line,) = _lines(ctx, [task])
-        done_texts.append(task_text(ctx.tr, line))
+    if status != TaskStatus.CARRIED_OVER:
+        texts = [task_text(ctx.tr, line) for line in _lines(ctx, tasks)]
     headline = {
         TaskStatus.DONE: ctx.t("Nice work! Marked done:"),
         TaskStatus.DROPPED: ctx.t("Dropped:"),
         TaskStatus.CARRIED_OVER: ctx.t("Carried over:"),
-        TaskStatus.PLANNED: ctx.t("Reopened:"),
     }[status]
-    blocks: list[Block] = [Text(headline), *(Text(t) for t in done_texts)]
-    return Outcome(
-        replies=[
-            Message(
-                summary=headline + " " + ", ".join(task_ref(t) for t in tasks), blocks=tuple(blocks)
-            )
-        ]
-    )
+    blocks: list[Block] = [Text(headline), *(Text(t) for t in texts)]
+    summary = headline + " " + ", ".join(task_ref(t) for t in tasks)
+    return Outcome(replies=[Message(summary=summary, blocks=tuple(blocks))])
 
 
 def plan_done(ctx: Ctx, cmd: g.PlanDone) -> Outcome:
