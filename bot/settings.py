@@ -8,8 +8,8 @@ the variable's name instead of deep inside a request.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
@@ -63,6 +63,16 @@ class Settings(BaseSettings):
     feishu_app_id: str | None = None
     feishu_app_secret: SecretStr | None = None
     feishu_domain: str = "feishu"
+    feishu_connection: Literal["long", "webhook"] = "long"
+    feishu_verification_token: SecretStr | None = None
+    feishu_encrypt_key: SecretStr | None = None
+
+    # The bot process (`okrbot run`).
+    host: str = Field(default="127.0.0.1", validation_alias="OKRBOT_HOST")
+    port: int = Field(default=3000, ge=0, le=65535, validation_alias="OKRBOT_PORT")
+    catch_up: timedelta = Field(default=timedelta(hours=2), validation_alias="OKRBOT_CATCH_UP")
+    lease: timedelta = Field(default=timedelta(seconds=60), validation_alias="OKRBOT_LEASE")
+    tick_seconds: float = Field(default=30.0, gt=0, validation_alias="OKRBOT_TICK_SECONDS")
 
     # Fixes the terminal trial's starting time, so a scripted session is repeatable.
     console_start: datetime | None = Field(default=None, validation_alias="OKRBOT_CONSOLE_START")
@@ -113,6 +123,8 @@ class Settings(BaseSettings):
         "slack_app_token",
         "feishu_app_id",
         "feishu_app_secret",
+        "feishu_verification_token",
+        "feishu_encrypt_key",
         mode="before",
     )
     @classmethod

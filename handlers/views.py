@@ -6,8 +6,58 @@ or terminal text. Text is plain; emphasis comes from the block type.
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import re
+import sys
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any, get_type_hints
+
+# --- inline mentions ----------------------------------------------------------
+# A mention of a member inside any text of a view is a token built by
+# `mention()`. Renderers turn it into a real mention (Slack `<@U…>`, Feishu
+# `<at user_id="…"></at>`) or the person's name (the terminal). The delimiters
+# are private-use characters that input cleaning removes from whatever people
+# type, so a typed text can never forge one.
+_MENTION_OPEN, _MENTION_SEP, _MENTION_CLOSE = "\ue000", "\ue001", "\ue002"
+_MENTION = re.compile(
+    f"{_MENTION_OPEN}([^{_MENTION_SEP}{_MENTION_CLOSE}]*){_MENTION_SEP}([^{_MENTION_CLOSE}]*){_MENTION_CLOSE}"
+)
+MENTION_MARKS = frozenset(_MENTION_OPEN + _MENTION_SEP + _MENTION_CLOSE)
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A member named inside a text, by platform user id, with a fallback name."""
+
+    user_id: str
+    name: str
+
+
+def mention(user_id: str, name: str) -> str:
+    """The token for a mention of `user_id` inside a text; `name` is its plain fallback."""
+    clean = "".join(c for c in name if c not in MENTION_MARKS)
+    return f"{_MENTION_OPEN}{user_id}{_MENTION_SEP}{clean}{_MENTION_CLOSE}"
+
+
+def split_mentions(text: str) -> list[str | Mention]:
+    """The text as plain runs and mentions, in order, for renderers."""
+    parts: list[str | Mention] = []
+    position = 0
+    for match in _MENTION.finditer(text):
+        if match.start() > position:
+            parts.append(text[position : match.start()])
+        parts.append(Mention(match.group(1), match.group(2)))
+        position = match.end()
+    if position < len(text):
+        parts.append(text[position:])
+    return parts
+
+
+def plain(text: str) -> str:
+    """The text with each mention replaced by the person's name."""
+    return _MENTION.sub(lambda m: m.group(2), text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +117,34 @@ class Actions:
     buttons: tuple[Button, ...]
 
 
-Block = Header | Text | Fields | Progress | Divider | Context | Actions
+@dataclass(frozen=True, slots=True)
+class Image:
+    """A picture (a PNG chart). Platforms upload it; the terminal saves it and shows the path."""
+
+    filename: str
+    alt: str
+    data: bytes = b""
+
+
+Block = Header | Text | Fields | Progress | Divider | Context | Actions | Image
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """A message. `summary` is the one-line text used for notifications and fallbacks."""
+    """A message. `summary` is the one-line text used for notifications and fallbacks.
+
+    A reply is private to the person who acted unless `in_channel` is set, in
+    which case it is posted where the command was typed for everyone to see.
+    """
+
+    summary: str
+    blocks: tuple[Block, ...] = ()
+    in_channel: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    """A person's home: Slack's App Home tab; on other platforms sent as a message."""
 
     summary: str
     blocks: tuple[Block, ...] = ()
@@ -117,7 +189,7 @@ class Form:
     context: str = ""
 
 
-View = Message | Form
+View = Message | Form | Home
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,13 +210,20 @@ class ToChannel:
 class Delivery:
     """A message for someone other than the actor; sent through the outbox.
 
-    `key` is unique per logical delivery (e.g. "digest:7:2026-W48") so that
-    retries, restarts and replicas never post it twice.
+    `key` is unique per logical delivery within a workspace (e.g.
+    "digest:team7:2026-W48") so that retries, restarts and replicas never post
+    it twice. `replaces` names the key of an earlier delivery whose posted
+    message this one updates in place (a platform without edits posts it as a
+    follow-up). `platform` and `workspace` (the platform's own workspace id)
+    are filled in by the app when the use case leaves them empty.
     """
 
     to: ToUser | ToChannel
-    message: Message
+    message: Message | Home
     key: str | None = None
+    replaces: str | None = None
+    platform: str = ""
+    workspace: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +235,87 @@ class FormErrors:
 
 @dataclass(slots=True)
 class Outcome:
-    """What handling one event produced: a reply to the actor, and deliveries to others."""
+    """What handling one event produced: a reply to the actor, and deliveries to others.
+
+    `updated` is the new version of the message whose button was pressed, when
+    the press finished what that message asked for (its buttons go); adapters
+    replace the message in place. `deliveries` are already in the outbox when
+    `OkrApp.handle` returns: they are listed for the record, not to be sent.
+    """
 
     replies: list[View | FormErrors] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
+    updated: Message | None = None
+
+
+# --- JSON --------------------------------------------------------------------
+# Views travel through the outbox as JSON: every dataclass above round-trips
+# through `to_json` / `from_json` without loss.
+
+
+def to_json(value: Any) -> Any:
+    """A JSON-ready structure for a view, block, delivery or outcome."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        data = {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {"type": type(value).__name__, **data}
+    if isinstance(value, StrEnum):
+        return str(value)
+    if isinstance(value, bytes):
+        return {"type": "bytes", "base64": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, tuple | list):
+        return [to_json(item) for item in value]
+    return value
+
+
+def from_json(data: Any) -> Any:
+    """The object `to_json` made; raises ValueError on anything it did not make."""
+    if isinstance(data, list):
+        return [from_json(item) for item in data]
+    if not isinstance(data, dict):
+        return data
+    kind = data.get("type")
+    if kind == "bytes":
+        return base64.b64decode(data["base64"])
+    cls = _JSON_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise ValueError(f"not a view type: {kind!r}")
+    hints = get_type_hints(cls, vars(sys.modules[__name__]))
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        value = from_json(data[f.name])
+        hint = str(hints[f.name])
+        if isinstance(value, list) and "tuple" in hint:
+            value = tuple(tuple(v) if isinstance(v, list) else v for v in value)
+        elif isinstance(value, str) and f.name in ("style", "kind"):
+            value = ButtonStyle(value) if cls is Button else InputKind(value)
+        kwargs[f.name] = value
+    return cls(**kwargs)
+
+
+_JSON_TYPES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        Header,
+        Text,
+        Fields,
+        Progress,
+        Divider,
+        Context,
+        Button,
+        Actions,
+        Image,
+        Message,
+        Home,
+        Option,
+        Input,
+        Form,
+        ToUser,
+        ToChannel,
+        Delivery,
+        FormErrors,
+        Outcome,
+        Mention,
+    )
+}
