@@ -126,7 +126,26 @@ class Image:
     data: bytes = b""
 
 
-Block = Header | Text | Fields | Progress | Divider | Context | Actions | Image
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One line of a chart: a label and its (x label, value) points, in order."""
+
+    label: str
+    points: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A line chart as data. The product never draws: the bot turns it into an Image
+    (a PNG) before a platform sends it, so every platform shows the same picture."""
+
+    title: str
+    series: tuple[Series, ...]
+    y_label: str = ""
+    filename: str = "chart.png"
+
+
+Block = Header | Text | Fields | Progress | Divider | Context | Actions | Image | Chart
 
 
 @dataclass(frozen=True, slots=True)
