@@ -313,28 +313,9 @@ def from_json(data: Any) -> Any:
     return cls(**kwargs)
 
 
+# Every dataclass of this module, by name: a new view type round-trips without listing it.
 _JSON_TYPES: dict[str, type] = {
-    cls.__name__: cls
-    for cls in (
-        Header,
-        Text,
-        Fields,
-        Progress,
-        Divider,
-        Context,
-        Button,
-        Actions,
-        Image,
-        Message,
-        Home,
-        Option,
-        Input,
-        Form,
-        ToUser,
-        ToChannel,
-        Delivery,
-        FormErrors,
-        Outcome,
-        Mention,
-    )
+    name: value
+    for name, value in list(globals().items())
+    if isinstance(value, type) and dataclasses.is_dataclass(value)
 }
