@@ -12,6 +12,7 @@ from storage.models.okr import (
     RefCounter,
     Score,
 )
+from storage.models.outbox import OutboxMessage, OutboxState, SchedulerState
 from storage.models.rhythm import Away, Checkin, PlanTask, TaskHelper, TaskStatus
 from storage.models.system import ProcessedEvent
 from storage.models.workspace import Member, Team, TeamMember, TeamRole, Workspace
@@ -29,10 +30,13 @@ __all__ = [
     "Member",
     "Objective",
     "ObjectiveKind",
+    "OutboxMessage",
+    "OutboxState",
     "OwnerKind",
     "PlanTask",
     "ProcessedEvent",
     "RefCounter",
+    "SchedulerState",
     "Score",
     "TaskHelper",
     "TaskStatus",
