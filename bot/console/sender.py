@@ -20,13 +20,13 @@ from handlers.views import Block, Chart, Home, Image, Message, Text, from_json, 
 PLATFORM = "console"
 
 
-def for_terminal(view: Message | Home, *, image_dir: Path | None = None, key: str = "") -> Message:
-    """The message the terminal can show: names for mentions, saved pictures, charts as text."""
+def for_terminal(view: Message | Home) -> Message:
+    """The message the terminal can show: names for mentions, pictures and charts as text."""
     message = Message(summary=view.summary, blocks=view.blocks) if isinstance(view, Home) else view
     blocks: list[Block] = []
     for block in message.blocks:
         if isinstance(block, Image):
-            blocks.append(Text(_saved(block, image_dir, key)))
+            blocks.append(Text(f"🖼 {block.alt}"))
         elif isinstance(block, Chart):
             blocks.append(Text(chart_line(block)))
         else:
@@ -42,6 +42,7 @@ def chart_line(chart: Chart) -> str:
     parts = [
         f"{series.label}: {' → '.join(_number(value) for _, value in series.points)}"
         for series in chart.series
+        if series.points
     ]
     return f"📈 {chart.title} — {'; '.join(parts)}" if parts else f"📈 {chart.title}"
 
@@ -50,14 +51,18 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def _saved(image: Image, image_dir: Path | None, key: str) -> str:
-    if image_dir is None or not image.data:
-        return f"🖼 {image.alt}"
-    image_dir.mkdir(parents=True, exist_ok=True)
-    stem = "".join(c if c.isalnum() or c in "-_." else "-" for c in f"{key}-{image.filename}")
-    path = image_dir / stem.strip("-")
-    path.write_bytes(image.data)
-    return f"🖼 {image.alt}: {path}"
+def save_images(view: Message | Home, *, image_dir: Path, key: str) -> list[Path]:
+    """Write the message's pictures into `image_dir`, named after the delivery; their paths."""
+    paths: list[Path] = []
+    for image in (block for block in view.blocks if isinstance(block, Image)):
+        if not image.data:
+            continue
+        image_dir.mkdir(parents=True, exist_ok=True)
+        name = "".join(c if c.isalnum() or c in "-_." else "-" for c in f"{key}-{image.filename}")
+        path = image_dir / name.strip("-")
+        path.write_bytes(image.data)
+        paths.append(path)
+    return paths
 
 
 def _strings(data: Any, change: Callable[[str], str]) -> Any:
@@ -97,11 +102,15 @@ class ConsoleSender:
         return ()  # a terminal has no rate limit
 
     def send(self, item: Outgoing) -> str:
-        message = for_terminal(item.message, image_dir=self.image_dir, key=item.key)
+        message = for_terminal(item.message)
         header = f"── {self.label(item)} ──"
         self.write("")
         self.write(f"\x1b[36m{header}\x1b[0m" if self.color else header)
         self.write(render_view(message, width=self.width, color=self.color))
+        if self.image_dir is not None:
+            # A path is printed whole, never wrapped, so it can be copied.
+            for path in save_images(item.message, image_dir=self.image_dir, key=item.key):
+                self.write(f"🖼 {path}")
         if self.shown is not None:
             self.shown(item, message)
         return f"console:{item.key}"
