@@ -117,6 +117,7 @@ class Place:
     is_dm: bool = False
     command_text: str | None = None
     message_ts: str | None = None  # the message whose button was pressed
+    pressed: bool = False  # a button: `Outcome.updated` replaces its message
     from_home: bool = False
 
 
@@ -134,7 +135,7 @@ class Replies:
                 self._one(reply, place)
             except SlackClientError:
                 log.exception("a reply to %s could not be sent", place.user_id)
-        if outcome.updated is not None:
+        if outcome.updated is not None and place.pressed and not place.from_home:
             try:
                 self._replace(outcome.updated, place)
             except SlackClientError:
@@ -339,6 +340,7 @@ def register(app: App, *, okr: OkrApp, people: translate.People, replies: Replie
                 response_url=body.get("response_url"),
                 is_dm=False,
                 message_ts=container.get("message_ts"),
+                pressed=True,
                 from_home=view.get("type") == "home",
             )
             event: Event = pressed

@@ -139,6 +139,26 @@ class FakeSlack:
                     raise AssertionError(f"expected {count} × {method}; calls so far: {seen}")
                 self._lock.wait(left)
 
+    def wait_until(self, test: Callable[[Call], bool], timeout: float = 10.0) -> Call:
+        """The first call that passes `test`, waiting for it (fails after `timeout`)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = next((c for c in self.calls if test(c)), None)
+                if found is not None:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [(c.method, c.path) for c in self.calls]
+                    raise AssertionError(f"no such call; calls so far: {seen}")
+                self._lock.wait(left)
+
+    def answers_to(self, response_url: str) -> list[Call]:
+        """What was posted to one response_url."""
+        path = response_url.removeprefix(self.base_url.rstrip("/"))
+        with self._lock:
+            return [c for c in self.calls if c.method == "response_url" and c.path == path]
+
     def settle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
         """Wait until no call arrived for `quiet` seconds: background work is done."""
         deadline = time.monotonic() + timeout
@@ -311,6 +331,7 @@ class SlackDriver:
         self.secret = secret
         self.team = team
         self._ids = itertools.count(1)
+        self.last_response_url = ""
 
     def _send(
         self,
@@ -334,6 +355,7 @@ class SlackDriver:
 
     def command_body(self, user: str, text: str, *, channel: str = "C0FAKEGEN") -> bytes:
         n = next(self._ids)
+        self.last_response_url = self.fake.response_url()
         return urllib.parse.urlencode(
             {
                 "token": "legacy-unused",
@@ -348,7 +370,7 @@ class SlackDriver:
                 "command": "/okr",
                 "text": text,
                 "api_app_id": "A0FAKE",
-                "response_url": self.fake.response_url(),
+                "response_url": self.last_response_url,
                 "trigger_id": f"{n}.{n}.fake{n:04d}",
             }
         ).encode()
@@ -405,7 +427,8 @@ class SlackDriver:
             }
             payload["channel"] = {"id": channel, "name": "general"}
             payload["message"] = message or {"ts": ts, "type": "message", "text": ""}
-            payload["response_url"] = self.fake.response_url()
+            self.last_response_url = self.fake.response_url()
+            payload["response_url"] = self.last_response_url
         return self.interact(payload)
 
     def submit(self, user: str, view: dict[str, Any], values: dict[str, Any]) -> Sent:

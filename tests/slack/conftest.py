@@ -14,12 +14,14 @@ from bot.settings import Settings, load_settings
 from bot.slack.app import SlackConnection
 from handlers.app import OkrApp
 from handlers.clock import ManualClock
-from handlers.views import Delivery
+from handlers.events import Event
+from handlers.views import Delivery, Outcome
 from storage.db import SessionFactory
 from tests.conftest import WEDNESDAY
 from tests.fakes.slack_api import (
     GOOD_TOKEN,
     SIGNING_SECRET,
+    TEAM,
     FakeSlack,
     FakeUser,
     Post,
@@ -54,12 +56,25 @@ def slack_settings(fake: FakeSlack, **extra: object) -> Settings:
     return load_settings(**values)
 
 
+class RecordingOkrApp(OkrApp):
+    """The real app, keeping the deliveries each event produced (what the outbox holds)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.deliveries: list[Delivery] = []
+
+    def handle(self, event: Event) -> Outcome:
+        outcome = super().handle(event)
+        self.deliveries.extend(outcome.deliveries)
+        return outcome
+
+
 @dataclass
 class Bot:
     """The Slack connection under test, and ways to look at what it did."""
 
     connection: SlackConnection
-    okr: OkrApp
+    okr: RecordingOkrApp
     sessions: SessionFactory
     clock: ManualClock
     fake: FakeSlack
@@ -74,7 +89,7 @@ class Bot:
             item = Outgoing(
                 id=n,
                 platform="slack",
-                workspace=delivery.workspace,
+                workspace=delivery.workspace or TEAM,
                 to=delivery.to,
                 message=delivery.message,
                 key=delivery.key or str(n),
@@ -99,7 +114,7 @@ def route_post(connection: SlackConnection) -> Post:
 @pytest.fixture
 def bot(fake: FakeSlack, sessions: SessionFactory) -> Iterator[Bot]:
     clock = ManualClock(WEDNESDAY)
-    okr = OkrApp(sessions=sessions, clock=clock, default_timezone="Asia/Shanghai")
+    okr = RecordingOkrApp(sessions=sessions, clock=clock, default_timezone="Asia/Shanghai")
     connection = SlackConnection(slack_settings(fake), okr)
     yield Bot(
         connection=connection,
