@@ -14,12 +14,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, select, text, update
+from sqlalchemy import inspect, text, update
 
-from handlers.app import OkrApp
 from handlers.demo import seed_demo
 from handlers.events import Actor, ButtonPressed, Command, Event, FormSubmitted, MentionedUser
-from handlers.views import Form, Outcome
 from storage.db import SessionFactory
 from storage.models import KeyResult, Member, Objective, PlanTask
 from storage.repos import workspaces
@@ -38,7 +36,9 @@ def tag_workspace(session: Any, workspace_id: int, tag: str) -> None:
         (Member, Member.display_name),
     ):
         session.execute(
-            update(model).where(model.workspace_id == workspace_id).values({column: column + " " + tag})
+            update(model)
+            .where(model.workspace_id == workspace_id)
+            .values({column: column + " " + tag})
         )
 
 
@@ -70,7 +70,8 @@ def dump(sessions: SessionFactory, workspace_id: int) -> dict[str, list[tuple[An
             else:
                 continue
             result = session.execute(
-                text(f'SELECT * FROM "{table}" WHERE {where} ORDER BY "{key}"'), {"ws": workspace_id}
+                text(f'SELECT * FROM "{table}" WHERE {where} ORDER BY "{key}"'),
+                {"ws": workspace_id},
             )
             rows[table] = [tuple(r) for r in result]
     return rows
