@@ -61,7 +61,9 @@ class RouterApp:
             response = _plain(413, "request body too large")
         else:
             response = await self._dispatch(scope, body)
-        headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
+        headers = [
+            (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()
+        ]
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": response.body})
 
@@ -74,7 +76,10 @@ class RouterApp:
             method=scope.get("method", "GET"),
             path=path,
             query=scope.get("query_string", b"").decode("latin-1"),
-            headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])},
+            headers={
+                k.decode("latin-1").lower(): v.decode("latin-1")
+                for k, v in scope.get("headers", [])
+            },
             body=body,
         )
         loop = asyncio.get_running_loop()
