@@ -124,6 +124,8 @@ def _serve(runtime: Runtime, *, host: str | None, port: int | None, stop: thread
         senders=[connection.sender() for connection in connected],
         clock=runtime.clock,
         holder=holder,
+        # A killed process's claims come back to the others after one lease.
+        claim_for=settings.lease,
     )
     scheduler = Scheduler(
         app=runtime.app,
@@ -219,8 +221,15 @@ def _logging(level: str) -> Iterator[None]:
     old_level = root.level
     root.addHandler(handler)
     root.setLevel(level)
+    # Their INFO lines come every tick and every health check: noise for an operator.
+    quiet = [logging.getLogger(name) for name in ("apscheduler", "alembic")]
+    old_quiet = [logger.level for logger in quiet]
+    for logger in quiet:
+        logger.setLevel(max(logging.WARNING, logging.getLevelName(level)))
     try:
         yield
     finally:
         root.removeHandler(handler)
         root.setLevel(old_level)
+        for logger, old in zip(quiet, old_quiet, strict=True):
+            logger.setLevel(old)
