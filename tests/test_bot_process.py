@@ -38,7 +38,10 @@ WEEK = "2026-W49"
 
 
 def seed_teams(database_url: str, count: int) -> list[int]:
-    """A Slack workspace with `count` teams, each posting to its own channel; their ids."""
+    """A Slack workspace with `count` teams, each posting to its own channel; their ids.
+
+    The teams have no members, so their moments are channel posts only: one per team.
+    """
     engine = make_engine(database_url)
     try:
         with SessionFactory(engine).begin() as session:
@@ -46,9 +49,6 @@ def seed_teams(database_url: str, count: int) -> list[int]:
                 session=session, platform="slack", external_id="T0PROCESS"
             )
             assert workspace.id is not None
-            lead = workspaces.upsert_member(
-                session=session, workspace_id=workspace.id, external_id="U0LEAD", display_name="Lee"
-            )
             ids = []
             for n in range(count):
                 team = workspaces.create_team(
@@ -56,7 +56,6 @@ def seed_teams(database_url: str, count: int) -> list[int]:
                     workspace_id=workspace.id,
                     name=f"Team {n}",
                     channel_external_id=f"C{n:04d}",
-                    manager_id=lead.id,
                     timezone="UTC",
                 )
                 assert team.id is not None
@@ -237,3 +236,73 @@ def test_sigint_stops_like_sigterm(bots: Bots, db: Db, database_url: str) -> Non
     assert bot.popen is not None
     assert bot.popen.wait(10) == 0
     assert "stopped" in bot.log()
+
+
+MONDAY_0000 = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)  # ISO week 2026-W49 begins
+
+
+@pytest.mark.postgres_only("several bot processes share one database only on PostgreSQL")
+def test_two_replicas_deliver_100_moments_once_and_one_takes_over_when_the_holder_dies(
+    bots: Bots, db: Db, database_url: str, clock: ClockFile
+) -> None:
+    # Ten teams, five weeks, a Monday plan and a Friday digest each: 100 moments.
+    team_ids = seed_teams(database_url, 10)
+    weeks = [f"2026-W{n}" for n in range(49, 54)]
+    expected = {
+        f"{kind}:team{team}:{week}"
+        for kind in ("plan", "digest")
+        for team in team_ids
+        for week in weeks
+    }
+    assert len(expected) == 100
+    clock.set(MONDAY_0000)
+    # The clock moves a day at a time: every moment of the day is within the catch-up.
+    first = bots.new("a", OKRBOT_CATCH_UP="P2D").start()
+    second = bots.new("b", OKRBOT_CATCH_UP="P2D").start()
+    replicas = {first.holder: first, second.holder: second}
+    wait_for("the first tick", lambda: watermark_reached(db, MONDAY_0000), timeout=20)
+
+    def holder() -> str | None:
+        state = db.rhythm()
+        return state.holder if state is not None else None
+
+    def drained() -> bool:
+        return set(db.outbox_states().values()) <= {"sent"}
+
+    def day(n: int) -> None:
+        # A day passes only once the sends of the last one are done: outbox claims are
+        # measured on this clock, and a day's jump would expire a claim mid-send.
+        wait_for("the outbox drained", drained, timeout=20)
+        clock.set(MONDAY_0000 + timedelta(days=n))
+        wait_for(f"day {n} ticked", lambda: watermark_reached(db, clock.now), timeout=20)
+
+    for n in range(1, 15):  # two weeks with both processes up
+        day(n)
+    assert holder() in replicas
+    assert sum(1 for h in (first.holder, second.holder) if h == holder()) == 1
+
+    dead = replicas[str(holder())]
+    survivor = second if dead is first else first
+    dead.kill()
+    killed_at = time.monotonic()
+    wait_for("the survivor to take the lease", lambda: holder() == survivor.holder, timeout=15)
+    taken_after = time.monotonic() - killed_at
+    assert taken_after < 3 + 2, f"took {taken_after:.1f} s with OKRBOT_LEASE=PT3S"
+
+    for n in range(15, 35):  # the rest of the five weeks on the survivor alone
+        day(n)
+    try:
+        wait_for("every delivery", lambda: bots.recording.keys() == expected, timeout=30)
+    except AssertionError:
+        states = db.outbox_states()
+        raise AssertionError(
+            f"missing {sorted(expected - bots.recording.keys())}; "
+            f"unexpected {sorted(bots.recording.keys() - expected)}; "
+            f"outbox {[(k, v) for k, v in states.items() if v != 'sent']}"
+        ) from None
+    wait_for("all marked sent", lambda: set(db.outbox_states().values()) == {"sent"}, timeout=20)
+
+    # The holder died between two days, with nothing in flight: nothing may repeat.
+    assert set(bots.recording.attempts().values()) == {1}
+    assert set(db.outbox_states()) == expected
+    assert survivor.terminate() == 0
