@@ -1,6 +1,8 @@
-"""The `okrbot` command: the terminal trial, and the database's upkeep.
+"""The `okrbot` command: the bot, the terminal trial, and the operators' upkeep.
 
-    okrbot                       the trial (when no Slack/Feishu token is set)
+    okrbot                       `okrbot run` when Slack or Feishu is configured, else the trial
+    okrbot run [--host H] [--port P]
+                                 the bot: connections, scheduler, sender, HTTP server
     okrbot console [--demo] ...  talk to the bot in this terminal
     okrbot db upgrade | current  bring the schema up to date, or show where it is
     okrbot status                what the bot will send next, and how sending goes

@@ -15,6 +15,7 @@ nothing else: no key missing, no other key twice.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -31,6 +32,14 @@ from storage.db import SessionFactory, make_engine
 from storage.models import OutboxMessage, SchedulerState, Team
 from storage.repos import workspaces
 from tests.bot_process import Bots, ClockFile, wait_for
+from tests.fakes.slack_api import (
+    GOOD_TOKEN,
+    SIGNING_SECRET,
+    FakeSlack,
+    FakeUser,
+    SlackDriver,
+    http_post,
+)
 
 # Friday of ISO week 2026-W49, an hour before the teams' 17:00 digest (UTC teams).
 FRIDAY_1600 = datetime(2026, 12, 4, 16, 0, tzinfo=UTC)
@@ -132,6 +141,28 @@ def test_run_without_a_platform_says_what_to_set_and_points_to_the_trial(
     assert "SLACK_BOT_TOKEN" in err and "FEISHU_APP_ID" in err
     assert "okrbot console --demo" in err
     assert not (tmp_path / "okrbot.db").exists()  # it explained itself before touching anything
+
+
+def test_run_with_a_refused_slack_token_names_the_setting(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    database_url: str,
+) -> None:
+    for name in Settings.model_fields:
+        monkeypatch.delenv(env_name(name), raising=False)
+    monkeypatch.chdir(tmp_path)
+    slack = FakeSlack(refused_tokens={"xoxb-999-revoked"}).start()
+    try:
+        monkeypatch.setenv("DATABASE_URL", database_url)
+        monkeypatch.setenv("SLACK_API_URL", slack.api_url)
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-999-revoked")
+        monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+        assert main(["run", "--port", "0"]) == 2
+    finally:
+        slack.stop()
+    err = capsys.readouterr().err
+    assert "okrbot: SLACK_BOT_TOKEN was refused by Slack (invalid_auth)" in err
 
 
 def test_healthz_reports_the_scheduler_and_the_outbox_and_sigterm_stops_cleanly(
@@ -306,3 +337,30 @@ def test_two_replicas_deliver_100_moments_once_and_one_takes_over_when_the_holde
     assert set(bots.recording.attempts().values()) == {1}
     assert set(db.outbox_states()) == expected
     assert survivor.terminate() == 0
+
+
+def test_a_signed_slack_command_reaches_the_running_bot_over_http(
+    bots: Bots, db: Db, database_url: str
+) -> None:
+    slack = FakeSlack(users={"U0ALICE": FakeUser("Alice")}).start()
+    try:
+        bot = bots.new(
+            "slack",
+            SLACK_API_URL=slack.api_url,
+            SLACK_BOT_TOKEN=GOOD_TOKEN,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        ).start()
+        driver = SlackDriver(http_post(f"http://127.0.0.1:{bot.port}/slack/events"), slack)
+
+        sent = driver.command("U0ALICE", "help")
+        assert sent.status == 200, sent.body
+        assert sent.seconds < 3
+        url = driver.last_response_url
+        answer = slack.wait_until(lambda c: c.method == "response_url" and url.endswith(c.path))
+        assert "checkin" in json.dumps(answer.args)
+
+        forged = driver.command("U0ALICE", "help", secret="not-the-signing-secret")
+        assert forged.status == 401
+        assert bot.terminate() == 0
+    finally:
+        slack.stop()
