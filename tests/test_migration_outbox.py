@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import func, inspect, select, text
 
@@ -19,8 +18,8 @@ WEDNESDAY = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 DIGEST_AT = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
 
-def test_upgrading_from_0001_with_data_keeps_every_row(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+def test_upgrading_from_0001_with_data_keeps_every_row(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
     migrate.upgrade(engine=engine, revision="0001")
     assert "outbox" not in inspect(engine).get_table_names()
     sessions = SessionFactory(engine)
