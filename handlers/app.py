@@ -112,6 +112,9 @@ def _button_command(event: ButtonPressed) -> object:
     raise UserError("That button has expired. Type /okr to start again.")
 
 
+TERMINAL = "console"  # the terminal trial's platform: its rhythm follows its own clock
+
+
 class TriggerError(ValueError):
     """An operator's trigger names something that is not there; the message says what is."""
 
@@ -243,6 +246,7 @@ class OkrApp:
         name: str = schedule.RHYTHM,
         platform: str | None = None,
         workspace: str | None = None,
+        own_clocks: Sequence[str] = (TERMINAL,),
     ) -> TickReport:
         """Turn the moments in (watermark, until] into outbox rows and advance the watermark.
 
@@ -252,6 +256,8 @@ class OkrApp:
         `until - catch_up` (the bot was down too long) are skipped with a log
         line each; `catch_up=None` keeps all. `name` is the watermark's row;
         with `platform` and `workspace` only that workspace's moments count.
+        Without them, every workspace's except those of `own_clocks`, the
+        platforms whose moments come from a clock of their own (the terminal).
         """
         with self.sessions.begin() as session:
             schedule.ensure_state(session=session, name=name)
@@ -273,6 +279,9 @@ class OkrApp:
             oldest = until - catch_up if catch_up is not None else None
             by_workspace: dict[int, list[Delivery]] = {}
             for item in due:
+                if workspace_id is None and item.delivery.platform in own_clocks:
+                    report.due -= 1
+                    continue
                 if oldest is not None and item.at < oldest:
                     moment = (item.team, item.moment, item.at)
                     if moment not in report.skipped:

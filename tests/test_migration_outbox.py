@@ -48,8 +48,8 @@ def test_upgrading_from_0001_with_data_keeps_every_row(empty_database_url: str) 
     actor = Actor(platform="console", workspace_id="demo", user_id="alice", display_name="Alice")
     outcome = app.handle(Command(actor=actor, text="", event_id="after-upgrade"))
     assert "Your OKRs" in outcome.replies[0].summary  # type: ignore[union-attr]  # a Message
-    app.tick(until=DIGEST_AT - timedelta(minutes=1), catch_up=timedelta(hours=2))
-    app.tick(until=DIGEST_AT, catch_up=timedelta(hours=2))
+    app.tick(until=DIGEST_AT - timedelta(minutes=1), catch_up=timedelta(hours=2), own_clocks=())
+    app.tick(until=DIGEST_AT, catch_up=timedelta(hours=2), own_clocks=())
     with sessions.begin() as session:
         digests = session.execute(
             select(func.count())
