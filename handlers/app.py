@@ -23,7 +23,7 @@ from handlers.okr.weeks import next_occurrence, parse_week_key, week_of, week_st
 from handlers.usecases import checkin, collab, help, okrs, plan, settings, team
 from handlers.usecases.context import Ctx, UserError, member_timezone
 from handlers.views import Delivery, Message, Outcome, Text, ToUser, to_json
-from storage.db import SessionFactory
+from storage.db import SessionFactory, is_unavailable
 from storage.models import Team
 from storage.repos import events, outbox, schedule, workspaces
 from storage.repos.outbox import NewMessage
@@ -205,12 +205,22 @@ class OkrApp:
                         return outcome
                 except UserError as error:
                     return Outcome(replies=[help.user_error(ctx.tr, error)])
-        except Exception:
-            log.exception("failed to handle %s", type(event).__name__)
+        except Exception as error:
             tr = translator(negotiate(event.actor.locale, self.default_locale))
-            text = tr.t(
-                "Sorry, something went wrong on my side and nothing was changed. Please try again."
-            )
+            if is_unavailable(error):
+                log.warning(
+                    "database unavailable while handling %s: %s", type(event).__name__, error
+                )
+                text = tr.t(
+                    "I can't reach my database right now, so nothing was saved. "
+                    "Please try again in a minute."
+                )
+            else:
+                log.exception("failed to handle %s", type(event).__name__)
+                text = tr.t(
+                    "Sorry, something went wrong on my side and nothing was changed. "
+                    "Please try again."
+                )
             return Outcome(replies=[Message(summary=text, blocks=(Text(text),))])
 
     def run_due(
