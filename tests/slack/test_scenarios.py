@@ -445,3 +445,19 @@ def test_a_refused_token_stops_the_start_naming_the_setting(fake: FakeSlack, bot
     with pytest.raises(SettingsError, match="SLACK_BOT_TOKEN"):
         connection.check()
     bot.connection.check()  # the good token passes
+
+
+def test_answering_a_request_from_home_republishes_home(bot: Bot) -> None:
+    create_objective(bot, BOB)
+    reply(bot, BOB, f"ask <@{ALICE}> KR1 can you review the deck?")
+    bot.slack.event({"type": "app_home_opened", "user": ALICE, "tab": "home"})
+    first = bot.fake.wait_for("views.publish")[0]
+    assert "Waiting on you" in said(first) and "help.accept" in said(first)
+    sent = bot.slack.press(ALICE, "help.accept", "H1", home=True)
+    assert sent.status == 200 and sent.seconds < 3
+    again = bot.fake.wait_for("views.publish", 2)[1]
+    assert "Waiting on you" not in said(again)
+    (request,) = rows(bot.sessions, HelpRequest)
+    assert request.status == "accepted"
+    # No channel to answer in from Home: the confirmation comes as a DM.
+    assert bot.fake.wait_for("chat.postMessage")[0].args["channel"] == ALICE
