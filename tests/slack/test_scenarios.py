@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.slack.app import SlackConnection
+from handlers.app import OkrApp
 from handlers.clock import ManualClock
 from handlers.events import Event
 from handlers.views import Message, Outcome
@@ -32,7 +33,6 @@ from tests.slack.conftest import (
     BOB,
     CHEN,
     Bot,
-    RecordingOkrApp,
     route_post,
     rows,
     slack_settings,
@@ -158,7 +158,7 @@ def test_a_typo_gets_a_polite_answer(bot: Bot) -> None:
 def test_a_reply_the_core_makes_public_is_posted_in_the_channel(
     fake: FakeSlack, sessions: SessionFactory
 ) -> None:
-    class PublicApp(RecordingOkrApp):
+    class PublicApp(OkrApp):
         def handle(self, event: Event) -> Outcome:
             outcome = super().handle(event)
             outcome.replies = [
@@ -325,7 +325,7 @@ def test_help_request_from_a_mention_to_an_accepted_dm(bot: Bot) -> None:
 
     # The outbox's sender delivers the DM to the helper.
     (request,) = rows(bot.sessions, HelpRequest)
-    refs = bot.send_deliveries(bot.okr.deliveries)
+    refs = bot.drain_outbox()
     dm = bot.fake.wait_for("chat.postMessage")[0]
     assert dm.args["channel"] == BOB
     assert "help.accept" in said(dm)
