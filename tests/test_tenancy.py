@@ -20,7 +20,7 @@ from handlers.demo import seed_demo
 from handlers.events import Actor, ButtonPressed, Command, Event, FormSubmitted, MentionedUser
 from storage.db import SessionFactory
 from storage.models import KeyResult, Member, Objective, PlanTask
-from storage.repos import workspaces
+from storage.repos import okrs, workspaces
 from tests.conftest import WEDNESDAY, Harness, text_of
 
 SAME_ID = "T0SAME"
@@ -233,3 +233,38 @@ def test_a_mention_resolves_to_the_member_of_the_actors_workspace(
     )
     assert "Kudos sent to Bob Jones" in text_of(outcome)
     assert dump(harness.sessions, twins["slack"]) == before
+
+
+def test_repository_getters_never_return_another_workspaces_row(
+    harness: Harness, twins: dict[str, int]
+) -> None:
+    """Rows found by id or by display name belong to the workspace asked about."""
+    ours, theirs = twins["slack"], twins["feishu"]
+    with harness.sessions.begin() as s:
+        member = workspaces.find_member(session=s, workspace_id=theirs, name="Bob Jones [F]")
+        team = workspaces.find_team(session=s, workspace_id=theirs, name="Marketing")
+        kr = okrs.get_key_result(session=s, workspace_id=theirs, number=11)
+        objective = okrs.get_objective(session=s, workspace_id=theirs, number=5)
+        assert member and team and kr and objective
+        assert member.id and team.id and kr.id and objective.id
+        cycle_id = objective.cycle_id
+        found = {
+            "member by name": workspaces.find_member(
+                session=s, workspace_id=ours, name="Bob Jones [F]"
+            ),
+            "member": workspaces.get_member(session=s, workspace_id=ours, member_id=member.id),
+            "team": workspaces.get_team(session=s, workspace_id=ours, team_id=team.id),
+            "kr": okrs.get_key_result_by_id(session=s, workspace_id=ours, kr_id=kr.id),
+            "objective": okrs.get_objective_by_id(
+                session=s, workspace_id=ours, objective_id=objective.id
+            ),
+            "cycle": okrs.get_cycle(session=s, workspace_id=ours, cycle_id=cycle_id),
+            "members by id": workspaces.list_members(session=s, workspace_id=ours, ids=[member.id]),
+            "krs by objective": okrs.list_key_results(
+                session=s, workspace_id=ours, objective_ids=[objective.id]
+            ),
+        }
+        assert {k: v for k, v in found.items() if v} == {}
+        # The same calls in the right workspace do find them.
+        assert workspaces.get_member(session=s, workspace_id=theirs, member_id=member.id)
+        assert okrs.get_cycle(session=s, workspace_id=theirs, cycle_id=cycle_id)
