@@ -20,7 +20,7 @@ from handlers.clock import Clock
 from handlers.events import ButtonPressed, Command, Event, FormSubmitted, HomeOpened
 from handlers.i18n import negotiate, translator
 from handlers.okr.weeks import next_occurrence, parse_week_key, week_of, week_start
-from handlers.usecases import checkin, collab, help, okrs, plan, settings, team
+from handlers.usecases import checkin, collab, help, home, okrs, plan, settings, team
 from handlers.usecases.context import Ctx, UserError, member_timezone
 from handlers.views import Delivery, Message, Outcome, Text, ToUser, to_json
 from storage.db import SessionFactory, is_unavailable
@@ -500,7 +500,7 @@ class OkrApp:
         if isinstance(event, FormSubmitted):
             return self._form(ctx, event)
         if isinstance(event, HomeOpened):
-            return okrs.my_okrs(ctx)
+            return home.home(ctx)
         raise TypeError(f"not an event: {event!r}")
 
     def _form(self, ctx: Ctx, event: FormSubmitted) -> Outcome:
