@@ -20,7 +20,7 @@ from handlers.clock import Clock
 from handlers.events import ButtonPressed, Command, Event, FormSubmitted, HomeOpened
 from handlers.i18n import negotiate, translator
 from handlers.okr.weeks import next_occurrence, parse_week_key, week_of, week_start
-from handlers.usecases import checkin, collab, help, okrs, plan, settings, team
+from handlers.usecases import checkin, collab, help, home, okrs, plan, settings, team
 from handlers.usecases.context import Ctx, UserError, member_timezone
 from handlers.views import Delivery, Message, Outcome, Text, ToUser, to_json
 from storage.db import SessionFactory, is_unavailable
@@ -110,6 +110,9 @@ def _button_command(event: ButtonPressed) -> object:
     if action == "team.rollup":
         return g.TeamRollup(value or None)
     raise UserError("That button has expired. Type /okr to start again.")
+
+
+TERMINAL = "console"  # the terminal trial's platform: its rhythm follows its own clock
 
 
 class TriggerError(ValueError):
@@ -253,6 +256,7 @@ class OkrApp:
         name: str = schedule.RHYTHM,
         platform: str | None = None,
         workspace: str | None = None,
+        own_clocks: Sequence[str] = (TERMINAL,),
     ) -> TickReport:
         """Turn the moments in (watermark, until] into outbox rows and advance the watermark.
 
@@ -262,6 +266,8 @@ class OkrApp:
         `until - catch_up` (the bot was down too long) are skipped with a log
         line each; `catch_up=None` keeps all. `name` is the watermark's row;
         with `platform` and `workspace` only that workspace's moments count.
+        Without them, every workspace's except those of `own_clocks`, the
+        platforms whose moments come from a clock of their own (the terminal).
         """
         with self.sessions.begin() as session:
             schedule.ensure_state(session=session, name=name)
@@ -283,6 +289,9 @@ class OkrApp:
             oldest = until - catch_up if catch_up is not None else None
             by_workspace: dict[int, list[Delivery]] = {}
             for item in due:
+                if workspace_id is None and item.delivery.platform in own_clocks:
+                    report.due -= 1
+                    continue
                 if oldest is not None and item.at < oldest:
                     moment = (item.team, item.moment, item.at)
                     if moment not in report.skipped:
@@ -491,7 +500,7 @@ class OkrApp:
         if isinstance(event, FormSubmitted):
             return self._form(ctx, event)
         if isinstance(event, HomeOpened):
-            return okrs.my_okrs(ctx)
+            return home.home(ctx)
         raise TypeError(f"not an event: {event!r}")
 
     def _form(self, ctx: Ctx, event: FormSubmitted) -> Outcome:
