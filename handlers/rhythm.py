@@ -93,6 +93,18 @@ def due_deliveries(
 
     In the order the moments fell due.
     """
+    return [
+        delivery
+        for _, _, delivery in due_moments(
+            session=session, since=since, until=until, workspace_id=workspace_id
+        )
+    ]
+
+
+def due_moments(
+    *, session: Session, since: datetime, until: datetime, workspace_id: int | None = None
+) -> list[tuple[datetime, str, Delivery]]:
+    """Each delivery with the instant of its moment and the moment's name, in time order."""
     found: dict[str, tuple[datetime, int, Delivery]] = {}
     teams = (
         workspaces.list_all_teams(session=session)
@@ -129,7 +141,8 @@ def due_deliveries(
                         for delivery in moment.run(job):
                             assert delivery.key is not None
                             found.setdefault(delivery.key, (at, order, delivery))
-    return [d for _, _, d in sorted(found.values(), key=lambda item: (item[0], item[1]))]
+    ordered = sorted(found.values(), key=lambda item: (item[0], item[1]))
+    return [(at, moments[order].name, delivery) for at, order, delivery in ordered]
 
 
 def _member_zones(session: Session, team: Team) -> list[str]:
@@ -391,4 +404,10 @@ class _Job:
             cycle=self.cycle(),
             today=self.today,
         )
-        return self.channel_post(digests.digest_message(self.team_tr(), data), "digest")
+        message = digests.digest_message(self.team_tr(), data)
+        from handlers.review import team_charts
+
+        # The text stays complete; the charts come after it.
+        charts = team_charts(self, name=f"digest-{self.week}")
+        message = Message(summary=message.summary, blocks=(*message.blocks, *charts))
+        return self.channel_post(message, "digest")

@@ -9,6 +9,7 @@ the console's own controls: who you are (`:as`), and what time it is
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import re
 import shutil
@@ -17,11 +18,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot import charts
 from bot.console.render import button_list, display_width, render_view
 from handlers.app import OkrApp
 from handlers.clock import ManualClock
@@ -29,7 +32,17 @@ from handlers.events import Actor, ButtonPressed, Command, Event, FormSubmitted
 from handlers.i18n import Translator, negotiate, translator
 from handlers.okr.weeks import next_occurrence
 from handlers.usecases.context import member_timezone
-from handlers.views import Delivery, Form, FormErrors, InputKind, Message, ToUser, View
+from handlers.views import (
+    Delivery,
+    Form,
+    FormErrors,
+    Home,
+    Image,
+    InputKind,
+    Message,
+    ToUser,
+    View,
+)
 from storage.db import SessionFactory
 from storage.models import Member, Workspace
 from storage.repos import workspaces
@@ -37,6 +50,8 @@ from storage.repos import workspaces
 log = logging.getLogger(__name__)
 
 PLATFORM = "console"
+# Where the trial saves the charts it is sent, relative to the current directory.
+CHART_DIR = Path("okrbot-charts")
 
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -225,7 +240,20 @@ class Console:
             readers = self._channel_readers(session, delivery.to.channel_id)
         self._print("")
         self._print(self._paint(f"── {header} ──", "36"))
-        self._show(delivery.message, seen_by=readers)
+        self._show(self._saved_pictures(delivery.message), seen_by=readers)
+
+    def _saved_pictures(self, message: Message | Home) -> Message | Home:
+        """Charts drawn and saved as PNG files; each picture then shows its file's path."""
+        message = charts.prepare(message)
+        blocks = []
+        for block in message.blocks:
+            if isinstance(block, Image) and block.data:
+                CHART_DIR.mkdir(exist_ok=True)
+                path = CHART_DIR / block.filename
+                path.write_bytes(block.data)
+                block = Image(filename=str(path), alt=block.alt)
+            blocks.append(block)
+        return dataclasses.replace(message, blocks=tuple(blocks))
 
     def _channel_readers(self, session: Session, channel_id: str) -> list[str]:
         """Who sees a channel post: the members of the team that owns the channel."""
