@@ -408,6 +408,6 @@ class _Job:
         from handlers.review import team_charts
 
         # The text stays complete; the charts come after it.
-        charts = team_charts(self, name=f"digest-{self.week}")
+        charts = team_charts(self, name=f"digest-team{self.team_id}-{self.week}")
         message = Message(summary=message.summary, blocks=(*message.blocks, *charts))
         return self.channel_post(message, "digest")

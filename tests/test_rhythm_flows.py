@@ -232,8 +232,8 @@ def test_the_digest_and_the_monthly_review_carry_the_cycle_charts(harness: Harne
     ]
     charts = [b for b in digest.message.blocks if isinstance(b, Chart)]
     assert [c.filename for c in charts] == [
-        "digest-2026-W48-progress.png",
-        "digest-2026-W48-confidence.png",
+        "digest-team1-2026-W48-progress.png",
+        "digest-team1-2026-W48-confidence.png",
     ]
     progress = {s.label: s.points for s in charts[0].series}
     assert progress["KR1 Followers"][-1] == ("W48", 30.0)
