@@ -20,6 +20,7 @@ matplotlib.use("Agg")  # before pyplot: no display, ever
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
+from bot.delivery import Outgoing
 from handlers.views import Block, Chart, Home, Image, Message
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,12 @@ def draw(chart: Chart) -> Image:
 
 
 V = TypeVar("V", bound=Message | Home)
+
+
+def prepare_outgoing(item: Outgoing) -> Outgoing:
+    """The outbox sender's hook: the row's charts drawn before the platform sends it."""
+    prepared = prepare(item.message)
+    return item if prepared is item.message else dataclasses.replace(item, message=prepared)
 
 
 def prepare(view: V) -> V:

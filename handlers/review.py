@@ -354,7 +354,7 @@ def monthly_review(job: _Job) -> list[Delivery]:
             )
         )
     cycle_weeks = weeks_between(cycle.start_date, week_start(weeks[-1]))
-    blocks.extend(cycle_charts(tr, krs, checkins, cycle_weeks, name=f"review-team{job.team_id}-{period}"))
+    blocks.extend(cycle_charts(tr, krs, checkins, cycle_weeks, name="review"))
     summary = tr.t(
         "{team} · monthly review {month}: {done} of {total} key tasks done",
         team=team.name,

@@ -9,8 +9,8 @@ twice, however often a window is replayed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session
@@ -43,6 +43,9 @@ from handlers.views import (
 )
 from storage.models import Cycle, KeyResult, Member, PlanTask, TaskStatus, Team, Workspace
 from storage.repos import okrs, rhythm, workspaces
+
+# The weekly moments at a team's own weekday and time (operators can trigger these).
+MOMENTS = ("plan", "checkin", "remind", "digest")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,31 +96,52 @@ def due_deliveries(
 
     In the order the moments fell due.
     """
-    return [
-        delivery
-        for _, _, delivery in due_moments(
-            session=session, since=since, until=until, workspace_id=workspace_id
-        )
-    ]
+    due = due_moments(session=session, since=since, until=until, workspace_id=workspace_id)
+    return [d.delivery for d in due]
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """One delivery of a team moment, with the instant the moment fell due."""
+
+    delivery: Delivery
+    at: datetime
+    moment: str
+    team: str
+    workspace_id: int
 
 
 def due_moments(
-    *, session: Session, since: datetime, until: datetime, workspace_id: int | None = None
-) -> list[tuple[datetime, str, Delivery]]:
-    """Each delivery with the instant of its moment and the moment's name, in time order."""
-    found: dict[str, tuple[datetime, int, Delivery]] = {}
+    *,
+    session: Session,
+    since: datetime,
+    until: datetime,
+    workspace_id: int | None = None,
+    team_id: int | None = None,
+    moments: Sequence[str] | None = None,
+) -> list[Due]:
+    """Each delivery of the moments in (since, until], with when and whose moment it is.
+
+    In the order the moments fell due; `moments` names some of them (default: all).
+    The delivery's platform and workspace are those of the team's workspace.
+    """
+    found: dict[tuple[int, str], tuple[int, Due]] = {}
     teams = (
         workspaces.list_all_teams(session=session)
         if workspace_id is None
         else workspaces.list_teams(session=session, workspace_id=workspace_id)
     )
-    moments = _moments()
+    kinds = _moments()
     for team in teams:
+        if team_id is not None and team.id != team_id:
+            continue
         workspace = workspaces.get_workspace(session=session, workspace_id=team.workspace_id)
-        assert workspace is not None
+        assert workspace is not None and workspace.id is not None
         calendar = TeamCalendar(team)
         zones = [team.timezone]
-        for order, moment in enumerate(moments):
+        for order, moment in enumerate(kinds):
+            if moments is not None and moment.name not in moments:
+                continue
             if moment.personal and len(zones) == 1:
                 zones = [team.timezone, *_member_zones(session, team)]
             for zone in zones if moment.personal else zones[:1]:
@@ -140,9 +164,17 @@ def due_moments(
                             continue
                         for delivery in moment.run(job):
                             assert delivery.key is not None
-                            found.setdefault(delivery.key, (at, order, delivery))
-    ordered = sorted(found.values(), key=lambda item: (item[0], item[1]))
-    return [(at, moments[order].name, delivery) for at, order, delivery in ordered]
+                            addressed = replace(
+                                delivery,
+                                platform=workspace.platform,
+                                workspace=workspace.external_id,
+                            )
+                            found.setdefault(
+                                (workspace.id, delivery.key),
+                                (order, Due(addressed, at, moment.name, team.name, workspace.id)),
+                            )
+    ordered = sorted(found.values(), key=lambda item: (item[1].at, item[0]))
+    return [due for _, due in ordered]
 
 
 def _member_zones(session: Session, team: Team) -> list[str]:
@@ -408,6 +440,6 @@ class _Job:
         from handlers.review import team_charts
 
         # The text stays complete; the charts come after it.
-        charts = team_charts(self, name=f"digest-team{self.team_id}-{self.week}")
+        charts = team_charts(self, name="digest")
         message = Message(summary=message.summary, blocks=(*message.blocks, *charts))
         return self.channel_post(message, "digest")

@@ -30,7 +30,8 @@ def build(h: Harness) -> None:
 
 def moments(h: Harness, since: datetime, until: datetime) -> list[tuple[datetime, str, Delivery]]:
     with h.sessions.begin() as session:
-        return rhythm.due_moments(session=session, since=since, until=until)
+        due = rhythm.due_moments(session=session, since=since, until=until)
+    return [(d.at, d.moment, d.delivery) for d in due]
 
 
 def dm_to(deliveries: list[Delivery], user: str) -> list[Delivery]:
@@ -140,7 +141,7 @@ def test_the_friday_reminder_goes_only_to_those_missing_and_stops_after_check_in
 ) -> None:
     build(harness)
     harness.say("ann", "checkin KR1 300 confidence 7")
-    friday = datetime(2026, 11, 27, 8, 59, tzinfo=UTC)  # 16:59 Shanghai
+    friday = datetime(2026, 11, 27, 7, 59, tzinfo=UTC)  # 15:59 Shanghai
     reminded = [
         d
         for _, name, d in moments(harness, friday, friday + timedelta(minutes=2))
@@ -160,7 +161,7 @@ def test_the_friday_reminder_goes_only_to_those_missing_and_stops_after_check_in
 def test_reminders_can_be_turned_off_in_english_and_chinese(harness: Harness) -> None:
     build(harness)
     assert "off" in words_of(harness.say("ben", "settings reminders off"))
-    friday = datetime(2026, 11, 27, 8, 59, tzinfo=UTC)
+    friday = datetime(2026, 11, 27, 7, 59, tzinfo=UTC)
     names = {
         d.to
         for _, name, d in moments(harness, friday, friday + timedelta(minutes=2))
@@ -232,8 +233,8 @@ def test_the_digest_and_the_monthly_review_carry_the_cycle_charts(harness: Harne
     ]
     charts = [b for b in digest.message.blocks if isinstance(b, Chart)]
     assert [c.filename for c in charts] == [
-        "digest-team1-2026-W48-progress.png",
-        "digest-team1-2026-W48-confidence.png",
+        "digest-progress.png",
+        "digest-confidence.png",
     ]
     progress = {s.label: s.points for s in charts[0].series}
     assert progress["KR1 Followers"][-1] == ("W48", 30.0)

@@ -36,7 +36,8 @@ def build_team(h: Harness, tz: str, *, channel: str = "#growth") -> None:
 
 def moments(h: Harness, since: datetime, until: datetime) -> list[tuple[datetime, str, Delivery]]:
     with h.sessions.begin() as session:
-        return rhythm.due_moments(session=session, since=since, until=until)
+        due = rhythm.due_moments(session=session, since=since, until=until)
+    return [(d.at, d.moment, d.delivery) for d in due]
 
 
 def local(at: datetime, tz: str) -> datetime:

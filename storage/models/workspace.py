@@ -67,7 +67,7 @@ class Team(SQLModel, table=True):
     digest_weekday: int = Field(default=5)
     digest_time: str = Field(default="17:00", max_length=5)
     remind_weekday: int = Field(default=5)
-    remind_time: str = Field(default="17:00", max_length=5)
+    remind_time: str = Field(default="16:00", max_length=5)
     # Changes to the week's plan after this local weekday and time wait for the manager.
     cutoff_weekday: int = Field(default=3)
     cutoff_time: str = Field(default="23:59", max_length=5)

@@ -82,7 +82,7 @@ def upgrade() -> None:
             sa.Column("remind_weekday", sa.Integer(), nullable=False, server_default="5")
         )
         batch_op.add_column(
-            sa.Column("remind_time", sa.String(length=5), nullable=False, server_default="17:00")
+            sa.Column("remind_time", sa.String(length=5), nullable=False, server_default="16:00")
         )
         batch_op.add_column(
             sa.Column("cutoff_weekday", sa.Integer(), nullable=False, server_default="3")
