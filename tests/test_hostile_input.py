@@ -206,3 +206,45 @@ def test_the_form_enforces_its_required_fields_whatever_the_platform_did(
     outcome = submit(harness, {"value:KR11": " ", "confidence:KR11": "7"}, "KR11")
     assert outcome.replies == [FormErrors((("value:KR11", "Enter the current value, like 6000."),))]
     assert week_row(harness, demo, 11) == ()
+
+
+# --- large amounts in Chinese ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "zh", "en"),
+    [
+        (10_000, "10,000", "10,000"),
+        (100_000, "10万", "100,000"),
+        (12_000_000, "1,200万", "12,000,000"),
+        (350_000_000, "3.5亿", "350,000,000"),
+        (123_450_000, "12,345万", "123,450,000"),
+        (12_345_678, "12,345,678", "12,345,678"),  # not exact in 万: the full figure
+        (-2_500_000, "-250万", "-2,500,000"),
+        (1_500_000_000_000_000, "1,500万亿", "1,500,000,000,000,000"),
+    ],
+)
+def test_chinese_counts_large_amounts_in_wan_and_yi_only_when_exact(
+    value: float, zh: str, en: str
+) -> None:
+    from handlers.i18n import translator
+
+    assert translator("zh").number(value) == zh
+    assert translator("en").number(value) == en
+    assert translator("zh").exact(value) == en
+
+
+def test_a_chinese_reader_sees_wan_and_yi_in_views_and_digests_with_the_exact_figure(
+    harness: Harness, demo: DemoWorkspace
+) -> None:
+    created = words_of(
+        harness.say("chen", "新建 扩大收入 | 年收入：0 -> 3.5亿 元 | 新客户：0 -> 12345678 人")
+    )
+    assert "KR14 年收入" in created and "0 / 3.5亿 元" in created
+    assert "0 / 12,345,678 人" in created
+    words_of(harness.say("chen", "签到 KR14 1200万 信心 7"))
+    shown = words_of(harness.say("chen", "查看 KR14"))
+    assert "目标值: 3.5亿 元 (350,000,000)" in shown.splitlines()
+    assert "1,200万 / 3.5亿 元" in shown
+    digest = words_of(harness.say("chen", "团队 周报 Sales"))
+    assert "+1,200万 元" in digest

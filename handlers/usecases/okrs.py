@@ -21,6 +21,7 @@ from handlers.usecases.context import (
 )
 from handlers.usecases.help import parse_error_text
 from handlers.usecases.present import (
+    exact_value_text,
     kr_block,
     kr_progress,
     objective_blocks,
@@ -259,10 +260,10 @@ def kr_view(ctx: Ctx, kr: KeyResult) -> Message:
                     ctx.t("Objective"),
                     f"O{objective.number} {objective.title}" if objective else "?",
                 ),
-                (ctx.t("Start"), value_text(ctx.tr, kr, kr.start_value)),
+                (ctx.t("Start"), exact_value_text(ctx.tr, kr, kr.start_value)),
                 (
                     ctx.t("Target"),
-                    value_text(ctx.tr, kr, kr.target_value)
+                    exact_value_text(ctx.tr, kr, kr.target_value)
                     if kr.target_value is not None
                     else ctx.t("no target yet"),
                 ),
