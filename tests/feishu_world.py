@@ -122,3 +122,45 @@ def buttons(card: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
     walk(card)
     return found
+
+
+def bot_mention(key: str = "@_user_1") -> dict[str, Any]:
+    from tests.fakes.feishu_api import BOT_OPEN_ID
+
+    return FeishuDriver.mention(key, BOT_OPEN_ID, "okrbot", bot=True)
+
+
+def press(world: World, open_id: str, value: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Press a card button; the callback's answer (toast and new card) as JSON."""
+    posted = world.driver.post(world.driver.card_action(open_id, value, **kwargs))
+    assert posted.status == 200, posted.body
+    assert posted.seconds < 3.0
+    world.connection.receiver.drain()
+    return posted.json()
+
+
+def form_of(card: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A form card's inputs (tag, name, ...) and its submit button's callback value."""
+    container = card["body"]["elements"][0]
+    assert container["tag"] == "form"
+    inputs = [e for e in container["elements"] if "name" in e and e["tag"] != "button"]
+    submit = next(e for e in container["elements"] if e["tag"] == "button")
+    return inputs, submit["behaviors"][0]["value"]
+
+
+def submit(
+    world: World, open_id: str, card: dict[str, Any], values: dict[str, Any], **kwargs: Any
+) -> dict[str, Any]:
+    """Fill a form card by our input names and submit it as Feishu does (form_value by component name)."""
+    inputs, value = form_of(card)
+    names = value["names"]
+    form_value: dict[str, Any] = {}
+    for element in inputs:
+        ours = names[int(element["name"][1:])]
+        if ours in values:
+            form_value[element["name"]] = values[ours]
+        elif "default_value" in element:
+            form_value[element["name"]] = element["default_value"]
+        elif "initial_option" in element:
+            form_value[element["name"]] = element["initial_option"]
+    return press(world, open_id, value, form_value=form_value, **kwargs)

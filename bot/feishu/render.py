@@ -9,6 +9,7 @@ Feishu component names are restricted and ours ("value:KR12") are not.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -53,6 +54,7 @@ _ESCAPES = {
     "]": "&#93;",
     "#": "&#35;",
 }
+_ID_JUNK = re.compile(r"[^A-Za-z0-9_-]")  # open ids are ou_ and hex; nothing else gets into a tag
 _BUTTON_TYPES = {
     ButtonStyle.DEFAULT: "default",
     ButtonStyle.PRIMARY: "primary",
@@ -70,7 +72,7 @@ def markdown(text: str) -> str:
     out: list[str] = []
     for part in split_mentions(text):
         if isinstance(part, Mention):
-            out.append(f"<at id={escape(part.user_id)}></at>")
+            out.append(f"<at id={_ID_JUNK.sub('', part.user_id)}></at>")
         else:
             out.append(escape(part))
     return "".join(out)

@@ -66,12 +66,12 @@ def command_text(text: str, mentions: Sequence[MentionIn], bot_open_id: str | No
     """
     found: dict[str, MentionedUser] = {}
     mentions_bot = False
-    # Longest keys first: "@_user_10" must not be mistaken for "@_user_1" + "0".
-    for mention in sorted(mentions, key=lambda m: len(m.key), reverse=True):
+    for mention in mentions:
         is_self = mention.open_id == bot_open_id if bot_open_id else mention.is_bot
         if is_self:
             mentions_bot = True
-            text = text.replace(mention.key, " ")
+            # "@_user_1" must not eat the start of "@_user_10".
+            text = re.sub(re.escape(mention.key) + r"(?![0-9])", " ", text)
         elif mention.open_id:
             found[mention.key] = MentionedUser(user_id=mention.open_id, display_name=mention.name)
     text = " ".join(text.split())
