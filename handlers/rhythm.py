@@ -9,6 +9,8 @@ twice, however often a window is replayed.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session
@@ -47,16 +49,46 @@ def due_deliveries(
     *, session: Session, since: datetime, until: datetime, workspace_id: int | None = None
 ) -> list[Delivery]:
     """What the teams' rhythm sends for moments in (since, until]: every workspace's, or one's."""
-    found: dict[str, Delivery] = {}
+    due = due_moments(session=session, since=since, until=until, workspace_id=workspace_id)
+    return [d.delivery for d in due]
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """One delivery of a team moment, with the instant the moment fell due."""
+
+    delivery: Delivery
+    at: datetime
+    moment: str
+    team: str
+    workspace_id: int
+
+
+def due_moments(
+    *,
+    session: Session,
+    since: datetime,
+    until: datetime,
+    workspace_id: int | None = None,
+    team_id: int | None = None,
+    moments: Sequence[str] = MOMENTS,
+) -> list[Due]:
+    """Each delivery of the moments in (since, until], with when and whose moment it is.
+
+    The delivery's platform and workspace are those of the team's workspace.
+    """
+    found: dict[tuple[int, str], Due] = {}
     teams = (
         workspaces.list_all_teams(session=session)
         if workspace_id is None
         else workspaces.list_teams(session=session, workspace_id=workspace_id)
     )
     for team in teams:
+        if team_id is not None and team.id != team_id:
+            continue
         workspace = workspaces.get_workspace(session=session, workspace_id=team.workspace_id)
-        assert workspace is not None
-        for moment in MOMENTS:
+        assert workspace is not None and workspace.id is not None
+        for moment in moments:
             weekday = getattr(team, f"{moment}_weekday")
             hhmm = getattr(team, f"{moment}_time")
             for at in occurrences_between(
@@ -68,7 +100,13 @@ def due_deliveries(
                 job = _Job(session=session, workspace=workspace, team=team, at=at)
                 for delivery in getattr(job, moment)():
                     assert delivery.key is not None
-                    found.setdefault(delivery.key, delivery)
+                    addressed = replace(
+                        delivery, platform=workspace.platform, workspace=workspace.external_id
+                    )
+                    found.setdefault(
+                        (workspace.id, delivery.key),
+                        Due(addressed, at, moment, team.name, workspace.id),
+                    )
     return list(found.values())
 
 

@@ -15,7 +15,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def make_engine(database_url: str, *, echo: bool = False) -> Engine:
-    """Build an engine; SQLite gets foreign keys on and a busy timeout."""
+    """Build an engine; SQLite gets foreign keys on, a busy timeout and, for files, WAL."""
     kwargs: dict[str, Any] = {"echo": echo}
     if database_url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
@@ -25,6 +25,8 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
     engine = create_engine(database_url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        if engine.url.database not in (None, "", ":memory:"):
+            event.listen(engine, "connect", _sqlite_wal)
         event.listen(engine, "begin", _sqlite_begin)
     return engine
 
@@ -42,6 +44,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
+    # Write-ahead logging: readers never wait for a writer, so the scheduler's
+    # tick or the sender writing the outbox never holds up a person's command.
+    # The mode is stored in the file; setting it again is a cheap no-op.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 

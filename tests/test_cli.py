@@ -15,7 +15,7 @@ import pytest
 from bot.cli import main
 from bot.console.repl import Console, parse_time
 from bot.settings import Settings, env_name
-from handlers.app import OkrApp
+from handlers.app import OkrApp, TickReport
 from handlers.clock import ManualClock
 from handlers.demo import seed_demo
 from handlers.events import ButtonPressed, Command, Event, FormSubmitted
@@ -35,6 +35,7 @@ from handlers.views import (
 )
 from storage import migrate
 from storage.db import SessionFactory, make_engine
+from storage.repos import workspaces
 
 # Friday of ISO week 2026-W48, 09:00 in Shanghai, where the demo teams work.
 START = "2026-11-27T09:00:00+08:00"
@@ -236,6 +237,7 @@ class FakeApp(OkrApp):
         self.fail = fail
         self.events: list[Event] = []
         self.windows: list[tuple[datetime, datetime]] = []
+        self.started = clock.now()
 
     def handle(self, event: Event) -> Outcome:
         self.events.append(event)
@@ -243,17 +245,33 @@ class FakeApp(OkrApp):
             raise RuntimeError("boom")
         return Outcome(replies=list(self.replies))
 
-    def run_due(
+    def tick(
         self,
         *,
-        since: datetime,
         until: datetime,
+        catch_up: timedelta | None,
+        name: str = "rhythm",
         platform: str | None = None,
         workspace: str | None = None,
-    ) -> list[Delivery]:
+    ) -> TickReport:
         assert (platform, workspace) == ("console", "demo"), "the console asks for its own only"
+        assert catch_up is None, "the trial's clock jumps: nothing on the way is skipped"
+        since = self.windows[-1][1] if self.windows else self.started
         self.windows.append((since, until))
-        return list(self.deliveries)
+        # The canned deliveries go through the real outbox, as the real tick's do.
+        with self.sessions.begin() as session:
+            found = workspaces.find_workspace(
+                session=session, platform="console", external_id="demo"
+            )
+            assert found is not None and found.id is not None
+            self._enqueue(
+                session,
+                workspace_id=found.id,
+                platform="console",
+                workspace="demo",
+                deliveries=self.deliveries,
+            )
+        return TickReport(since=since, until=until, written=len(self.deliveries))
 
 
 @pytest.fixture

@@ -207,7 +207,10 @@ def ask_update(ctx: Ctx, cmd: g.AskUpdate) -> Outcome:
     reply = ctx.t(
         "{ref} is now {status}.", ref=help_ref(request), status=_status(ctx.tr, new_status.value)
     )
-    outcome = Outcome(replies=[Message(summary=reply, blocks=(Text(reply),))])
+    outcome = Outcome(
+        replies=[Message(summary=reply, blocks=(Text(reply),))],
+        updated=_answered(ctx, request),
+    )
     if other is not None:
         tr = ctx.translator_for(other)
         said = {"who": member_name(ctx.member), "ref": help_ref(request), "text": request.text}
@@ -237,6 +240,24 @@ def ask_update(ctx: Ctx, cmd: g.AskUpdate) -> Outcome:
             )
         )
     return outcome
+
+
+def _answered(ctx: Ctx, request: HelpRequest) -> Message:
+    """The request as the message whose button was pressed shows it now: its new
+    status, and only the button that still makes sense (Done, once accepted)."""
+    people = _people(ctx, [request])
+    krs = _krs(ctx, [request])
+    line = _request_line(
+        ctx.tr,
+        request,
+        people.get(request.requester_id),
+        people.get(request.helper_id),
+        krs.get(request.kr_id or -1),
+    )
+    blocks: list[Block] = [Text(line)]
+    if request.status == HelpStatus.ACCEPTED.value:
+        blocks.append(Actions((Button(ctx.t("Done"), "help.done", help_ref(request)),)))
+    return Message(summary=line, blocks=tuple(blocks))
 
 
 def show_request(ctx: Ctx, ref: g.Ref) -> Outcome:

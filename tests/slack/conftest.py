@@ -1,0 +1,136 @@
+"""A real Bolt app on a real OkrApp, talking to the fake Slack over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlmodel import select
+
+from bot.delivery import Outgoing
+from bot.http import HttpRequest
+from bot.settings import Settings, load_settings
+from bot.slack.app import SlackConnection
+from handlers.app import OkrApp
+from handlers.clock import ManualClock
+from handlers.events import Event
+from handlers.views import Delivery, Outcome
+from storage.db import SessionFactory
+from tests.conftest import WEDNESDAY
+from tests.fakes.slack_api import (
+    GOOD_TOKEN,
+    SIGNING_SECRET,
+    TEAM,
+    FakeSlack,
+    FakeUser,
+    Post,
+    SlackDriver,
+)
+
+ALICE, BOB, CHEN = "U0ALICE01", "U0BOB0001", "U0CHEN001"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    slack = FakeSlack(
+        users={
+            ALICE: FakeUser("Alice", tz="Asia/Shanghai", locale="en-US"),
+            BOB: FakeUser("Bob", tz="Europe/Berlin", locale="en-GB"),
+            CHEN: FakeUser("陈静", tz="Asia/Shanghai", locale="zh-CN"),
+        }
+    ).start()
+    yield slack
+    slack.stop()
+
+
+def slack_settings(fake: FakeSlack, **extra: object) -> Settings:
+    values: dict[str, object] = {
+        "slack_bot_token": GOOD_TOKEN,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_app_token": None,
+        "slack_api_url": fake.api_url,
+        "default_timezone": "Asia/Shanghai",
+    }
+    values.update(extra)
+    return load_settings(**values)
+
+
+class RecordingOkrApp(OkrApp):
+    """The real app, keeping the deliveries each event produced (what the outbox holds)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.deliveries: list[Delivery] = []
+
+    def handle(self, event: Event) -> Outcome:
+        outcome = super().handle(event)
+        self.deliveries.extend(outcome.deliveries)
+        return outcome
+
+
+@dataclass
+class Bot:
+    """The Slack connection under test, and ways to look at what it did."""
+
+    connection: SlackConnection
+    okr: RecordingOkrApp
+    sessions: SessionFactory
+    clock: ManualClock
+    fake: FakeSlack
+    slack: SlackDriver
+
+    def send_deliveries(self, deliveries: list[Delivery]) -> list[str]:
+        """What the outbox's sender loop does with each row: send, or update in place."""
+        refs: dict[str, str] = {}
+        out = []
+        sender = self.connection.sender()
+        for n, delivery in enumerate(deliveries):
+            item = Outgoing(
+                id=n,
+                platform="slack",
+                workspace=delivery.workspace or TEAM,
+                to=delivery.to,
+                message=delivery.message,
+                key=delivery.key or str(n),
+                ref=refs.get(delivery.replaces or ""),
+            )
+            ref = sender.update(item) if item.ref else sender.send(item)
+            refs[item.key] = ref
+            out.append(ref)
+        return out
+
+
+def route_post(connection: SlackConnection) -> Post:
+    def post(body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        response = connection.handle_http(
+            HttpRequest(method="POST", path="/slack/events", headers=headers, body=body)
+        )
+        return response.status, response.body
+
+    return post
+
+
+@pytest.fixture
+def bot(fake: FakeSlack, sessions: SessionFactory) -> Iterator[Bot]:
+    clock = ManualClock(WEDNESDAY)
+    okr = RecordingOkrApp(sessions=sessions, clock=clock, default_timezone="Asia/Shanghai")
+    connection = SlackConnection(slack_settings(fake), okr)
+    yield Bot(
+        connection=connection,
+        okr=okr,
+        sessions=sessions,
+        clock=clock,
+        fake=fake,
+        slack=SlackDriver(route_post(connection), fake),
+    )
+    connection.stop()
+    # Let lazy listeners still running finish before the database goes away.
+    connection.app.listener_runner.listener_executor.shutdown(wait=True)  # type: ignore[attr-defined]
+
+
+def rows(sessions: SessionFactory, model: type) -> list:  # type: ignore[type-arg]
+    with sessions.begin() as session:
+        found = list(session.exec(select(model)).all())
+        session.expunge_all()
+        return found
