@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from bot.feishu.connection import FeishuConnection
+from bot.outbox import OutboxSender
 from bot.settings import Settings
 from bot.wiring import Runtime, build
 from handlers.clock import ManualClock
@@ -35,6 +35,7 @@ class World:
     connection: FeishuConnection
     driver: FeishuDriver
     clock: ManualClock
+    outbox: OutboxSender
 
     def say(self, open_id: str, text: str, **kwargs: Any) -> list[Sent]:
         """A direct-chat message; the bot's answers once the worker is done."""
@@ -45,9 +46,9 @@ class World:
         return self.fake.messages()[before:]
 
 
-def feishu_settings(tmp_path: Path, fake: FakeFeishu, **extra: Any) -> Settings:
+def feishu_settings(database_url: str, fake: FakeFeishu, **extra: Any) -> Settings:
     values: dict[str, Any] = {
-        "database_url": f"sqlite:///{tmp_path / 'okrbot.db'}",
+        "database_url": database_url,
         "default_timezone": "Asia/Shanghai",
         "feishu_app_id": fake.app_id,
         "feishu_app_secret": fake.app_secret,
@@ -60,24 +61,38 @@ def feishu_settings(tmp_path: Path, fake: FakeFeishu, **extra: Any) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-def make_world(tmp_path: Path, *, encrypted: bool = True, **extra: Any) -> Iterator[World]:
+def make_world(database_url: str, *, encrypted: bool = True, **extra: Any) -> Iterator[World]:
     # A fresh app id per world: lark-oapi caches tenant tokens per app id, process-wide.
     fake = FakeFeishu(app_id=f"cli_fake_{uuid.uuid4().hex[:10]}", app_secret=APP_SECRET)
     fake.users.update(PEOPLE)
     fake.start()
     settings = feishu_settings(
-        tmp_path, fake, **({} if encrypted else {"feishu_encrypt_key": None}), **extra
+        database_url, fake, **({} if encrypted else {"feishu_encrypt_key": None}), **extra
     )
     clock = ManualClock(WEDNESDAY)
     runtime = build(settings, clock=clock, auto_upgrade=True)
     connection = FeishuConnection.from_settings(settings, runtime)
+    outbox = OutboxSender(
+        sessions=runtime.sessions,
+        senders=[connection.sender()],
+        clock=clock,
+        sleep=lambda _seconds: None,
+        jitter=lambda: 0.0,
+    )
     connection.check()
     route = connection.routes()["/feishu/events"]
     driver = FeishuDriver(
         send=route, token=TOKEN, encrypt_key=ENCRYPT_KEY if encrypted else None, app_id=fake.app_id
     )
     try:
-        yield World(fake=fake, runtime=runtime, connection=connection, driver=driver, clock=clock)
+        yield World(
+            fake=fake,
+            runtime=runtime,
+            connection=connection,
+            driver=driver,
+            clock=clock,
+            outbox=outbox,
+        )
     finally:
         connection.stop()
         runtime.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -19,12 +18,23 @@ from bot.wiring import build
 from handlers.views import Header, Image, Message, Text, ToChannel, ToUser, mention
 from storage.models import Checkin
 from tests.fakes.feishu_api import FakeFeishu
-from tests.feishu_world import ALICE, BOB, GROUP, World, card_text, feishu_settings, make_world
+from tests.fakes.feishu_driver import FeishuDriver
+from tests.feishu_world import (
+    ALICE,
+    BOB,
+    GROUP,
+    World,
+    buttons,
+    card_text,
+    feishu_settings,
+    make_world,
+    press,
+)
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    yield from make_world(tmp_path)
+def world(database_url: str) -> Iterator[World]:
+    yield from make_world(database_url)
 
 
 @pytest.fixture
@@ -38,41 +48,45 @@ def fake() -> Iterator[FakeFeishu]:
 
 
 def test_check_gets_a_tenant_token_and_learns_the_bots_own_id(
-    fake: FakeFeishu, tmp_path: Path
+    fake: FakeFeishu, database_url: str
 ) -> None:
-    api = FeishuApi(feishu_settings(tmp_path, fake))
+    api = FeishuApi(feishu_settings(database_url, fake))
     api.check()
     assert len(fake.calls_to("/open-apis/auth/v3/tenant_access_token/internal")) == 1
     assert api.bot_open_id == "ou_bot_okrbot"
 
 
-def test_a_wrong_secret_stops_the_start_naming_the_secret(fake: FakeFeishu, tmp_path: Path) -> None:
-    api = FeishuApi(feishu_settings(tmp_path, fake, feishu_app_secret="wrong-secret-value"))
+def test_a_wrong_secret_stops_the_start_naming_the_secret(
+    fake: FakeFeishu, database_url: str
+) -> None:
+    api = FeishuApi(feishu_settings(database_url, fake, feishu_app_secret="wrong-secret-value"))
     with pytest.raises(SettingsError, match="FEISHU_APP_SECRET"):
         api.check()
 
 
-def test_a_wrong_app_id_stops_the_start_naming_the_app_id(fake: FakeFeishu, tmp_path: Path) -> None:
+def test_a_wrong_app_id_stops_the_start_naming_the_app_id(
+    fake: FakeFeishu, database_url: str
+) -> None:
     api = FeishuApi(
-        feishu_settings(tmp_path, fake, feishu_app_id=f"cli_nobody_{uuid.uuid4().hex[:8]}")
+        feishu_settings(database_url, fake, feishu_app_id=f"cli_nobody_{uuid.uuid4().hex[:8]}")
     )
     with pytest.raises(SettingsError, match="FEISHU_APP_ID"):
         api.check()
 
 
-def test_an_unreachable_domain_stops_the_start_naming_the_domain(tmp_path: Path) -> None:
+def test_an_unreachable_domain_stops_the_start_naming_the_domain(database_url: str) -> None:
     fake = FakeFeishu(app_id=f"cli_fake_{uuid.uuid4().hex[:10]}").start()
-    settings = feishu_settings(tmp_path, fake)
+    settings = feishu_settings(database_url, fake)
     fake.stop()
     with pytest.raises(SettingsError, match="FEISHU_DOMAIN"):
         FeishuApi(settings).check()
 
 
 def test_webhook_mode_without_a_token_or_key_refuses_to_start(
-    fake: FakeFeishu, tmp_path: Path
+    fake: FakeFeishu, database_url: str
 ) -> None:
     settings = feishu_settings(
-        tmp_path, fake, feishu_verification_token=None, feishu_encrypt_key=None
+        database_url, fake, feishu_verification_token=None, feishu_encrypt_key=None
     )
     runtime = build(settings, auto_upgrade=True)
     try:
@@ -82,18 +96,20 @@ def test_webhook_mode_without_a_token_or_key_refuses_to_start(
         runtime.close()
 
 
-def test_feishu_starts_in_chinese_and_lark_in_english(fake: FakeFeishu, tmp_path: Path) -> None:
-    assert default_locale(feishu_settings(tmp_path, fake, feishu_domain="feishu")) == "zh"
-    assert default_locale(feishu_settings(tmp_path, fake, feishu_domain="lark")) == "en"
+def test_feishu_starts_in_chinese_and_lark_in_english(fake: FakeFeishu, database_url: str) -> None:
+    assert default_locale(feishu_settings(database_url, fake, feishu_domain="feishu")) == "zh"
+    assert default_locale(feishu_settings(database_url, fake, feishu_domain="lark")) == "en"
     assert (
-        default_locale(feishu_settings(tmp_path, fake, feishu_domain="https://open.larksuite.com"))
+        default_locale(
+            feishu_settings(database_url, fake, feishu_domain="https://open.larksuite.com")
+        )
         == "en"
     )
-    assert default_locale(feishu_settings(tmp_path, fake)) == "zh"
+    assert default_locale(feishu_settings(database_url, fake)) == "zh"
 
 
-def test_the_long_connection_mode_serves_no_route(fake: FakeFeishu, tmp_path: Path) -> None:
-    settings = feishu_settings(tmp_path, fake, feishu_connection="long")
+def test_the_long_connection_mode_serves_no_route(fake: FakeFeishu, database_url: str) -> None:
+    settings = feishu_settings(database_url, fake, feishu_connection="long")
     runtime = build(settings, auto_upgrade=True)
     try:
         connection = FeishuConnection.from_settings(settings, runtime)
@@ -244,3 +260,113 @@ def test_the_teams_friday_digest_goes_to_the_group_through_the_sender(world: Wor
     to_group = [s for s in world.fake.messages()[before:] if s.to == GROUP]
     assert to_group, [d.to for d in due]
     assert any("庆功" in card_text(s.content) for s in to_group)
+
+
+# --- through the outbox -------------------------------------------------------------
+
+
+def test_a_help_request_reaches_the_helper_and_accepting_replaces_it_in_place(world: World) -> None:
+    world.say(ALICE, "新建 拓展海外粉丝 | 海外粉丝: 0 -> 10000 人")
+    world.say(
+        ALICE,
+        "求助 @_user_1 KR1 帮忙看看脚本",
+        mentions=[FeishuDriver.mention("@_user_1", BOB, "王博")],
+    )
+    world.outbox.drain()
+    [ask] = [s for s in world.fake.messages() if s.to == BOB]
+    assert (ask.how, ask.to_kind) == ("create", "open_id")
+    assert "帮忙看看脚本" in card_text(ask.content)
+    accept = next(
+        value for label, value in buttons(ask.content) if value["action"] == "help.accept"
+    )
+    answer = press(world, BOB, accept, message_id=ask.message_id)
+    assert answer["toast"]["type"] == "success"
+    world.outbox.drain()
+    # Alice hears that Bob accepted.
+    assert any(s.to == ALICE and s.how == "create" for s in world.fake.messages())
+
+
+def test_rate_limited_outbox_row_is_delivered_later_once(world: World) -> None:
+    from datetime import timedelta
+
+    world.say(ALICE, "新建 拓展海外粉丝 | 海外粉丝: 0 -> 10000 人")
+    world.say(
+        ALICE, "求助 @_user_1 KR1 看看", mentions=[FeishuDriver.mention("@_user_1", BOB, "王博")]
+    )
+    world.fake.rate_limit_next, world.fake.rate_limit_reset = 1, "30"
+    first = world.outbox.drain()
+    assert first.retried == 1 and first.sent == 0
+    assert [s for s in world.fake.messages() if s.to == BOB] == []
+    world.clock.set(world.clock.now() + timedelta(seconds=31))
+    world.outbox.drain()
+    world.outbox.drain()
+    to_bob = [s for s in world.fake.messages() if s.to == BOB]
+    assert len(to_bob) == 1
+    tries = [
+        c.body["uuid"]
+        for c in world.fake.calls_to("/open-apis/im/v1/messages", "POST")
+        if c.body.get("receive_id") == BOB
+    ]
+    assert len(tries) == 2 and len(set(tries)) == 1, "the retry is the same send, by its uuid"
+
+
+def test_the_friday_digest_is_posted_in_the_teams_group(world: World) -> None:
+    world.say(ALICE, "新建 拓展海外粉丝 | 海外粉丝: 0 -> 10000 人")
+    world.say(ALICE, f"团队 新建 市场部 #{GROUP}")
+    world.say(ALICE, "签到 KR1 6000 信心 7")
+    world.runtime.app.trigger(
+        moment="digest", team="市场部", platform="feishu", workspace=world.driver.tenant
+    )
+    world.outbox.drain()
+    [digest] = [s for s in world.fake.messages() if s.to == GROUP]
+    assert (digest.how, digest.to_kind) == ("create", "chat_id")
+    assert "庆功" in card_text(digest.content) and "60%" in card_text(digest.content)
+
+
+# --- the long connection, for real ------------------------------------------------------
+
+
+def test_the_long_connection_carries_events_and_card_callbacks_and_stops(database_url: str) -> None:
+    """lark.ws.Client in its own thread and loop, against a fake gateway pushing frames."""
+    from handlers.clock import ManualClock
+    from tests.conftest import WEDNESDAY
+    from tests.fakes.feishu_ws import FakeGateway
+    from tests.feishu_world import PEOPLE
+
+    gateway = FakeGateway().start()
+    fake = FakeFeishu(app_id=f"cli_fake_{uuid.uuid4().hex[:10]}", ws_url=gateway.url)
+    fake.users.update(PEOPLE)
+    fake.start()
+    settings = feishu_settings(
+        database_url,
+        fake,
+        feishu_connection="long",
+        feishu_verification_token=None,
+        feishu_encrypt_key=None,
+    )
+    runtime = build(settings, clock=ManualClock(WEDNESDAY), auto_upgrade=True)
+    connection = FeishuConnection.from_settings(settings, runtime)
+    try:
+        connection.check()
+        connection.start()
+        assert gateway.connected.wait(10), "the client never connected"
+        driver = FeishuDriver(send=lambda request: None, app_id=fake.app_id)  # type: ignore[arg-type,return-value]
+        for text in ("新建 拓展海外粉丝 | 海外粉丝: 0 -> 10000 人", "签到 KR1 6000 信心 7"):
+            gateway.push(driver.message(ALICE, text))
+            assert gateway.answer()["code"] == 200
+            connection.receiver.drain()
+        with runtime.sessions.begin() as session:
+            assert [c.value for c in session.exec(select(Checkin)).all()] == [6000]
+        assert "60%" in card_text(fake.messages()[-1].content)
+        gateway.push(driver.card_action(ALICE, {"action": "checkin.open", "value": "KR1"}))
+        answer = gateway.answer()
+        assert answer["code"] == 200
+        assert answer["data"]["card"]["data"]["body"]["elements"][0]["tag"] == "form"
+        long = connection._long
+        assert long is not None and long._thread is not None
+    finally:
+        connection.stop()
+        runtime.close()
+        fake.stop()
+        gateway.stop()
+    assert not long._thread.is_alive(), "stop() left the long connection running"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,8 +37,8 @@ from tests.feishu_world import (
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    yield from make_world(tmp_path)
+def world(database_url: str) -> Iterator[World]:
+    yield from make_world(database_url)
 
 
 def rows(world: World, model: type[SQLModel]) -> list[Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,13 +16,13 @@ from tests.feishu_world import ALICE, World, make_world
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    yield from make_world(tmp_path)
+def world(database_url: str) -> Iterator[World]:
+    yield from make_world(database_url)
 
 
 @pytest.fixture
-def plain_world(tmp_path: Path) -> Iterator[World]:
-    yield from make_world(tmp_path, encrypted=False)
+def plain_world(database_url: str) -> Iterator[World]:
+    yield from make_world(database_url, encrypted=False)
 
 
 def count(world: World, model: type[SQLModel]) -> int:
@@ -134,9 +133,9 @@ def test_the_same_message_under_new_event_ids_is_handled_once(world: World) -> N
         assert [c.value for c in session.exec(select(Checkin)).all()] == [1000]
 
 
-def test_a_re_push_after_a_restart_is_stopped_by_the_stored_message_id(tmp_path: Path) -> None:
+def test_a_re_push_after_a_restart_is_stopped_by_the_stored_message_id(database_url: str) -> None:
     """The in-memory filter is gone after a restart; the database still knows the message."""
-    world = make_world(tmp_path)
+    world = make_world(database_url)
     first = next(world)
     first.say(ALICE, "新建 拓展海外粉丝 | 海外粉丝: 0 -> 10000 人")
     payload = first.driver.message(ALICE, "签到 KR1 +1000")

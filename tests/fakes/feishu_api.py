@@ -55,6 +55,7 @@ class FakeFeishu:
     sent: list[Sent] = field(default_factory=list)
     rate_limit_next: int = 0  # answer this many message creates with 429
     rate_limit_reset: str = "1"
+    ws_url: str | None = None  # the long-connection gateway handed to lark.ws.Client
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _uuids: dict[str, str] = field(default_factory=dict)
@@ -142,6 +143,8 @@ class FakeFeishu:
             self.calls.append(Call(method, path, query, body, headers))
         if path == "/open-apis/auth/v3/tenant_access_token/internal":
             return self._token(body)
+        if path == "/callback/ws/endpoint":
+            return self._endpoint(body)
         auth = headers.get("Authorization", "")
         if not auth.startswith("Bearer t-fake-"):
             return 400, {"code": 99991661, "msg": "Missing access token for authorization."}, {}
@@ -231,6 +234,27 @@ class FakeFeishu:
                 "tenant_access_token": f"t-fake-{self.app_id}",
                 "expire": 7200,
             },
+            {},
+        )
+
+    def _endpoint(self, body: Any) -> tuple[int, Any, dict[str, str]]:
+        if (
+            not isinstance(body, dict)
+            or body.get("AppID") != self.app_id
+            or body.get("AppSecret") != self.app_secret
+        ):
+            return 200, {"code": 1000040343, "msg": "app not found or secret wrong"}, {}
+        if self.ws_url is None:
+            return 200, {"code": 1, "msg": "system busy"}, {}
+        config = {
+            "ReconnectCount": -1,
+            "ReconnectInterval": 1,
+            "ReconnectNonce": 1,
+            "PingInterval": 120,
+        }
+        return (
+            200,
+            {"code": 0, "msg": "ok", "data": {"URL": self.ws_url, "ClientConfig": config}},
             {},
         )
 
