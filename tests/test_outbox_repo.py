@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from storage.db import SessionFactory
 from storage.repos import outbox, schedule, workspaces
 from storage.repos.outbox import NewMessage
@@ -122,3 +124,32 @@ def test_the_watermark_only_moves_forward(sessions: SessionFactory) -> None:
         assert schedule.read_watermark(session=session) == NOW
         state = schedule.get_state(session=session, name=schedule.RHYTHM)
         assert state is not None and state.last_tick_at == NOW
+
+
+def test_rows_waiting_behind_a_retry_do_not_starve_other_recipients(
+    sessions: SessionFactory,
+) -> None:
+    ws = _workspace(sessions)
+    _put(sessions, ws, _dm("U1", "first"))
+    with sessions.begin() as session:
+        (first,) = outbox.claim_due(session=session, now=NOW, holder="a", limit=1, claim_for=CLAIM)
+        assert first.id is not None
+        outbox.mark_retry(
+            session=session, message_id=first.id, error="503", next_attempt_at=NOW + CLAIM
+        )
+    _put(sessions, ws, *(_dm("U1", f"behind{n}") for n in range(5)), _dm("U2", "free"))
+    with sessions.begin() as session:
+        rows = outbox.claim_due(session=session, now=NOW, holder="a", limit=2, claim_for=CLAIM)
+    assert [r.key for r in rows] == ["free"]
+
+
+@pytest.mark.postgres_only("one process sends on SQLite")
+def test_two_senders_claiming_at_once_take_different_rows(sessions: SessionFactory) -> None:
+    """SKIP LOCKED lets a second sender pass over the rows the first holds."""
+    ws = _workspace(sessions)
+    _put(sessions, ws, *(_dm(f"U{n}", f"k{n}") for n in range(6)))
+    with sessions.begin() as first, sessions.begin() as second:
+        a = outbox.claim_due(session=first, now=NOW, holder="a", limit=3, claim_for=CLAIM)
+        b = outbox.claim_due(session=second, now=NOW, holder="b", limit=6, claim_for=CLAIM)
+        assert [r.key for r in a] == ["k0", "k1", "k2"]
+        assert [r.key for r in b] == ["k3", "k4", "k5"]

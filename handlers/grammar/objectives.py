@@ -22,6 +22,7 @@ from handlers.grammar.commands import (
     PersonRef,
     Score,
     ScoreList,
+    ScoreQueue,
     ScoreShow,
 )
 from handlers.grammar.common import no_more, one_value, suggest
@@ -345,6 +346,9 @@ def parse_score(rest: str, today: date) -> Cmd:
     toks = line.tokens
     if not toks:
         return ScoreList()
+    if not toks[0].quoted and toks[0].word in vocab.QUEUE_WORDS:
+        no_more(toks[1:], "score")
+        return ScoreQueue()
     target = ref(toks[0], "score", ("O", "KR"))
     if len(toks) == 1:
         return ScoreShow(target)
@@ -371,8 +375,11 @@ def _score_value(tok: Token) -> float:
         value /= scale
     elif unit == "%":
         value /= 100
-    elif 1 < value <= 10:
+    elif 1 < value <= 10 and value == int(value):
         value /= 10
+    elif value > 1:
+        # 1.5 is neither 0–1 nor a whole 0–10 score: reading it as 0.15 would be a guess.
+        raise ParseError("bad_score", "score", {"token": tok.text})
     if not 0 <= value <= 1:
         raise ParseError("bad_score", "score", {"token": tok.text})
     return value

@@ -259,6 +259,10 @@ class Translator:
         """
         return str(format_skeleton("MMMd", d, locale=self._babel))
 
+    def month(self, year: int, month: int) -> str:
+        """A month of a year, as the locale writes it: "November 2026", "2026年11月"."""
+        return str(format_skeleton("yMMMM", Date(year, month, 1), locale=self._babel))
+
     def weekday(self, iso_weekday: int) -> str:
         """Short weekday name for ISO weekday 1 (Monday) .. 7 (Sunday): "Fri", "周五"."""
         if not 1 <= iso_weekday <= 7:

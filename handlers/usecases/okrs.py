@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from handlers import grammar as g
+from handlers import scoring
 from handlers.okr import math, quality
 from handlers.usecases.context import (
     Ctx,
@@ -746,7 +747,14 @@ def score(ctx: Ctx, cmd: g.Score) -> Outcome:
     existing = okrs.scores_for(
         session=ctx.session, workspace_id=ctx.workspace_id, kr_ids=[kr.id or -1]
     ).get(kr.id or -1)
+    deliveries: list[Delivery] = []
     if owner_id == ctx.member_id:
+        if existing is not None and existing.reviewed_score is not None:
+            raise UserError(
+                "{ref}'s score is final: your manager reviewed it at {s}.",
+                ref=kr_ref(kr),
+                s=_score(existing.reviewed_score),
+            )
         okrs.save_self_score(
             session=ctx.session,
             workspace_id=ctx.workspace_id,
@@ -760,6 +768,7 @@ def score(ctx: Ctx, cmd: g.Score) -> Outcome:
             ref=kr_ref(kr),
             s=_score(cmd.value),
         )
+        deliveries.extend(scoring.after_self_score(ctx, kr, cmd.value))
     elif can_act_for(ctx, owner_id):
         if existing is None or existing.self_score is None:
             raise UserError("The owner scores {ref} first; review it after that.", ref=kr_ref(kr))
@@ -779,6 +788,11 @@ def score(ctx: Ctx, cmd: g.Score) -> Outcome:
             now=ctx.now,
         )
         text = ctx.t("Reviewed {ref}: {s}.", ref=kr_ref(kr), s=_score(cmd.value))
+        deliveries.extend(
+            scoring.after_review(
+                ctx, kr, owner_id, existing.self_score, cmd.value, cmd.reason.strip()
+            )
+        )
     else:
         raise UserError("Only the owner of {ref} (or their manager) can score it.", ref=kr_ref(kr))
     objective = okrs.get_objective_by_id(
@@ -787,7 +801,15 @@ def score(ctx: Ctx, cmd: g.Score) -> Outcome:
     blocks: list[Block] = [Text(text)]
     if objective is not None:
         blocks.extend(_score_blocks(ctx, objective))
-    return Outcome(replies=[Message(summary=text, blocks=tuple(blocks))])
+    return Outcome(replies=[Message(summary=text, blocks=tuple(blocks))], deliveries=deliveries)
+
+
+def score_confirm(ctx: Ctx, ref: g.Ref) -> Outcome:
+    """The manager's Confirm button: the owner's self score becomes the final score."""
+    kr = resolve_kr(ctx, ref)
+    outcome = score(ctx, g.Score(ref, scoring.confirm(ctx, kr), ""))
+    outcome.updated = scoring.show_queue(ctx).replies[0]  # type: ignore[assignment]  # a Message
+    return outcome
 
 
 def submit_new_objective(ctx: Ctx, values: Mapping[str, str | list[str] | None]) -> Outcome:

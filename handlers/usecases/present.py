@@ -188,6 +188,8 @@ def task_text(tr: Translator, line: TaskLine, *, show_owner: bool = True) -> str
         extras.append(tr.t("dropped"))
     elif task.status == TaskStatus.CARRIED_OVER.value:
         extras.append(tr.t("carried over"))
+    if task.changed_late:
+        extras.append(tr.t("changed after the cut-off"))
     if extras:
         parts.append("(" + ", ".join(extras) + ")")
     return " ".join(parts)

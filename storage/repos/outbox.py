@@ -86,7 +86,8 @@ def _insert_new(session: Session, values: dict[str, Any]) -> int:
         stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(f"unsupported database: {dialect}")
-    return int(getattr(session.execute(stmt), "rowcount", 0) or 0)
+    # RETURNING, not rowcount: an ORM session reports -1 rows for a Core insert on psycopg.
+    return len(session.execute(stmt.returning(table.c.id)).all())
 
 
 def exists_key(*, session: Session, workspace_id: int, key: str) -> bool:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import Table, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import SchedulerState
 
@@ -24,6 +24,12 @@ def get_state(*, session: Session, name: str, lock: bool = False) -> SchedulerSt
     if lock and session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     return session.exec(stmt).first()
+
+
+def list_states(*, session: Session, prefix: str = "") -> list[SchedulerState]:
+    """The rows whose name starts with `prefix`, by name."""
+    stmt = select(SchedulerState).where(col(SchedulerState.name).startswith(prefix))
+    return list(session.exec(stmt.order_by(col(SchedulerState.name))))
 
 
 def ensure_state(*, session: Session, name: str) -> None:
