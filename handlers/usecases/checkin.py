@@ -182,14 +182,23 @@ def _save(
         if saved.created
         else ctx.t("Updated this week's check-in of {ref}.", ref=kr_ref(kr))
     )
-    facts = [
-        ctx.t(
-            "{before} → {after} this week ({change})",
-            before=bare_value(ctx.tr, kr, row.previous_value),
-            after=value_text(ctx.tr, kr, row.value),
-            change=ctx.tr.signed(change),
-        )
-    ]
+    if kr.kind == KRKind.MILESTONE.value:  # done or not done, never "+1"
+        facts = [
+            ctx.t(
+                "{before} → {after} this week",
+                before=value_text(ctx.tr, kr, row.previous_value),
+                after=value_text(ctx.tr, kr, row.value),
+            )
+        ]
+    else:
+        facts = [
+            ctx.t(
+                "{before} → {after} this week ({change})",
+                before=bare_value(ctx.tr, kr, row.previous_value),
+                after=value_text(ctx.tr, kr, row.value),
+                change=ctx.tr.signed(change),
+            )
+        ]
     if row.confidence is not None and before is not None and before.confidence is not None:
         trend = math.confidence_trend([before.confidence, row.confidence])
         if trend.delta:
