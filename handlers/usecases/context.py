@@ -10,7 +10,7 @@ from functools import cached_property
 from sqlmodel import Session
 
 from handlers.events import MentionedUser
-from handlers.grammar import PersonRef, Ref
+from handlers.grammar import PersonRef, Ref, clean_typed
 from handlers.i18n import Translator, negotiate, translator
 from handlers.okr.weeks import cycle_for, is_valid_timezone, local_date, week_of
 from storage.models import Cycle, HelpRequest, KeyResult, Member, Objective, PlanTask, Team
@@ -102,7 +102,7 @@ def resolve_person(ctx: Ctx, ref: PersonRef) -> Member:
             session=ctx.session,
             workspace_id=ctx.workspace_id,
             external_id=mentioned.user_id,
-            display_name=mentioned.display_name,
+            display_name=clean_typed(mentioned.display_name),
         )
     found = workspaces.find_member(
         session=ctx.session, workspace_id=ctx.workspace_id, name=ref.token
