@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from storage.models import (
     Kudos,
     Member,
     Objective,
+    OutboxMessage,
     PlanTask,
     ProcessedEvent,
     Team,
@@ -325,11 +327,14 @@ def test_help_request_from_a_mention_to_an_accepted_dm(bot: Bot) -> None:
 
     # The outbox's sender delivers the DM to the helper.
     (request,) = rows(bot.sessions, HelpRequest)
-    refs = bot.drain_outbox()
+    sent = bot.drain_outbox()
+    assert sent.sent == 1 and not sent.errors
     dm = bot.fake.wait_for("chat.postMessage")[0]
     assert dm.args["channel"] == BOB
     assert "help.accept" in said(dm)
-    channel, ts = refs[0].split(":")
+    (row,) = rows(bot.sessions, OutboxMessage)
+    assert row.state == "sent" and row.platform_ref is not None
+    channel, ts = row.platform_ref.split(":")
 
     bot.slack.press(BOB, "help.accept", "H1", message={"ts": ts}, channel=channel)
     replaced = bot.fake.wait_until(lambda c: c.args.get("replace_original") is True)
@@ -461,3 +466,18 @@ def test_answering_a_request_from_home_republishes_home(bot: Bot) -> None:
     assert request.status == "accepted"
     # No channel to answer in from Home: the confirmation comes as a DM.
     assert bot.fake.wait_for("chat.postMessage")[0].args["channel"] == ALICE
+
+
+def test_a_dm_rate_limited_twice_is_delivered_after_retry_after(bot: Bot) -> None:
+    create_objective(bot)
+    reply(bot, ALICE, f"kudos <@{BOB}|bob> for the review")
+    # The client waits out one 429 itself; a second one goes back to the outbox with its wait.
+    bot.fake.fail_next("chat.postMessage", status=429, retry_after=2, times=2)
+    first = bot.drain_outbox()
+    assert (first.sent, first.retried, first.errors) == (0, 1, ["rate limited (ratelimited)"])
+    (row,) = rows(bot.sessions, OutboxMessage)
+    assert row.state == "pending" and row.next_attempt_at >= bot.clock.now() + timedelta(seconds=2)
+    bot.clock.set(bot.clock.now() + timedelta(seconds=3))
+    assert bot.drain_outbox().sent == 1
+    tries = bot.fake.of("chat.postMessage")
+    assert len(tries) == 3 and tries[-1].args["channel"] == BOB
