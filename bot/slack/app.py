@@ -319,8 +319,8 @@ def register(app: App, *, okr: OkrApp, people: translate.People, replies: Replie
             user_id=event.actor.user_id,
             channel_id=body.get("channel_id"),
             trigger_id=body.get("trigger_id"),
+            # The response_url answers in any conversation, a DM between two people included.
             response_url=body.get("response_url"),
-            is_dm=str(body.get("channel_id", "")).startswith("D"),
             command_text=event.text,
         )
         handle(event, place)

@@ -481,3 +481,23 @@ def test_a_dm_rate_limited_twice_is_delivered_after_retry_after(bot: Bot) -> Non
     assert bot.drain_outbox().sent == 1
     tries = bot.fake.of("chat.postMessage")
     assert len(tries) == 3 and tries[-1].args["channel"] == BOB
+
+
+def test_a_form_asked_for_in_a_dm_opens_from_a_button(bot: Bot) -> None:
+    create_objective(bot)
+    bot.slack.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "D0ALICE01",
+            "user": ALICE,
+            "text": "checkin",
+            "ts": "1700000006.000100",
+        }
+    )
+    offer = bot.fake.wait_for("chat.postMessage")[0]
+    (button,) = offer.args["blocks"][-1]["elements"]
+    assert button["action_id"] == "okrbot.form" and button["value"] == "checkin"
+    bot.slack.press(ALICE, button["action_id"], button["value"], channel="D0ALICE01")
+    view = bot.fake.wait_for("views.open")[0].args["view"]
+    assert view["callback_id"] == "checkin"
