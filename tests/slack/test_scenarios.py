@@ -332,6 +332,7 @@ def test_help_request_from_a_mention_to_an_accepted_dm(bot: Bot) -> None:
     dm = bot.fake.wait_for("chat.postMessage")[0]
     assert dm.args["channel"] == BOB
     assert "help.accept" in said(dm)
+    assert f"<@{ALICE}> asks for your help" in said(dm)  # a real mention: Slack links it
     (row,) = rows(bot.sessions, OutboxMessage)
     assert row.state == "sent" and row.platform_ref is not None
     channel, ts = row.platform_ref.split(":")
