@@ -62,4 +62,3 @@ def test_an_unknown_path_is_404_and_a_huge_body_is_refused(server: HttpServer) -
     base = f"http://127.0.0.1:{server.port}"
     assert _get(f"{base}/nothing-here")[0] == 404
     assert _get(f"{base}/echo", data=b"x" * (2 * 1024 * 1024))[0] == 413
-
