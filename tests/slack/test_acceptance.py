@@ -8,6 +8,7 @@ comes from its own scheduler within seconds.
 from __future__ import annotations
 
 import json
+import urllib.parse
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ from tests.fakes.slack_api import (
     SlackDriver,
     http_post,
 )
+from tests.fakes.slack_socket import FakeSocketMode
 
 ALICE, BOB = "U0ALICE01", "U0BOB0001"
 GROWTH = "C0GROWTH1"
@@ -148,3 +150,36 @@ def test_the_trial_journey_against_a_running_bot(
         lambda c: c.method == "chat.postMessage" and c.args["channel"] == GROWTH, timeout=20
     )
     assert "Growth" in said(digest) and "for the launch post" in said(digest)
+
+
+def test_with_an_app_token_okrbot_run_receives_over_socket_mode(
+    tmp_path: Path, database_url: str, fake: FakeSlack, sessions: SessionFactory
+) -> None:
+    socket_mode = FakeSocketMode()
+    fake.socket_url = socket_mode.url
+    bots = Bots(
+        workdir=tmp_path,
+        database_url=database_url,
+        clock=ClockFile(tmp_path / "now.txt", WEDNESDAY),
+        extra={},
+    )
+    try:
+        bot = bots.new(
+            "socket",
+            SLACK_API_URL=fake.api_url,
+            SLACK_BOT_TOKEN=GOOD_TOKEN,
+            SLACK_APP_TOKEN="xapp-000-fake",
+        ).start()
+        assert "/slack/events" not in bot.log().split("okrbot is serving", 1)[1].splitlines()[0]
+        driver = SlackDriver(http_post("http://127.0.0.1:9/unused"), fake)
+        body = driver.command_body(ALICE, "new Grow our reach | Followers: 0 -> 10000 followers")
+        payload = {k: v[0] for k, v in urllib.parse.parse_qs(body.decode()).items()}
+        socket_mode.ack_for(socket_mode.push("slash_commands", payload), timeout=3)
+        url = driver.last_response_url
+        answer = fake.wait_until(lambda c: c.method == "response_url" and url.endswith(c.path))
+        assert "Grow our reach" in said(answer)
+        assert [o.title for o in stored(sessions, Objective)] == ["Grow our reach"]
+        assert bot.terminate() == 0, bot.log()
+    finally:
+        bots.close()
+        socket_mode.stop()
