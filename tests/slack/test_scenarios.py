@@ -502,3 +502,12 @@ def test_a_form_asked_for_in_a_dm_opens_from_a_button(bot: Bot) -> None:
     bot.slack.press(ALICE, button["action_id"], button["value"], channel="D0ALICE01")
     view = bot.fake.wait_for("views.open")[0].args["view"]
     assert view["callback_id"] == "checkin"
+
+
+def test_a_modal_opened_in_a_dm_between_people_confirms_in_the_bots_dm(bot: Bot) -> None:
+    bot.slack.command(ALICE, "new", channel="D0ALICEBOB")
+    view = bot.fake.wait_for("views.open")[0].args["view"]
+    bot.slack.submit(ALICE, view, {"title": "Win", "kind": "committed", "kr1": "Stores: 0 -> 3"})
+    confirmation = bot.fake.wait_for("chat.postMessage")[0]
+    assert confirmation.args["channel"] == ALICE  # not the two people's DM, where the bot is not
+    assert bot.fake.of("chat.postEphemeral") == []
