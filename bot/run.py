@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
+from bot import charts
 from bot.health import health_route
 from bot.http import Connection, Route
 from bot.outbox import OutboxSender, holder_name
@@ -126,6 +127,7 @@ def _serve(runtime: Runtime, *, host: str | None, port: int | None, stop: thread
         holder=holder,
         # A killed process's claims come back to the others after one lease.
         claim_for=settings.lease,
+        prepare=charts.prepare_outgoing,  # charts become pictures before a platform sends them
     )
     scheduler = Scheduler(
         app=runtime.app,

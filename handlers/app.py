@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from handlers import grammar as g
-from handlers import rhythm
+from handlers import rhythm, scoring
 from handlers.clock import Clock
 from handlers.events import ButtonPressed, Command, Event, FormSubmitted, HomeOpened
 from handlers.i18n import negotiate, translator
 from handlers.okr.weeks import next_occurrence, parse_week_key, week_of, week_start
-from handlers.usecases import checkin, collab, help, home, okrs, plan, settings, team
+from handlers.usecases import changes, checkin, collab, help, home, okrs, plan, settings, team
 from handlers.usecases.context import Ctx, UserError, member_timezone
 from handlers.views import Delivery, Message, Outcome, Text, ToUser, to_json
 from storage.db import SessionFactory, is_unavailable
@@ -49,6 +49,7 @@ ROUTES: dict[type, Handler] = {
     g.PlanDone: plan.plan_done,
     g.PlanDrop: plan.plan_drop,
     g.PlanCarry: plan.plan_carry,
+    g.PlanEdit: plan.plan_edit,
     g.ShowPerson: okrs.show_person,
     g.ShowTeam: okrs.show_team,
     g.ShowRef: okrs.show_ref,
@@ -65,6 +66,7 @@ ROUTES: dict[type, Handler] = {
     g.ScoreList: lambda ctx, _: okrs.score_list(ctx),
     g.ScoreShow: okrs.score_show,
     g.Score: okrs.score,
+    g.ScoreQueue: lambda ctx, _: scoring.show_queue(ctx),
     g.SettingsShow: lambda ctx, _: settings.show(ctx),
     g.SetLanguage: settings.set_language,
     g.SetTimezone: settings.set_timezone,
@@ -72,11 +74,21 @@ ROUTES: dict[type, Handler] = {
     g.SetTeamChannel: settings.set_team_channel,
     g.SetTeamTimezone: settings.set_team_timezone,
     g.SetTeamHolidays: settings.set_team_holidays,
+    g.SetTeamHolidayCountry: settings.set_team_holiday_country,
+    g.SetReminders: settings.set_reminders,
     g.SetTeamLanguage: settings.set_team_language,
     g.SetCycleKind: settings.set_cycle_kind,
     g.Away: settings.away,
     g.AwayList: lambda ctx, _: settings.away_list(ctx),
     g.AwayCancel: lambda ctx, _: settings.away_cancel(ctx),
+}
+
+# Buttons answered by a use case straight from their value.
+_ROUTED_BUTTONS: dict[str, Callable[[Ctx, str], Outcome]] = {
+    "change.approve": changes.approve,
+    "change.decline": changes.decline_form,
+    "score.confirm": lambda ctx, value: okrs.score_confirm(ctx, ref_from_value(value)),
+    "score.queue": lambda ctx, _: scoring.show_queue(ctx),
 }
 
 _REF = re.compile(r"^(KR|O|T|H)(\d{1,9})$", re.IGNORECASE)
@@ -495,6 +507,9 @@ class OkrApp:
                 return help.parse_error(ctx, error)
             return ROUTES[type(cmd)](ctx, cmd)
         if isinstance(event, ButtonPressed):
+            special = _ROUTED_BUTTONS.get(event.action)
+            if special is not None:
+                return special(ctx, event.value)
             cmd = _button_command(event)
             return ROUTES[type(cmd)](ctx, cmd)
         if isinstance(event, FormSubmitted):
@@ -506,6 +521,11 @@ class OkrApp:
     def _form(self, ctx: Ctx, event: FormSubmitted) -> Outcome:
         if event.form_id == checkin.FORM_ID:
             return checkin.submit_form(ctx, event.values, event.context)
+        if event.form_id == changes.DECLINE_FORM:
+            reason = event.values.get("reason")
+            if isinstance(reason, list):
+                reason = reason[0] if reason else None
+            return changes.decline(ctx, event.context, reason or "")
         if event.form_id == "objective.new":
             return okrs.submit_new_objective(ctx, event.values)
         raise UserError("That form has expired. Type /okr to start again.")

@@ -131,7 +131,9 @@ def test_a_five_hour_outage_skips_its_moments_naming_each(
         report = tick(harness, until=back, catch_up=CATCH_UP)
     assert report.written == 0 and rows(harness.sessions) == []
     skipped = {(team, moment) for team, moment, _ in report.skipped}
-    assert skipped == {(t, m) for t in ("Sales", "R&D", "Marketing") for m in ("checkin", "digest")}
+    assert skipped == {
+        (t, m) for t in ("Sales", "R&D", "Marketing") for m in ("checkin", "remind", "digest")
+    }
     lines = [r.getMessage() for r in caplog.records]
     assert any(
         "skipped the digest of team Marketing due at 2026-11-27T09:00:00+00:00" in line

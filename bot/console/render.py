@@ -20,6 +20,7 @@ from handlers.views import (
     Block,
     Button,
     ButtonStyle,
+    Chart,
     Context,
     Divider,
     Fields,
@@ -27,6 +28,7 @@ from handlers.views import (
     FormErrors,
     Header,
     Home,
+    Image,
     Input,
     InputKind,
     Message,
@@ -296,6 +298,11 @@ def _render_block(block: Block, first_button: int, width: int, color: bool) -> l
             return _dim(["  " + line for line in wrap(text, width - 2)], color)
         case Actions():
             return _render_actions(block, first_button, width, color)
+        case Image(filename=filename, alt=alt):
+            # The trial saves each picture as a file: its name is the path.
+            return wrap(f"🖼  {alt}: {filename}", width)
+        case Chart(title=title):
+            return wrap(f"📈 {title}", width)
     raise TypeError(f"cannot render {block!r}")
 
 

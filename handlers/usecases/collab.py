@@ -38,6 +38,7 @@ def _status(tr: Translator, status: str) -> str:
         HelpStatus.ACCEPTED.value: tr.t("accepted"),
         HelpStatus.DECLINED.value: tr.t("declined"),
         HelpStatus.DONE.value: tr.t("done"),
+        HelpStatus.CANCELLED.value: tr.t("cancelled"),
     }.get(status, status)
 
 
@@ -181,6 +182,7 @@ _TRANSITIONS = {
     "accept": (HelpStatus.ACCEPTED, {HelpStatus.OPEN}),
     "decline": (HelpStatus.DECLINED, {HelpStatus.OPEN, HelpStatus.ACCEPTED}),
     "done": (HelpStatus.DONE, {HelpStatus.OPEN, HelpStatus.ACCEPTED}),
+    "cancel": (HelpStatus.CANCELLED, {HelpStatus.OPEN, HelpStatus.ACCEPTED}),
 }
 
 
@@ -191,6 +193,8 @@ def ask_update(ctx: Ctx, cmd: g.AskUpdate) -> Outcome:
     is_requester = request.requester_id == ctx.member_id
     if cmd.action in ("accept", "decline") and not is_helper:
         raise UserError("Only the person asked can answer {ref}.", ref=help_ref(request))
+    if cmd.action == "cancel" and not is_requester:
+        raise UserError("Only the person who asked can cancel {ref}.", ref=help_ref(request))
     if cmd.action == "done" and not (is_helper or is_requester):
         raise UserError("Only the two people on {ref} can close it.", ref=help_ref(request))
     if HelpStatus(request.status) not in allowed_from:
@@ -224,6 +228,8 @@ def ask_update(ctx: Ctx, cmd: g.AskUpdate) -> Outcome:
             text = tr.t("{who} accepted your help request {ref}: {text}", **said)
         elif cmd.action == "decline":
             text = tr.t("{who} declined your help request {ref}: {text}", **said)
+        elif cmd.action == "cancel":
+            text = tr.t("{who} cancelled help request {ref}; no need to help: {text}", **said)
         else:
             text = tr.t("{who} marked help request {ref} done: {text}", **said)
         blocks: list[Block] = [Text(text)]

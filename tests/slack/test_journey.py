@@ -80,11 +80,17 @@ def test_the_trial_journey_through_slack(bot: Bot) -> None:
     digest = said(posts[0])
     assert "Growth" in digest and "for the launch post" in digest
 
-    # Monday's plan prompt reaches each member by DM.
+    # Monday's plan prompt reaches each member by DM at 09:30 their own time:
+    # Alice in Shanghai first, Bob (Slack says Berlin) seven hours later.
     before = len(bot.fake.of("chat.postMessage"))
     tick(bot, MONDAY_PROMPT + timedelta(minutes=1))
     bot.drain_outbox()
     prompts = bot.fake.of("chat.postMessage")[before:]
     to_people = [c for c in prompts if c.args["channel"] in (ALICE, BOB)]
-    assert sorted(c.args["channel"] for c in to_people) == sorted([ALICE, BOB])
+    assert [c.args["channel"] for c in to_people] == [ALICE]
+    tick(bot, MONDAY_PROMPT + timedelta(hours=7, minutes=1))
+    bot.drain_outbox()
+    prompts = bot.fake.of("chat.postMessage")[before:]
+    to_people = [c for c in prompts if c.args["channel"] in (ALICE, BOB)]
+    assert [c.args["channel"] for c in to_people] == [ALICE, BOB]
     assert all("plan" in said(c).lower() for c in to_people)
