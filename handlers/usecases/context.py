@@ -13,6 +13,7 @@ from handlers.events import MentionedUser
 from handlers.grammar import PersonRef, Ref, clean_typed
 from handlers.i18n import Translator, negotiate, translator
 from handlers.okr.weeks import cycle_for, is_valid_timezone, local_date, week_of
+from handlers.views import mention
 from storage.models import Cycle, HelpRequest, KeyResult, Member, Objective, PlanTask, Team
 from storage.repos import collab, okrs, rhythm, workspaces
 
@@ -221,6 +222,12 @@ def kr_owner_id(ctx: Ctx, kr: KeyResult) -> int | None:
         )
         return team.manager_id if team else None
     return None
+
+
+def member_mention(member: Member) -> str:
+    """The member as a real mention in a message to someone else (the platform notifies and
+    links them); plain renderers show the name."""
+    return mention(member.external_id, member_name(member))
 
 
 def member_name(member: Member | None) -> str:

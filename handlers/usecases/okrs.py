@@ -13,6 +13,7 @@ from handlers.usecases.context import (
     can_act_for,
     kr_owner_id,
     kr_ref,
+    member_mention,
     member_name,
     objective_ref,
     resolve_kr,
@@ -591,7 +592,7 @@ def align(ctx: Ctx, cmd: g.Align) -> Outcome:
             tr = ctx.translator_for(owner)
             note = tr.t(
                 '{who} aligned {ref} "{title}" to your {parent}.',
-                who=member_name(ctx.member),
+                who=member_mention(ctx.member),
                 ref=objective_ref(objective),
                 title=objective.title,
                 parent=parent_label,
