@@ -370,3 +370,25 @@ def test_the_long_connection_carries_events_and_card_callbacks_and_stops(databas
         fake.stop()
         gateway.stop()
     assert not long._thread.is_alive(), "stop() left the long connection running"
+
+
+def test_a_button_on_a_group_card_answers_the_presser_alone(world: World) -> None:
+    """The card a callback returns replaces the clicked card for everyone in the group."""
+    from handlers.views import Actions, Button
+
+    world.say(ALICE, "新建 拓展海外粉丝 | 海外粉丝: 0 -> 10000 人")
+    prompt = Message(
+        summary="周五签到",
+        blocks=(Text("周五了，记得签到"), Actions((Button("签到", "checkin.open"),))),
+    )
+    FeishuSender(world.connection.api).send(outgoing(ToChannel(GROUP), prompt, key="prompt:w48"))
+    [posted] = [s for s in world.fake.messages() if s.to == GROUP]
+    [(_label, value)] = buttons(posted.content)
+    assert value["shared"] is True
+    before = len(world.fake.messages())
+    answer = press(world, ALICE, value, chat_id=GROUP, message_id=posted.message_id)
+    assert "card" not in answer, "the group's card stays as it is"
+    assert answer["toast"]["type"] == "success"
+    [private] = world.fake.messages()[before:]
+    assert (private.how, private.to) == ("ephemeral", f"{GROUP}/{ALICE}")
+    assert private.content["body"]["elements"][0]["tag"] == "form"

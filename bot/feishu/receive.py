@@ -233,7 +233,9 @@ class FeishuReceiver:
                 event_id=event_id,
             )
         outcome = self.app.handle(neutral)
-        return self._card_answer(outcome, _Where(tenant=tenant, open_id=open_id), event_id)
+        shared = isinstance(action.value, dict) and bool(action.value.get("shared"))
+        where = _Where(tenant=tenant, open_id=open_id, chat_id=chat_id, group=shared)
+        return self._card_answer(outcome, where, event_id, shared=shared)
 
     # --- handling --------------------------------------------------------------------
 
@@ -288,20 +290,25 @@ class FeishuReceiver:
         self._known_tenants.add(tenant)
 
     def _card_answer(
-        self, outcome: Outcome, where: _Where, event_id: str | None
+        self, outcome: Outcome, where: _Where, event_id: str | None, *, shared: bool
     ) -> P2CardActionTriggerResponse:
+        """The toast and the card that replaces the clicked one; other replies sent after.
+
+        On a card the whole group sees, only the product's update of that card
+        replaces it; what is for the presser alone goes to them privately.
+        """
         errors = [view for view in outcome.replies if isinstance(view, FormErrors)]
         if errors:
             text = "; ".join(message for _name, message in errors[0].errors)
             return P2CardActionTriggerResponse({"toast": {"type": "error", "content": text}})
         views = [view for view in outcome.replies if not isinstance(view, FormErrors)]
         shown: View | None = outcome.updated
-        rest = views
-        if shown is None and views:
+        rest = views[1:] if shown is not None else views
+        if shown is None and views and not shared:
             shown, rest = views[0], views[1:]
         answer: dict[str, Any] = {}
         if shown is not None:
-            answer["card"] = {"type": "raw", "data": render.render(shown)}
+            answer["card"] = {"type": "raw", "data": render.render(shown, shared=shared)}
         toast_from = views[0] if views else shown
         if toast_from is not None:
             answer["toast"] = {"type": "success", "content": plain(_summary(toast_from))[:200]}
@@ -310,9 +317,9 @@ class FeishuReceiver:
         return P2CardActionTriggerResponse(answer)
 
     def _send_reply(self, where: _Where, view: Message | Home | Form, key: str) -> None:
-        card = render.render(view)
-        content = json.dumps(card, ensure_ascii=False)
         public = isinstance(view, Message) and view.in_channel
+        card = render.render(view, shared=where.group and public)
+        content = json.dumps(card, ensure_ascii=False)
         try:
             if where.message_id and (not where.group or public):
                 self.api.reply(
