@@ -15,15 +15,15 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from handlers import grammar as g
-from handlers import rhythm
+from handlers import rhythm, scoring
 from handlers.clock import Clock
 from handlers.events import ButtonPressed, Command, Event, FormSubmitted, HomeOpened
 from handlers.i18n import negotiate, translator
 from handlers.okr.weeks import next_occurrence, parse_week_key, week_of, week_start
-from handlers.usecases import checkin, collab, help, okrs, plan, settings, team
+from handlers.usecases import changes, checkin, collab, help, home, okrs, plan, settings, team
 from handlers.usecases.context import Ctx, UserError, member_timezone
 from handlers.views import Delivery, Message, Outcome, Text, ToUser, to_json
-from storage.db import SessionFactory
+from storage.db import SessionFactory, is_unavailable
 from storage.models import Team
 from storage.repos import events, outbox, schedule, workspaces
 from storage.repos.outbox import NewMessage
@@ -49,6 +49,7 @@ ROUTES: dict[type, Handler] = {
     g.PlanDone: plan.plan_done,
     g.PlanDrop: plan.plan_drop,
     g.PlanCarry: plan.plan_carry,
+    g.PlanEdit: plan.plan_edit,
     g.ShowPerson: okrs.show_person,
     g.ShowTeam: okrs.show_team,
     g.ShowRef: okrs.show_ref,
@@ -65,6 +66,7 @@ ROUTES: dict[type, Handler] = {
     g.ScoreList: lambda ctx, _: okrs.score_list(ctx),
     g.ScoreShow: okrs.score_show,
     g.Score: okrs.score,
+    g.ScoreQueue: lambda ctx, _: scoring.show_queue(ctx),
     g.SettingsShow: lambda ctx, _: settings.show(ctx),
     g.SetLanguage: settings.set_language,
     g.SetTimezone: settings.set_timezone,
@@ -72,11 +74,21 @@ ROUTES: dict[type, Handler] = {
     g.SetTeamChannel: settings.set_team_channel,
     g.SetTeamTimezone: settings.set_team_timezone,
     g.SetTeamHolidays: settings.set_team_holidays,
+    g.SetTeamHolidayCountry: settings.set_team_holiday_country,
+    g.SetReminders: settings.set_reminders,
     g.SetTeamLanguage: settings.set_team_language,
     g.SetCycleKind: settings.set_cycle_kind,
     g.Away: settings.away,
     g.AwayList: lambda ctx, _: settings.away_list(ctx),
     g.AwayCancel: lambda ctx, _: settings.away_cancel(ctx),
+}
+
+# Buttons answered by a use case straight from their value.
+_ROUTED_BUTTONS: dict[str, Callable[[Ctx, str], Outcome]] = {
+    "change.approve": changes.approve,
+    "change.decline": changes.decline_form,
+    "score.confirm": lambda ctx, value: okrs.score_confirm(ctx, ref_from_value(value)),
+    "score.queue": lambda ctx, _: scoring.show_queue(ctx),
 }
 
 _REF = re.compile(r"^(KR|O|T|H)(\d{1,9})$", re.IGNORECASE)
@@ -110,6 +122,9 @@ def _button_command(event: ButtonPressed) -> object:
     if action == "team.rollup":
         return g.TeamRollup(value or None)
     raise UserError("That button has expired. Type /okr to start again.")
+
+
+TERMINAL = "console"  # the terminal trial's platform: its rhythm follows its own clock
 
 
 class TriggerError(ValueError):
@@ -202,12 +217,22 @@ class OkrApp:
                         return outcome
                 except UserError as error:
                     return Outcome(replies=[help.user_error(ctx.tr, error)])
-        except Exception:
-            log.exception("failed to handle %s", type(event).__name__)
+        except Exception as error:
             tr = translator(negotiate(event.actor.locale, self.default_locale))
-            text = tr.t(
-                "Sorry, something went wrong on my side and nothing was changed. Please try again."
-            )
+            if is_unavailable(error):
+                log.warning(
+                    "database unavailable while handling %s: %s", type(event).__name__, error
+                )
+                text = tr.t(
+                    "I can't reach my database right now, so nothing was saved. "
+                    "Please try again in a minute."
+                )
+            else:
+                log.exception("failed to handle %s", type(event).__name__)
+                text = tr.t(
+                    "Sorry, something went wrong on my side and nothing was changed. "
+                    "Please try again."
+                )
             return Outcome(replies=[Message(summary=text, blocks=(Text(text),))])
 
     def run_due(
@@ -243,6 +268,7 @@ class OkrApp:
         name: str = schedule.RHYTHM,
         platform: str | None = None,
         workspace: str | None = None,
+        own_clocks: Sequence[str] = (TERMINAL,),
     ) -> TickReport:
         """Turn the moments in (watermark, until] into outbox rows and advance the watermark.
 
@@ -252,6 +278,8 @@ class OkrApp:
         `until - catch_up` (the bot was down too long) are skipped with a log
         line each; `catch_up=None` keeps all. `name` is the watermark's row;
         with `platform` and `workspace` only that workspace's moments count.
+        Without them, every workspace's except those of `own_clocks`, the
+        platforms whose moments come from a clock of their own (the terminal).
         """
         with self.sessions.begin() as session:
             schedule.ensure_state(session=session, name=name)
@@ -273,6 +301,9 @@ class OkrApp:
             oldest = until - catch_up if catch_up is not None else None
             by_workspace: dict[int, list[Delivery]] = {}
             for item in due:
+                if workspace_id is None and item.delivery.platform in own_clocks:
+                    report.due -= 1
+                    continue
                 if oldest is not None and item.at < oldest:
                     moment = (item.team, item.moment, item.at)
                     if moment not in report.skipped:
@@ -476,17 +507,25 @@ class OkrApp:
                 return help.parse_error(ctx, error)
             return ROUTES[type(cmd)](ctx, cmd)
         if isinstance(event, ButtonPressed):
+            special = _ROUTED_BUTTONS.get(event.action)
+            if special is not None:
+                return special(ctx, event.value)
             cmd = _button_command(event)
             return ROUTES[type(cmd)](ctx, cmd)
         if isinstance(event, FormSubmitted):
             return self._form(ctx, event)
         if isinstance(event, HomeOpened):
-            return okrs.my_okrs(ctx)
+            return home.home(ctx)
         raise TypeError(f"not an event: {event!r}")
 
     def _form(self, ctx: Ctx, event: FormSubmitted) -> Outcome:
         if event.form_id == checkin.FORM_ID:
             return checkin.submit_form(ctx, event.values, event.context)
+        if event.form_id == changes.DECLINE_FORM:
+            reason = event.values.get("reason")
+            if isinstance(reason, list):
+                reason = reason[0] if reason else None
+            return changes.decline(ctx, event.context, reason or "")
         if event.form_id == "objective.new":
             return okrs.submit_new_objective(ctx, event.values)
         raise UserError("That form has expired. Type /okr to start again.")

@@ -9,16 +9,18 @@ twice, however often a window is replayed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session
 
 from handlers import digests
+from handlers.calendar import TeamCalendar
 from handlers.i18n import Translator, negotiate, translator
 from handlers.okr.weeks import (
     cycle_for,
+    is_valid_timezone,
     local_date,
     occurrences_between,
     previous_week,
@@ -42,13 +44,58 @@ from handlers.views import (
 from storage.models import Cycle, KeyResult, Member, PlanTask, TaskStatus, Team, Workspace
 from storage.repos import okrs, rhythm, workspaces
 
-MOMENTS = ("plan", "checkin", "digest")
+# The weekly moments at a team's own weekday and time (operators can trigger these).
+MOMENTS = ("plan", "checkin", "remind", "digest")
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """One kind of scheduled moment: when it falls in a team's week and what it sends.
+
+    `personal` moments are DMs sent at each member's own time of day (their own
+    timezone when they set one); the others run once in the team's timezone.
+    """
+
+    name: str
+    times: Callable[[Team], list[tuple[int, str]]]  # (ISO weekday, local "HH:MM")
+    run: Callable[[_Job], list[Delivery]]
+    personal: bool = False
+    # Whether it runs on this local day (default: on any day that is not a team holiday).
+    runs_on: Callable[[_Job], bool] | None = None
+
+
+def _weekly(name: str) -> Callable[[Team], list[tuple[int, str]]]:
+    return lambda team: [(getattr(team, f"{name}_weekday"), getattr(team, f"{name}_time"))]
+
+
+def _daily(name: str) -> Callable[[Team], list[tuple[int, str]]]:
+    return lambda team: [(day, getattr(team, f"{name}_time")) for day in range(1, 8)]
+
+
+def _moments() -> tuple[Moment, ...]:
+    # Imported here: these modules build on _Job below.
+    from handlers import reminders, review, scoring
+
+    return (
+        Moment("plan", _weekly("plan"), lambda job: job.plan(), personal=True),
+        Moment("checkin", _weekly("checkin"), lambda job: job.checkin(), personal=True),
+        Moment("remind", _weekly("remind"), reminders.remind, personal=True),
+        Moment("digest", _weekly("digest"), lambda job: job.digest()),
+        Moment("nudge", _daily("plan"), reminders.nudges, runs_on=reminders.is_working_day),
+        Moment(
+            "review", _weekly("review"), review.monthly_review, runs_on=review.is_first_of_month
+        ),
+        Moment("selfscore", _weekly("plan"), scoring.prompts, True, scoring.in_last_week),
+    )
 
 
 def due_deliveries(
     *, session: Session, since: datetime, until: datetime, workspace_id: int | None = None
 ) -> list[Delivery]:
-    """What the teams' rhythm sends for moments in (since, until]: every workspace's, or one's."""
+    """What the teams' rhythm sends for moments in (since, until]: every workspace's, or one's.
+
+    In the order the moments fell due.
+    """
     due = due_moments(session=session, since=since, until=until, workspace_id=workspace_id)
     return [d.delivery for d in due]
 
@@ -71,55 +118,110 @@ def due_moments(
     until: datetime,
     workspace_id: int | None = None,
     team_id: int | None = None,
-    moments: Sequence[str] = MOMENTS,
+    moments: Sequence[str] | None = None,
 ) -> list[Due]:
     """Each delivery of the moments in (since, until], with when and whose moment it is.
 
+    In the order the moments fell due; `moments` names some of them (default: all).
     The delivery's platform and workspace are those of the team's workspace.
     """
-    found: dict[tuple[int, str], Due] = {}
+    found: dict[tuple[int, str], tuple[int, Due]] = {}
     teams = (
         workspaces.list_all_teams(session=session)
         if workspace_id is None
         else workspaces.list_teams(session=session, workspace_id=workspace_id)
     )
+    kinds = _moments()
     for team in teams:
         if team_id is not None and team.id != team_id:
             continue
         workspace = workspaces.get_workspace(session=session, workspace_id=team.workspace_id)
         assert workspace is not None and workspace.id is not None
-        for moment in moments:
-            weekday = getattr(team, f"{moment}_weekday")
-            hhmm = getattr(team, f"{moment}_time")
-            for at in occurrences_between(
-                start=since, end=until, weekday=weekday, hhmm=hhmm, tz=team.timezone
-            ):
-                day = local_date(at, team.timezone)
-                if day.isoformat() in team.holidays:
-                    continue
-                job = _Job(session=session, workspace=workspace, team=team, at=at)
-                for delivery in getattr(job, moment)():
-                    assert delivery.key is not None
-                    addressed = replace(
-                        delivery, platform=workspace.platform, workspace=workspace.external_id
-                    )
-                    found.setdefault(
-                        (workspace.id, delivery.key),
-                        Due(addressed, at, moment, team.name, workspace.id),
-                    )
-    return list(found.values())
+        calendar = TeamCalendar(team)
+        zones = [team.timezone]
+        for order, moment in enumerate(kinds):
+            if moments is not None and moment.name not in moments:
+                continue
+            if moment.personal and len(zones) == 1:
+                zones = [team.timezone, *_member_zones(session, team)]
+            for zone in zones if moment.personal else zones[:1]:
+                for weekday, hhmm in moment.times(team):
+                    for at in occurrences_between(
+                        start=since, end=until, weekday=weekday, hhmm=hhmm, tz=zone
+                    ):
+                        job = _Job(
+                            session=session,
+                            workspace=workspace,
+                            team=team,
+                            at=at,
+                            zone=zone,
+                            calendar=calendar,
+                        )
+                        if moment.runs_on is not None:
+                            if not moment.runs_on(job):
+                                continue
+                        elif calendar.is_holiday(job.today):
+                            continue
+                        for delivery in moment.run(job):
+                            assert delivery.key is not None
+                            addressed = replace(
+                                delivery,
+                                platform=workspace.platform,
+                                workspace=workspace.external_id,
+                            )
+                            found.setdefault(
+                                (workspace.id, delivery.key),
+                                (order, Due(addressed, at, moment.name, team.name, workspace.id)),
+                            )
+    ordered = sorted(found.values(), key=lambda item: (item[1].at, item[0]))
+    return [due for _, due in ordered]
+
+
+def _member_zones(session: Session, team: Team) -> list[str]:
+    """The other timezones the team's members set for themselves."""
+    assert team.id is not None
+    ids = workspaces.team_member_ids(
+        session=session, workspace_id=team.workspace_id, team_id=team.id
+    )
+    zones = {
+        m.timezone
+        for m in workspaces.list_members(session=session, workspace_id=team.workspace_id, ids=ids)
+        if m.timezone and m.timezone != team.timezone and is_valid_timezone(m.timezone)
+    }
+    return sorted(zones)
+
+
+def dm_zone(member: Member, team: Team) -> str:
+    """The zone a member's DMs follow: their own when set, else the team's."""
+    if member.timezone and is_valid_timezone(member.timezone):
+        return member.timezone
+    return team.timezone
 
 
 class _Job:
     """One team moment at one instant."""
 
-    def __init__(self, *, session: Session, workspace: Workspace, team: Team, at: datetime) -> None:
+    def __init__(
+        self,
+        *,
+        session: Session,
+        workspace: Workspace,
+        team: Team,
+        at: datetime,
+        zone: str | None = None,
+        calendar: TeamCalendar | None = None,
+    ) -> None:
         self.session = session
         self.workspace = workspace
         self.team = team
         self.at = at
-        self.today = local_date(at, team.timezone)
-        self.week = week_of(at, team.timezone)
+        # DMs to members who set their own timezone run at their time of day;
+        # channel posts and the team's own moments run in the team's zone.
+        self.zone = zone or team.timezone
+        self.in_team_zone = self.zone == team.timezone
+        self.calendar = calendar or TeamCalendar(team)
+        self.today = local_date(at, self.zone)
+        self.week = week_of(at, self.zone)
         assert team.id is not None and workspace.id is not None
         self.team_id: int = team.id
         self.ws: int = workspace.id
@@ -156,7 +258,7 @@ class _Job:
         return [
             m
             for m in workspaces.list_members(session=self.session, workspace_id=self.ws, ids=ids)
-            if m.id not in away and m.is_active
+            if m.id not in away and m.is_active and dm_zone(m, self.team) == self.zone
         ]
 
     def krs_by_owner(self, members: list[Member]) -> dict[int, list[KeyResult]]:
@@ -172,7 +274,11 @@ class _Job:
                 grouped[kr.owner_member_id].append(kr)
         return grouped
 
-    def channel_post(self, message: Message, kind: str) -> list[Delivery]:
+    def channel_post(
+        self, message: Message, kind: str, period: str | None = None
+    ) -> list[Delivery]:
+        if not self.in_team_zone:
+            return []
         if self.team.channel_external_id:
             to: ToChannel | ToUser = ToChannel(self.team.channel_external_id)
         elif self.team.manager_id is not None:
@@ -184,7 +290,8 @@ class _Job:
             to = ToUser(manager.external_id)
         else:
             return []
-        return [Delivery(to=to, message=message, key=f"{kind}:team{self.team_id}:{self.week}")]
+        key = f"{kind}:team{self.team_id}:{period or self.week}"
+        return [Delivery(to=to, message=message, key=key)]
 
     def plan(self) -> list[Delivery]:
         out: list[Delivery] = []
@@ -329,4 +436,10 @@ class _Job:
             cycle=self.cycle(),
             today=self.today,
         )
-        return self.channel_post(digests.digest_message(self.team_tr(), data), "digest")
+        message = digests.digest_message(self.team_tr(), data)
+        from handlers.review import team_charts
+
+        # The text stays complete; the charts come after it.
+        charts = team_charts(self, name="digest")
+        message = Message(summary=message.summary, blocks=(*message.blocks, *charts))
+        return self.channel_post(message, "digest")

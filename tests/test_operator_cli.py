@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,10 @@ from storage import migrate
 from storage.db import SessionFactory, make_engine
 from storage.repos import outbox, workspaces
 from storage.repos.outbox import NewMessage
+
+pytestmark = pytest.mark.sqlite_only(
+    "the trial and these commands' fixtures use SQLite files by design"
+)
 
 START = "2026-11-27T09:00:00+08:00"  # Friday of 2026-W48 in Shanghai, where the demo works
 
@@ -63,7 +68,8 @@ def test_the_trial_restarted_after_friday_evening_shows_no_digest_twice(
     assert first.code == 0, first.err
     for header in DIGEST_HEADERS:
         assert first.out.count(header) == 1, header
-    assert first.out.count("── DM to Alice Smith (@alice) ──") == 1
+    # The check-in prompt at 15:00 and the reminder at 16:00 (she has not checked in).
+    assert first.out.count("── DM to Alice Smith (@alice) ──") == 2
 
     again = okrbot([], capsys, monkeypatch, ":time fri 17:45\n:time +1h\n:quit\n")
     assert again.code == 0, again.err
@@ -118,9 +124,11 @@ def test_status_shows_the_trials_next_moments_and_last_deliveries(
     assert "Terminal clock of demo: Fri 27 Nov 2026 09:30 UTC" in run.out
     assert (
         "Demo Co. (console) · Marketing (Asia/Shanghai): "
-        "plan Mon 30 Nov 09:30, checkin Fri 04 Dec 15:00, digest Fri 04 Dec 17:00"
+        "plan Mon 30 Nov 09:30, checkin Fri 04 Dec 15:00, remind Fri 04 Dec 16:00, "
+        "digest Fri 04 Dec 17:00"
     ) in run.out
-    assert "Outbox: 0 pending, 0 sending, 9 sent, 0 dead" in run.out
+    # Friday's check-in prompts, reminders and digests, all sent.
+    assert re.search(r"Outbox: 0 pending, 0 sending, [1-9][0-9]* sent, 0 dead", run.out)
     assert "console channel marketing · digest:team3:2026-W48" in run.out
 
 

@@ -37,6 +37,7 @@ def _status(tr: Translator, status: str) -> str:
         HelpStatus.ACCEPTED.value: tr.t("accepted"),
         HelpStatus.DECLINED.value: tr.t("declined"),
         HelpStatus.DONE.value: tr.t("done"),
+        HelpStatus.CANCELLED.value: tr.t("cancelled"),
     }.get(status, status)
 
 
@@ -68,6 +69,11 @@ def _buttons_for_helper(tr: Translator, request: HelpRequest) -> Actions:
             Button(tr.t("Done"), "help.done", ref),
         )
     )
+
+
+def helper_buttons(tr: Translator, request: HelpRequest) -> Actions:
+    """Accept, Decline and Done for the person asked."""
+    return _buttons_for_helper(tr, request)
 
 
 def ask(ctx: Ctx, cmd: g.Ask) -> Outcome:
@@ -175,6 +181,7 @@ _TRANSITIONS = {
     "accept": (HelpStatus.ACCEPTED, {HelpStatus.OPEN}),
     "decline": (HelpStatus.DECLINED, {HelpStatus.OPEN, HelpStatus.ACCEPTED}),
     "done": (HelpStatus.DONE, {HelpStatus.OPEN, HelpStatus.ACCEPTED}),
+    "cancel": (HelpStatus.CANCELLED, {HelpStatus.OPEN, HelpStatus.ACCEPTED}),
 }
 
 
@@ -185,6 +192,8 @@ def ask_update(ctx: Ctx, cmd: g.AskUpdate) -> Outcome:
     is_requester = request.requester_id == ctx.member_id
     if cmd.action in ("accept", "decline") and not is_helper:
         raise UserError("Only the person asked can answer {ref}.", ref=help_ref(request))
+    if cmd.action == "cancel" and not is_requester:
+        raise UserError("Only the person who asked can cancel {ref}.", ref=help_ref(request))
     if cmd.action == "done" and not (is_helper or is_requester):
         raise UserError("Only the two people on {ref} can close it.", ref=help_ref(request))
     if HelpStatus(request.status) not in allowed_from:
@@ -218,6 +227,8 @@ def ask_update(ctx: Ctx, cmd: g.AskUpdate) -> Outcome:
             text = tr.t("{who} accepted your help request {ref}: {text}", **said)
         elif cmd.action == "decline":
             text = tr.t("{who} declined your help request {ref}: {text}", **said)
+        elif cmd.action == "cancel":
+            text = tr.t("{who} cancelled help request {ref}; no need to help: {text}", **said)
         else:
             text = tr.t("{who} marked help request {ref} done: {text}", **said)
         blocks: list[Block] = [Text(text)]

@@ -366,6 +366,13 @@ def update_team(*, session: Session, team: Team, changes: dict[str, object]) -> 
         "digest_time",
         "holidays",
         "manager_id",
+        "remind_weekday",
+        "remind_time",
+        "cutoff_weekday",
+        "cutoff_time",
+        "review_weekday",
+        "review_time",
+        "holiday_country",
     )
     for key, value in changes.items():
         if key not in allowed:
