@@ -12,6 +12,7 @@ import functools
 import json
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -25,7 +26,7 @@ from lark_oapi.event.callback.model.p2_card_action_trigger import (
     P2CardActionTrigger,
     P2CardActionTriggerResponse,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.delivery import SendFailed
 from bot.feishu import render, translate
@@ -276,18 +277,25 @@ class FeishuReceiver:
         """A new tenant starts in the edition's language: Chinese on Feishu, English on Lark."""
         if tenant in self._known_tenants:
             return
-        try:
-            with self.sessions.begin() as session:
-                workspaces.get_or_create_workspace(
-                    session=session,
-                    platform=translate.PLATFORM,
-                    external_id=tenant,
-                    default_locale=self.default_locale,
-                    default_timezone=self.default_timezone,
+        for attempt in range(3):
+            try:
+                with self.sessions.begin() as session:
+                    workspaces.get_or_create_workspace(
+                        session=session,
+                        platform=translate.PLATFORM,
+                        external_id=tenant,
+                        default_locale=self.default_locale,
+                        default_timezone=self.default_timezone,
+                    )
+                self._known_tenants.add(tenant)
+                return
+            except SQLAlchemyError as error:
+                # SQLite refuses a write that raced another at once; the next try sees it.
+                log.warning(
+                    "could not set up workspace %s (try %d): %s", tenant, attempt + 1, error
                 )
-        except IntegrityError:
-            pass  # another worker created it a moment ago
-        self._known_tenants.add(tenant)
+                time.sleep(0.05 * (attempt + 1))
+        # The event still goes on: the app creates the workspace itself, in its default language.
 
     def _card_answer(
         self, outcome: Outcome, where: _Where, event_id: str | None, *, shared: bool
