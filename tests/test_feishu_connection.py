@@ -392,3 +392,17 @@ def test_a_button_on_a_group_card_answers_the_presser_alone(world: World) -> Non
     [private] = world.fake.messages()[before:]
     assert (private.how, private.to) == ("ephemeral", f"{GROUP}/{ALICE}")
     assert private.content["body"]["elements"][0]["tag"] == "form"
+
+
+def test_a_reply_with_a_chart_is_drawn_uploaded_and_shown_as_an_image(world: World) -> None:
+    from bot.feishu.receive import _Where
+    from handlers.views import Chart, Series
+
+    chart = Chart("KR1 海外粉丝", (Series("实际", (("W47", 2500.0), ("W48", 6000.0))),))
+    reply = Message(summary="KR1 趋势", blocks=(Header("KR1 趋势"), chart))
+    where = _Where(tenant="tenant_fake_1", open_id=ALICE)
+    world.connection.receiver._send_reply(where, reply, "reply:chart")
+    assert len(world.fake.calls_to("/open-apis/im/v1/images", "POST")) == 1
+    [sent] = world.fake.messages()
+    [img] = sent.content["body"]["elements"]
+    assert img["tag"] == "img" and img["img_key"].startswith("img_v3_fake_")

@@ -28,13 +28,14 @@ from lark_oapi.event.callback.model.p2_card_action_trigger import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import charts
 from bot.delivery import SendFailed
 from bot.feishu import render, translate
 from bot.feishu.client import FeishuApi
 from bot.http import HttpRequest, HttpResponse
 from handlers.app import OkrApp
 from handlers.events import Actor, ButtonPressed, Command, Event, FormSubmitted
-from handlers.views import Form, FormErrors, Home, Message, Outcome, View, plain
+from handlers.views import Form, FormErrors, Home, Image, Message, Outcome, View, plain
 from storage.db import SessionFactory
 from storage.repos import workspaces
 
@@ -326,9 +327,15 @@ class FeishuReceiver:
 
     def _send_reply(self, where: _Where, view: Message | Home | Form, key: str) -> None:
         public = isinstance(view, Message) and view.in_channel
-        card = render.render(view, shared=where.group and public)
-        content = json.dumps(card, ensure_ascii=False)
         try:
+            keys: dict[str, str] = {}
+            if not isinstance(view, Form):
+                view = charts.prepare(view)  # on the worker: drawing may take a moment
+                for block in view.blocks:
+                    if isinstance(block, Image) and block.data and block.filename not in keys:
+                        keys[block.filename] = self.api.upload_image(block.data)
+            card = render.render(view, image_keys=keys, shared=where.group and public)
+            content = json.dumps(card, ensure_ascii=False)
             if where.message_id and (not where.group or public):
                 self.api.reply(
                     message_id=where.message_id, msg_type="interactive", content=content, uuid=key
