@@ -111,6 +111,8 @@ class FeishuReceiver:
 
     def route(self, request: HttpRequest) -> HttpResponse:
         """POST /feishu/events: events, card callbacks and the URL check, verified by the SDK."""
+        if request.method != "POST":
+            return HttpResponse(status=405, body=b'{"msg":"POST only"}', headers=_JSON)
         headers = {_canonical(name): value for name, value in request.headers.items()}
         raw = lark.RawRequest()
         raw.uri = request.path
