@@ -83,6 +83,7 @@ ROUTES: dict[type, Handler] = {
     g.AwayCancel: lambda ctx, _: settings.away_cancel(ctx),
 }
 
+
 def _refused(outcome: Outcome) -> bool:
     return any(isinstance(reply, FormErrors) for reply in outcome.replies)
 
