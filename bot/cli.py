@@ -1,6 +1,8 @@
-"""The `okrbot` command: the terminal trial, and the database's upkeep.
+"""The `okrbot` command: the bot, the terminal trial, and the operators' upkeep.
 
-    okrbot                       the trial (when no Slack/Feishu token is set)
+    okrbot                       `okrbot run` when Slack or Feishu is configured, else the trial
+    okrbot run [--host H] [--port P]
+                                 the bot: connections, scheduler, sender, HTTP server
     okrbot console [--demo] ...  talk to the bot in this terminal
     okrbot db upgrade | current  bring the schema up to date, or show where it is
     okrbot status                what the bot will send next, and how sending goes
@@ -75,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _db(args, settings)
         if args.command in OPERATOR_COMMANDS:
             return _operate(args, settings)
+        if args.command == "run":
+            return _run(settings, host=args.host, port=args.port)
         if args.command == "console":
             return _console(
                 settings,
@@ -141,20 +145,45 @@ def _parser() -> argparse.ArgumentParser:
         action = db_commands.add_parser(name, help=text)
         action.add_argument("--database-url", metavar="URL", help="instead of DATABASE_URL")
     _add_operator_commands(commands)
+    _add_run_command(commands)
     return parser
 
 
 def _default(settings: Settings) -> int:
-    platforms = settings.platforms_configured
-    if platforms:
-        names = " and ".join(name.capitalize() for name in platforms)
-        _fail(
-            f"{names} {'is' if len(platforms) == 1 else 'are'} configured, but the Slack and "
-            "Feishu connections are not part of this release. "
-            "Try the bot in this terminal with `okrbot console`."
-        )
-        return EXIT_FIX_SETUP
+    """Plain `okrbot`: the bot when a platform is configured, the trial otherwise."""
+    if settings.platforms_configured:
+        return _run(settings)
     return _console(settings, demo=True)
+
+
+# --- the bot process ------------------------------------------------------------
+
+
+def _add_run_command(commands: Any) -> None:
+    run = commands.add_parser(
+        "run",
+        help="run the bot: the platform connections, the scheduler, the sender, the HTTP server",
+    )
+    run.add_argument("--host", metavar="HOST", help="listen here instead of OKRBOT_HOST")
+    run.add_argument(
+        "--port", metavar="PORT", type=_port, help="listen here instead of OKRBOT_PORT (0: any)"
+    )
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535)")
+    return port
+
+
+def _run(settings: Settings, *, host: str | None = None, port: int | None = None) -> int:
+    from bot.run import run  # the server and the scheduler load only for `okrbot run`
+
+    return run(settings, host=host, port=port)
 
 
 # --- the terminal trial -----------------------------------------------------

@@ -35,6 +35,7 @@ from storage.repos import outbox, workspaces
 log = logging.getLogger(__name__)
 
 Prepare = Callable[[Outgoing], Outgoing]
+_MAX_BUCKETS = 10_000  # a bucket per recipient: forget idle ones past this many
 
 
 def same_message(item: Outgoing) -> Outgoing:
@@ -84,6 +85,16 @@ class RateLimiter:
         now = self._now()
         for bucket in buckets:
             self._tokens[bucket.name] = self._refill(bucket, now) - 1.0
+        if len(self._tokens) > _MAX_BUCKETS:
+            self._forget_idle(now)
+
+    def _forget_idle(self, now: float) -> None:
+        """Drop buckets untouched for a minute: refilled by now, they would start full anyway."""
+        for name in [n for n, at in self._updated.items() if now - at > 60.0]:
+            if self._paused_until.get(name, 0.0) <= now:
+                self._tokens.pop(name, None)
+                self._updated.pop(name, None)
+                self._paused_until.pop(name, None)
 
     def pause(self, buckets: Iterable[Bucket], seconds: float) -> None:
         until = self._now() + seconds
@@ -142,6 +153,7 @@ class OutboxSender:
         self.poll_seconds = poll_seconds
         self.jitter = jitter
         self.limiter = RateLimiter(self.clock)
+        self._workspaces: dict[int, str] = {}  # row id -> the platform's workspace id
         self._thread: threading.Thread | None = None
 
     # --- the process's side -----------------------------------------------------
@@ -282,16 +294,19 @@ class OutboxSender:
             else ToChannel(row.recipient_id)
         )
         ref = None
-        with self.sessions.begin() as session:
-            workspace = workspaces.get_workspace(session=session, workspace_id=row.workspace_id)
-            if row.replaces is not None:
-                ref = outbox.find_ref(
-                    session=session, workspace_id=row.workspace_id, key=row.replaces
-                )
+        if row.workspace_id not in self._workspaces or row.replaces is not None:
+            with self.sessions.begin() as session:
+                if row.workspace_id not in self._workspaces:
+                    found = workspaces.get_workspace(session=session, workspace_id=row.workspace_id)
+                    self._workspaces[row.workspace_id] = found.external_id if found else ""
+                if row.replaces is not None:
+                    ref = outbox.find_ref(
+                        session=session, workspace_id=row.workspace_id, key=row.replaces
+                    )
         return Outgoing(
             id=row.id,
             platform=row.platform,
-            workspace=workspace.external_id if workspace is not None else "",
+            workspace=self._workspaces[row.workspace_id],
             to=to,
             message=message,
             key=row.key,

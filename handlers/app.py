@@ -20,10 +20,10 @@ from handlers.clock import Clock
 from handlers.events import ButtonPressed, Command, Event, FormSubmitted, HomeOpened
 from handlers.i18n import negotiate, translator
 from handlers.okr.weeks import next_occurrence, parse_week_key, week_of, week_start
-from handlers.usecases import changes, checkin, collab, help, okrs, plan, settings, team
+from handlers.usecases import changes, checkin, collab, help, home, okrs, plan, settings, team
 from handlers.usecases.context import Ctx, UserError, member_timezone
 from handlers.views import Delivery, FormErrors, Message, Outcome, Text, ToUser, to_json
-from storage.db import SessionFactory
+from storage.db import SessionFactory, is_unavailable
 from storage.models import Team
 from storage.repos import events, outbox, schedule, workspaces
 from storage.repos.outbox import NewMessage
@@ -129,6 +129,9 @@ def _button_command(event: ButtonPressed) -> object:
     raise UserError("That button has expired. Type /okr to start again.")
 
 
+TERMINAL = "console"  # the terminal trial's platform: its rhythm follows its own clock
+
+
 class TriggerError(ValueError):
     """An operator's trigger names something that is not there; the message says what is."""
 
@@ -219,12 +222,22 @@ class OkrApp:
                         return outcome
                 except UserError as error:
                     return Outcome(replies=[help.user_error(ctx.tr, error)])
-        except Exception:
-            log.exception("failed to handle %s", type(event).__name__)
+        except Exception as error:
             tr = translator(negotiate(event.actor.locale, self.default_locale))
-            text = tr.t(
-                "Sorry, something went wrong on my side and nothing was changed. Please try again."
-            )
+            if is_unavailable(error):
+                log.warning(
+                    "database unavailable while handling %s: %s", type(event).__name__, error
+                )
+                text = tr.t(
+                    "I can't reach my database right now, so nothing was saved. "
+                    "Please try again in a minute."
+                )
+            else:
+                log.exception("failed to handle %s", type(event).__name__)
+                text = tr.t(
+                    "Sorry, something went wrong on my side and nothing was changed. "
+                    "Please try again."
+                )
             return Outcome(replies=[Message(summary=text, blocks=(Text(text),))])
 
     def run_due(
@@ -260,6 +273,7 @@ class OkrApp:
         name: str = schedule.RHYTHM,
         platform: str | None = None,
         workspace: str | None = None,
+        own_clocks: Sequence[str] = (TERMINAL,),
     ) -> TickReport:
         """Turn the moments in (watermark, until] into outbox rows and advance the watermark.
 
@@ -269,6 +283,8 @@ class OkrApp:
         `until - catch_up` (the bot was down too long) are skipped with a log
         line each; `catch_up=None` keeps all. `name` is the watermark's row;
         with `platform` and `workspace` only that workspace's moments count.
+        Without them, every workspace's except those of `own_clocks`, the
+        platforms whose moments come from a clock of their own (the terminal).
         """
         with self.sessions.begin() as session:
             schedule.ensure_state(session=session, name=name)
@@ -290,6 +306,9 @@ class OkrApp:
             oldest = until - catch_up if catch_up is not None else None
             by_workspace: dict[int, list[Delivery]] = {}
             for item in due:
+                if workspace_id is None and item.delivery.platform in own_clocks:
+                    report.due -= 1
+                    continue
                 if oldest is not None and item.at < oldest:
                     moment = (item.team, item.moment, item.at)
                     if moment not in report.skipped:
@@ -504,7 +523,7 @@ class OkrApp:
         if isinstance(event, FormSubmitted):
             return self._form(ctx, event)
         if isinstance(event, HomeOpened):
-            return okrs.my_okrs(ctx)
+            return home.home(ctx)
         raise TypeError(f"not an event: {event!r}")
 
     def _form(self, ctx: Ctx, event: FormSubmitted) -> Outcome:

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -71,6 +72,15 @@ def set_sqlite_foreign_keys(connection: Connection, *, enabled: bool) -> None:
     raw = connection.connection.dbapi_connection
     assert raw is not None
     raw.execute(f"PRAGMA foreign_keys={'ON' if enabled else 'OFF'}")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` means the database could not be reached or used just now.
+
+    Connection refused or lost, a server restarting, a SQLite file locked
+    too long: the same request is likely to work a little later.
+    """
+    return isinstance(error, OperationalError | InterfaceError | DisconnectionError)
 
 
 class SessionFactory:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import func, inspect, select, text
 
@@ -19,8 +18,8 @@ WEDNESDAY = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 DIGEST_AT = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
 
-def test_upgrading_from_0001_with_data_keeps_every_row(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+def test_upgrading_from_0001_with_data_keeps_every_row(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
     # The demo is written with today's models, then the schema goes back to 0001
     # (downgrades keep the rows): an install from 0001 with its data.
     migrate.upgrade(engine=engine)
@@ -61,8 +60,8 @@ def test_upgrading_from_0001_with_data_keeps_every_row(tmp_path: Path) -> None:
     actor = Actor(platform="console", workspace_id="demo", user_id="alice", display_name="Alice")
     outcome = app.handle(Command(actor=actor, text="", event_id="after-upgrade"))
     assert "Your OKRs" in outcome.replies[0].summary  # type: ignore[union-attr]  # a Message
-    app.tick(until=DIGEST_AT - timedelta(minutes=1), catch_up=timedelta(hours=2))
-    app.tick(until=DIGEST_AT, catch_up=timedelta(hours=2))
+    app.tick(until=DIGEST_AT - timedelta(minutes=1), catch_up=timedelta(hours=2), own_clocks=())
+    app.tick(until=DIGEST_AT, catch_up=timedelta(hours=2), own_clocks=())
     with sessions.begin() as session:
         digests = session.execute(
             select(func.count())

@@ -23,6 +23,10 @@ from storage.db import SessionFactory, make_engine
 from storage.repos import outbox, workspaces
 from storage.repos.outbox import NewMessage
 
+pytestmark = pytest.mark.sqlite_only(
+    "the trial and these commands' fixtures use SQLite files by design"
+)
+
 START = "2026-11-27T09:00:00+08:00"  # Friday of 2026-W48 in Shanghai, where the demo works
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import col, select
 
-from handlers.app import OkrApp, TriggerError
+from handlers.app import OkrApp, TickReport, TriggerError
 from handlers.demo import DemoWorkspace
 from handlers.views import Message, Outcome, from_json
 from storage.db import SessionFactory
@@ -74,26 +74,31 @@ def test_a_refused_command_queues_nothing(harness: Harness, demo: DemoWorkspace)
 
 
 def test_the_first_tick_only_sets_the_watermark(harness: Harness, demo: DemoWorkspace) -> None:
-    report = harness.app.tick(until=DIGEST_AT + timedelta(minutes=1), catch_up=CATCH_UP)
+    report = tick(harness, until=DIGEST_AT + timedelta(minutes=1), catch_up=CATCH_UP)
     assert report.first and report.written == 0
     assert rows(harness.sessions) == []
     with harness.sessions.begin() as session:
         assert schedule.read_watermark(session=session) == DIGEST_AT + timedelta(minutes=1)
 
 
+def tick(harness: Harness, *, until: datetime, catch_up: timedelta | None) -> TickReport:
+    """The scheduler's tick, over every workspace: the demo's (a terminal one) included."""
+    return harness.app.tick(until=until, catch_up=catch_up, own_clocks=())
+
+
 def start_at(harness: Harness, when: datetime) -> None:
     harness.clock.set(when)
-    harness.app.tick(until=when, catch_up=CATCH_UP)
+    tick(harness, until=when, catch_up=CATCH_UP)
 
 
 def test_a_window_is_written_once_however_often_it_is_ticked(
     harness: Harness, demo: DemoWorkspace
 ) -> None:
     start_at(harness, DIGEST_AT - timedelta(minutes=30))
-    first = harness.app.tick(until=DIGEST_AT, catch_up=CATCH_UP)
+    first = tick(harness, until=DIGEST_AT, catch_up=CATCH_UP)
     digests = keys(harness.sessions, "digest:")
     assert len(digests) == 3 and first.written == 3  # one per demo team
-    again = harness.app.tick(until=DIGEST_AT, catch_up=CATCH_UP)
+    again = tick(harness, until=DIGEST_AT, catch_up=CATCH_UP)
     assert again.due == 0 and again.written == 0
     # Even with the watermark wound back (a lost commit elsewhere), the keys hold.
     with harness.sessions.begin() as session:
@@ -101,7 +106,7 @@ def test_a_window_is_written_once_however_often_it_is_ticked(
         assert state is not None
         state.watermark = DIGEST_AT - timedelta(minutes=30)
         session.add(state)
-    replay = harness.app.tick(until=DIGEST_AT, catch_up=CATCH_UP)
+    replay = tick(harness, until=DIGEST_AT, catch_up=CATCH_UP)
     assert replay.due == 3 and replay.written == 0
     assert keys(harness.sessions, "digest:") == digests
 
@@ -111,10 +116,10 @@ def test_an_hour_long_outage_sends_its_moments_once_on_restart(
 ) -> None:
     start_at(harness, DIGEST_AT - timedelta(minutes=10))
     back = DIGEST_AT + timedelta(hours=1)
-    report = harness.app.tick(until=back, catch_up=CATCH_UP)
+    report = tick(harness, until=back, catch_up=CATCH_UP)
     assert report.skipped == [] and report.written == 3
     assert len(keys(harness.sessions, "digest:")) == 3
-    assert harness.app.tick(until=back + timedelta(seconds=30), catch_up=CATCH_UP).written == 0
+    assert tick(harness, until=back + timedelta(seconds=30), catch_up=CATCH_UP).written == 0
 
 
 def test_a_five_hour_outage_skips_its_moments_naming_each(
@@ -123,7 +128,7 @@ def test_a_five_hour_outage_skips_its_moments_naming_each(
     start_at(harness, CHECKIN_AT - timedelta(minutes=10))
     back = CHECKIN_AT + timedelta(hours=5)
     with caplog.at_level(logging.WARNING, logger="handlers.app"):
-        report = harness.app.tick(until=back, catch_up=CATCH_UP)
+        report = tick(harness, until=back, catch_up=CATCH_UP)
     assert report.written == 0 and rows(harness.sessions) == []
     skipped = {(team, moment) for team, moment, _ in report.skipped}
     assert skipped == {
@@ -148,7 +153,7 @@ def test_trigger_writes_a_moment_now_and_only_once_unless_forced(
     assert again.startswith(original + ":again-")
     # The scheduler reaching the same moment later writes nothing new.
     start_at(harness, DIGEST_AT - timedelta(minutes=1))
-    harness.app.tick(until=DIGEST_AT, catch_up=CATCH_UP)
+    tick(harness, until=DIGEST_AT, catch_up=CATCH_UP)
     marketing = [r for r in rows(harness.sessions) if r.recipient_id == "marketing"]
     assert [r.key for r in marketing] == [original, again]
     message = from_json(json.loads(marketing[0].view))
@@ -174,3 +179,12 @@ def test_trigger_explains_what_it_cannot_find(
     with pytest.raises(TriggerError) as raised:
         harness.app.trigger(moment=moment, team=team, week=week)
     assert says in str(raised.value)
+
+
+def test_the_schedulers_tick_leaves_the_terminals_workspaces_to_their_own_clock(
+    harness: Harness, demo: DemoWorkspace
+) -> None:
+    harness.app.tick(until=DIGEST_AT - timedelta(minutes=5), catch_up=CATCH_UP)
+    report = harness.app.tick(until=DIGEST_AT, catch_up=CATCH_UP)
+    assert (report.due, report.written) == (0, 0)
+    assert rows(harness.sessions) == []

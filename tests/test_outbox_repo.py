@@ -143,10 +143,9 @@ def test_rows_waiting_behind_a_retry_do_not_starve_other_recipients(
     assert [r.key for r in rows] == ["free"]
 
 
+@pytest.mark.postgres_only("one process sends on SQLite")
 def test_two_senders_claiming_at_once_take_different_rows(sessions: SessionFactory) -> None:
-    """PostgreSQL only: SKIP LOCKED lets a second sender pass over rows the first holds."""
-    if sessions.engine.dialect.name != "postgresql":
-        pytest.skip("one process sends on SQLite")
+    """SKIP LOCKED lets a second sender pass over the rows the first holds."""
     ws = _workspace(sessions)
     _put(sessions, ws, *(_dm(f"U{n}", f"k{n}") for n in range(6)))
     with sessions.begin() as first, sessions.begin() as second:

@@ -30,7 +30,7 @@ class FakePlatform:
     """Records what it posted; fails on the calls `fail` picks, as a real API does."""
 
     clock: ManualClock
-    fail: object = None  # callable(call number) -> SendFailed | None
+    fail: object = None  # callable(call number) -> an exception to raise, or None
     platform: str = "fake"
     per_channel: float = 1.0
     calls: int = 0
@@ -308,3 +308,20 @@ def test_a_started_sender_sends_what_is_queued_when_woken(
     finally:
         sender.stop(timeout=5)
     assert [key for _, key, _ in platform.posted] == ["hello"]
+
+
+def test_a_bug_in_a_platform_sender_is_logged_and_retried_not_lost(
+    sessions: SessionFactory,
+    clock: ManualClock,
+    workspace_id: int,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    platform = FakePlatform(
+        clock=clock, fail=lambda call: KeyError("blocks") if call == 1 else None
+    )
+    put(sessions, workspace_id, "C1", "digest")
+    sender = make_sender(sessions, clock, platform)
+    assert sender.run_once().retried == 1
+    assert "the fake sender failed on outbox row" in caplog.text
+    run_until_quiet(sender, clock)
+    assert [key for _, key, _ in platform.posted] == ["digest"]

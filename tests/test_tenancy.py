@@ -20,7 +20,7 @@ from handlers.demo import seed_demo
 from handlers.events import Actor, ButtonPressed, Command, Event, FormSubmitted, MentionedUser
 from storage.db import SessionFactory
 from storage.models import KeyResult, Member, Objective, PlanTask
-from storage.repos import okrs, workspaces
+from storage.repos import collab, okrs, rhythm, workspaces
 from tests.conftest import WEDNESDAY, Harness, text_of
 
 SAME_ID = "T0SAME"
@@ -268,3 +268,138 @@ def test_repository_getters_never_return_another_workspaces_row(
         # The same calls in the right workspace do find them.
         assert workspaces.get_member(session=s, workspace_id=theirs, member_id=member.id)
         assert okrs.get_cycle(session=s, workspace_id=theirs, cycle_id=cycle_id)
+
+
+def test_repository_reads_given_another_workspaces_ids_return_nothing(
+    harness: Harness, twins: dict[str, int]
+) -> None:
+    """Every read is scoped by the workspace even when the ids come from elsewhere."""
+    from datetime import date
+
+    for line in ("away until fri", "score KR11 0.7", 'kudos @bob "thanks"', "checkin KR11 4300 c7"):
+        harness.app.handle(Command(actor=actor("feishu", "alice"), text=line, mentions={}))
+    ours, theirs = twins["slack"], twins["feishu"]
+    week, start, end = "2026-W48", date(2026, 11, 1), date(2026, 12, 31)
+    with harness.sessions.begin() as s:
+        members = [m.id for m in workspaces.list_members(session=s, workspace_id=theirs) if m.id]
+        teams = [t.id for t in workspaces.list_teams(session=s, workspace_id=theirs) if t.id]
+        objectives = okrs.list_objectives(session=s, workspace_id=theirs)
+        krs = [k.id for k in okrs.list_key_results(session=s, workspace_id=theirs) if k.id]
+        tasks = [t.id for t in rhythm.list_tasks(session=s, workspace_id=theirs, week=week) if t.id]
+        cycle = objectives[0].cycle_id
+        assert members and teams and objectives and krs and tasks
+        # The same reads in their own workspace find rows: the ids are live.
+        assert rhythm.checkins_for_week(session=s, workspace_id=theirs, week=week, kr_ids=krs)
+        assert rhythm.away_member_ids(
+            session=s, workspace_id=theirs, member_ids=members, start=start, end=end
+        )
+        assert okrs.scores_for(session=s, workspace_id=theirs, kr_ids=krs)
+        found: dict[str, object] = {
+            "teams_of_member": [
+                t
+                for m in members
+                for t in workspaces.teams_of_member(session=s, workspace_id=ours, member_id=m)
+            ],
+            "team_member_ids": [
+                i
+                for t in teams
+                for i in workspaces.team_member_ids(session=s, workspace_id=ours, team_id=t)
+            ],
+            "is_manager_of": [
+                (a, b)
+                for a in members
+                for b in members
+                if workspaces.is_manager_of(session=s, workspace_id=ours, manager_id=a, member_id=b)
+            ],
+            "list_objectives": okrs.list_objectives(
+                session=s, workspace_id=ours, owner_member_ids=members, owner_team_ids=teams
+            )
+            + okrs.list_objectives(
+                session=s, workspace_id=ours, ids=[o.id for o in objectives if o.id]
+            ),
+            "count_member_objectives": sum(
+                okrs.count_member_objectives(
+                    session=s, workspace_id=ours, cycle_id=cycle, member_id=m
+                )
+                for m in members
+            ),
+            "list_key_results": okrs.list_key_results(
+                session=s, workspace_id=ours, owner_member_ids=members
+            )
+            + okrs.list_key_results(session=s, workspace_id=ours, ids=krs),
+            "aligned_children": [
+                c
+                for o in objectives
+                for c in okrs.aligned_children(
+                    session=s, workspace_id=ours, objective_id=o.id or -1, kr_ids=krs
+                )
+            ],
+            "scores_for": okrs.scores_for(session=s, workspace_id=ours, kr_ids=krs),
+            "list_help_requests": collab.list_help_requests(
+                session=s, workspace_id=ours, member_ids=members
+            ),
+            "list_kudos": collab.list_kudos(
+                session=s, workspace_id=ours, week=week, member_ids=members
+            ),
+            "checkins_for_week": rhythm.checkins_for_week(
+                session=s, workspace_id=ours, week=week, kr_ids=krs
+            ),
+            "last_checkins_before": rhythm.last_checkins_before(
+                session=s, workspace_id=ours, week=week, kr_ids=krs
+            ),
+            "checkin_history": [
+                c
+                for k in krs
+                for c in rhythm.checkin_history(session=s, workspace_id=ours, kr_id=k)
+            ],
+            "confidence_history": rhythm.confidence_history(
+                session=s, workspace_id=ours, kr_ids=krs, up_to_week=week
+            ),
+            "list_tasks": rhythm.list_tasks(
+                session=s, workspace_id=ours, week=week, member_ids=members
+            ),
+            "helpers_of": rhythm.helpers_of(session=s, workspace_id=ours, task_ids=tasks),
+            "list_away": [
+                a
+                for m in members
+                for a in rhythm.list_away(
+                    session=s, workspace_id=ours, member_id=m, from_date=start
+                )
+            ],
+            "away_member_ids": rhythm.away_member_ids(
+                session=s, workspace_id=ours, member_ids=members, start=start, end=end
+            ),
+        }
+        assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_every_row_points_only_at_rows_of_its_own_workspace(
+    harness: Harness, twins: dict[str, int]
+) -> None:
+    """After a busy session in both workspaces, no foreign key crosses a workspace."""
+    for platform in ("feishu", "slack"):
+        for user, what in COMMANDS:
+            for event in event_for(platform, user, what):
+                harness.app.handle(event)
+    with harness.sessions.begin() as session:
+        bind = session.get_bind()
+        crossings: list[str] = []
+        for table in inspect(bind).get_table_names():
+            columns = {c["name"] for c in inspect(bind).get_columns(table)}
+            if "workspace_id" not in columns:
+                continue
+            for fk in inspect(bind).get_foreign_keys(table):
+                target = fk["referred_table"]
+                target_columns = {c["name"] for c in inspect(bind).get_columns(target)}
+                if "workspace_id" not in target_columns:
+                    continue
+                (column,), (referred,) = fk["constrained_columns"], fk["referred_columns"]
+                count = session.execute(
+                    text(
+                        f'SELECT count(*) FROM "{table}" t JOIN "{target}" r'
+                        f' ON t."{column}" = r."{referred}" WHERE t.workspace_id != r.workspace_id'
+                    )
+                ).scalar_one()
+                if count:
+                    crossings.append(f"{table}.{column} -> {target}: {count}")
+        assert crossings == []

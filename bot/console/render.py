@@ -27,6 +27,7 @@ from handlers.views import (
     Form,
     FormErrors,
     Header,
+    Home,
     Image,
     Input,
     InputKind,
@@ -376,6 +377,9 @@ def render_view(view: View | FormErrors, *, width: int = 78, color: bool = False
             return render_message(view, width=width, color=color)
         case Form():
             return render_form(view, width=width, color=color)
+        case Home():
+            # The terminal has no home tab: a home reads as a message.
+            return render_message(Message(view.summary, view.blocks), width=width, color=color)
         case FormErrors():
             return render_form_errors(view, width=width, color=color)
     raise TypeError(f"cannot render {view!r}")

@@ -27,7 +27,7 @@ from bot import charts
 from bot.console.render import button_list, display_width, render_view
 from bot.console.sender import ConsoleSender, for_terminal
 from bot.delivery import Outgoing
-from bot.outbox import OutboxSender
+from bot.outbox import OutboxSender, Prepare
 from handlers.app import OkrApp
 from handlers.clock import ManualClock
 from handlers.events import Actor, ButtonPressed, Command, Event, FormSubmitted
@@ -129,6 +129,7 @@ class Console:
         trial_database: str | None = None,
         resumed: bool = False,
         image_dir: Path | None = None,
+        prepare: Prepare = charts.prepare_outgoing,
     ) -> None:
         self.app = app
         self.sessions = sessions
@@ -169,9 +170,9 @@ class Console:
                 )
             ],
             clock=clock,
-            prepare=charts.prepare_outgoing,
             sleep=lambda _seconds: None,  # the terminal has no rate limit to wait for
             holder=_SENDER,
+            prepare=prepare,  # e.g. drawing charts into pictures, as the bot does
         )
 
     # --- the loop --------------------------------------------------------------

@@ -31,6 +31,7 @@ from handlers.grammar.lexer import COLONS, PIPES, Line, Token, tokenize
 from handlers.grammar.values import (
     looks_numeric,
     number,
+    number_error,
     read_number,
     read_person,
     read_quantity,
@@ -230,7 +231,7 @@ def _measure(tokens: Sequence[Token], verb: str) -> tuple[float, float, str, boo
         if arrow == 0:
             raise ParseError("missing_value", verb)
         if arrow > 1:
-            raise ParseError("bad_number", verb, {"token": pieces[0].text})
+            raise number_error(pieces[0].text, verb)
         start, start_unit = _quantity(pieces[0], verb)
         pieces = pieces[arrow + 1 :]
         if not pieces:
@@ -244,7 +245,7 @@ def _measure(tokens: Sequence[Token], verb: str) -> tuple[float, float, str, boo
 def _quantity(tok: Token, verb: str) -> tuple[float, str]:
     found = read_quantity(tok)
     if found is None:
-        raise ParseError("bad_number", verb, {"token": tok.text})
+        raise number_error(tok.text, verb)
     return found
 
 
@@ -368,7 +369,7 @@ def _score_value(tok: Token) -> float:
         text, scale = fraction["num"], float(fraction["den"])
     found = read_number(tok.piece(text))
     if found is None:
-        raise ParseError("bad_number", "score", {"token": tok.text})
+        raise number_error(tok.text, "score")
     value, unit = found
     if scale is not None:
         value /= scale

@@ -29,6 +29,7 @@ from handlers.grammar.errors import ParseError
 from handlers.grammar.lexer import Line, Token, norm, tokenize
 from handlers.grammar.values import (
     looks_numeric,
+    number_error,
     pull_links,
     read_date,
     read_number,
@@ -64,7 +65,7 @@ def parse_checkin(rest: str, today: date) -> Cmd:
         if found is None:
             if _confidence_at(toks, 1, "checkin") is not None:
                 raise ParseError("missing_value", "checkin")
-            raise ParseError("bad_number", "checkin", {"token": value_token.text})
+            raise number_error(value_token.text, "checkin")
         value = found[0]
         relative = norm(value_token.text).startswith(("+", "-", "−"))
     confidence, note_tokens = _take_confidence(toks[2:], "checkin")

@@ -71,6 +71,11 @@ def _buttons_for_helper(tr: Translator, request: HelpRequest) -> Actions:
     )
 
 
+def helper_buttons(tr: Translator, request: HelpRequest) -> Actions:
+    """Accept, Decline and Done for the person asked."""
+    return _buttons_for_helper(tr, request)
+
+
 def ask(ctx: Ctx, cmd: g.Ask) -> Outcome:
     helper = resolve_person(ctx, cmd.person)
     if helper.id == ctx.member_id:

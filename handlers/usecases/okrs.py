@@ -22,6 +22,7 @@ from handlers.usecases.context import (
 )
 from handlers.usecases.help import parse_error_text
 from handlers.usecases.present import (
+    exact_value_text,
     kr_block,
     kr_progress,
     objective_blocks,
@@ -260,10 +261,10 @@ def kr_view(ctx: Ctx, kr: KeyResult) -> Message:
                     ctx.t("Objective"),
                     f"O{objective.number} {objective.title}" if objective else "?",
                 ),
-                (ctx.t("Start"), value_text(ctx.tr, kr, kr.start_value)),
+                (ctx.t("Start"), exact_value_text(ctx.tr, kr, kr.start_value)),
                 (
                     ctx.t("Target"),
-                    value_text(ctx.tr, kr, kr.target_value)
+                    exact_value_text(ctx.tr, kr, kr.target_value)
                     if kr.target_value is not None
                     else ctx.t("no target yet"),
                 ),
@@ -361,13 +362,16 @@ def create_objective(ctx: Ctx, cmd: g.NewObjective) -> Outcome:
         warnings += quality.objective_warnings(
             owner_objective_count=1, kr_count=len(cmd.krs), ref=objective_ref(objective)
         )
+    notes: list[Block] = []
     for spec in cmd.krs:
         kr = _add_kr(ctx, objective, spec)
         warnings += _kr_warnings(kr)
+        notes += _direction_blocks(ctx, kr)
     view = objective_view(ctx, objective)
     blocks = (
         Text(ctx.t("Created {ref}.", ref=objective_ref(objective))),
         *view.blocks,
+        *notes,
         *warning_blocks(ctx.tr, warnings),
     )
     return Outcome(
@@ -377,7 +381,38 @@ def create_objective(ctx: Ctx, cmd: g.NewObjective) -> Outcome:
     )
 
 
+def _require_measurable(start: float, target: float | None, title: str) -> None:
+    if target is not None and target == start:
+        raise UserError(
+            "{title}: the target equals the start ({value}), so there is nothing to measure. "
+            "Give a target different from the start, like 0 -> 100.",
+            usage="kr",
+            title=title,
+            value=f"{start:g}",
+        )
+
+
+def _direction_blocks(ctx: Ctx, kr: KeyResult) -> list[Block]:
+    """Say so when a KR counts down, so nobody reads a fall as bad news."""
+    if kr.kind == KRKind.MILESTONE.value or kr.target_value is None:
+        return []
+    if kr.target_value < kr.start_value:
+        return [
+            Context(
+                ctx.t(
+                    "↓ {ref}: lower is better (from {start} down to {target}).",
+                    ref=kr_ref(kr),
+                    start=value_text(ctx.tr, kr, kr.start_value),
+                    target=value_text(ctx.tr, kr, kr.target_value),
+                )
+            )
+        ]
+    return []
+
+
 def _add_kr(ctx: Ctx, objective: Objective, spec: g.KRSpec) -> KeyResult:
+    if not spec.milestone:
+        _require_measurable(spec.start, spec.target, spec.title)
     owner_id = resolve_person(ctx, spec.owner).id if spec.owner else None
     if owner_id is None:
         owner_id = objective.owner_member_id or ctx.member_id
@@ -433,7 +468,12 @@ def add_kr(ctx: Ctx, cmd: g.AddKR) -> Outcome:
         owner_objective_count=1, kr_count=count, ref=objective_ref(objective)
     )
     text = ctx.t("Added {kr} to {o}.", kr=kr_ref(kr), o=objective_ref(objective))
-    blocks = (Text(text), kr_block(ctx.tr, kr), *warning_blocks(ctx.tr, warnings))
+    blocks = (
+        Text(text),
+        kr_block(ctx.tr, kr),
+        *_direction_blocks(ctx, kr),
+        *warning_blocks(ctx.tr, warnings),
+    )
     return Outcome(replies=[Message(summary=text, blocks=blocks)])
 
 
@@ -469,11 +509,21 @@ def edit_kr(ctx: Ctx, cmd: g.EditKR) -> Outcome:
         value = str(cmd.value).strip()
         if not value and cmd.field != "unit":
             raise UserError("{field} cannot be empty.", usage="kr", field=cmd.field)
+    if cmd.field in ("target", "start") and kr.kind != KRKind.MILESTONE.value:
+        assert isinstance(value, float)
+        start = value if cmd.field == "start" else kr.start_value
+        target = value if cmd.field == "target" else kr.target_value
+        _require_measurable(start, target, kr.title)
     okrs.update_key_result(
         session=ctx.session, kr=kr, changes={_FIELD_COLUMNS[cmd.field]: value}, now=ctx.now
     )
     text = ctx.t("Updated {ref}.", ref=kr_ref(kr))
-    blocks = (Text(text), kr_block(ctx.tr, kr), *warning_blocks(ctx.tr, _kr_warnings(kr)))
+    blocks = (
+        Text(text),
+        kr_block(ctx.tr, kr),
+        *_direction_blocks(ctx, kr),
+        *warning_blocks(ctx.tr, _kr_warnings(kr)),
+    )
     return Outcome(replies=[Message(summary=text, blocks=blocks)])
 
 

@@ -38,6 +38,14 @@ def value_text(tr: Translator, kr: KeyResult, value: float | None = None) -> str
     return f"{number} {kr.unit}"
 
 
+def exact_value_text(tr: Translator, kr: KeyResult, value: float) -> str:
+    """value_text, followed by the full figure when the locale shortened it ("1,200万 (12,000,000)")."""
+    text = value_text(tr, kr, value)
+    if kr.kind != KRKind.MILESTONE.value and tr.number(value) != tr.exact(value):
+        text += f" ({tr.exact(value)})"
+    return text
+
+
 def of_target(tr: Translator, kr: KeyResult, value: float) -> str:
     """The value against the target, e.g. "4,200 of 10,000 followers"."""
     assert kr.target_value is not None

@@ -57,6 +57,7 @@ class FakeSlack:
     users: dict[str, FakeUser] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     refused_tokens: set[str] = field(default_factory=set)
+    socket_url: str | None = None  # what apps.connections.open hands out (Socket Mode)
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -219,6 +220,10 @@ class FakeSlack:
                 "user_id": BOT_USER,
                 "bot_id": "B0FAKEBOT",
             }
+        if method == "apps.connections.open":
+            if self.socket_url is None:
+                return {"ok": False, "error": "socket_mode_not_enabled"}
+            return {"ok": True, "url": self.socket_url}
         if method == "users.info":
             user_id = str(args.get("user"))
             found = self.users.get(user_id)

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
-from bot.delivery import Outgoing
+from bot.delivery import Outgoing, PlatformSender
 from bot.http import HttpRequest
 from bot.settings import Settings, load_settings
 from bot.slack.app import SlackConnection
 from handlers.app import OkrApp
 from handlers.clock import ManualClock
-from handlers.events import Event
-from handlers.views import Delivery, Outcome
+from handlers.views import ToChannel, ToUser, from_json
 from storage.db import SessionFactory
+from storage.models import Workspace
+from storage.repos import outbox
 from tests.conftest import WEDNESDAY
 from tests.fakes.slack_api import (
     GOOD_TOKEN,
     SIGNING_SECRET,
-    TEAM,
     FakeSlack,
     FakeUser,
     Post,
@@ -56,49 +58,55 @@ def slack_settings(fake: FakeSlack, **extra: object) -> Settings:
     return load_settings(**values)
 
 
-class RecordingOkrApp(OkrApp):
-    """The real app, keeping the deliveries each event produced (what the outbox holds)."""
-
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.deliveries: list[Delivery] = []
-
-    def handle(self, event: Event) -> Outcome:
-        outcome = super().handle(event)
-        self.deliveries.extend(outcome.deliveries)
-        return outcome
-
-
 @dataclass
 class Bot:
     """The Slack connection under test, and ways to look at what it did."""
 
     connection: SlackConnection
-    okr: RecordingOkrApp
+    okr: OkrApp
     sessions: SessionFactory
     clock: ManualClock
     fake: FakeSlack
     slack: SlackDriver
 
-    def send_deliveries(self, deliveries: list[Delivery]) -> list[str]:
-        """What the outbox's sender loop does with each row: send, or update in place."""
-        refs: dict[str, str] = {}
-        out = []
-        sender = self.connection.sender()
-        for n, delivery in enumerate(deliveries):
-            item = Outgoing(
-                id=n,
-                platform="slack",
-                workspace=delivery.workspace or TEAM,
-                to=delivery.to,
-                message=delivery.message,
-                key=delivery.key or str(n),
-                ref=refs.get(delivery.replaces or ""),
+    def drain_outbox(self) -> list[str]:
+        """Send every due outbox row through the Slack sender, as the sender loop does."""
+        return drain_outbox(self.sessions, self.connection.sender(), self.clock.now())
+
+
+def drain_outbox(sessions: SessionFactory, sender: PlatformSender, now: datetime) -> list[str]:
+    refs: list[str] = []
+    with sessions.begin() as session:
+        claimed = outbox.claim_due(
+            session=session, now=now, holder="test", limit=100, claim_for=timedelta(minutes=1)
+        )
+        for row in claimed:
+            assert row.id is not None
+            workspace = session.get(Workspace, row.workspace_id)
+            assert workspace is not None
+            to: ToUser | ToChannel = (
+                ToUser(row.recipient_id)
+                if row.recipient_kind == "user"
+                else ToChannel(row.recipient_id)
             )
-            ref = sender.update(item) if item.ref else sender.send(item)
-            refs[item.key] = ref
-            out.append(ref)
-        return out
+            ref = (
+                outbox.find_ref(session=session, workspace_id=row.workspace_id, key=row.replaces)
+                if row.replaces
+                else None
+            )
+            item = Outgoing(
+                id=row.id,
+                platform=row.platform,
+                workspace=workspace.external_id,
+                to=to,
+                message=from_json(json.loads(row.view)),
+                key=row.key,
+                ref=ref,
+            )
+            sent = sender.update(item) if ref else sender.send(item)
+            outbox.mark_sent(session=session, message_id=row.id, ref=sent, now=now, holder="test")
+            refs.append(sent)
+    return refs
 
 
 def route_post(connection: SlackConnection) -> Post:
@@ -114,7 +122,7 @@ def route_post(connection: SlackConnection) -> Post:
 @pytest.fixture
 def bot(fake: FakeSlack, sessions: SessionFactory) -> Iterator[Bot]:
     clock = ManualClock(WEDNESDAY)
-    okr = RecordingOkrApp(sessions=sessions, clock=clock, default_timezone="Asia/Shanghai")
+    okr = OkrApp(sessions=sessions, clock=clock, default_timezone="Asia/Shanghai")
     connection = SlackConnection(slack_settings(fake), okr)
     yield Bot(
         connection=connection,

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.slack.app import SlackConnection
+from handlers.app import OkrApp
 from handlers.clock import ManualClock
 from handlers.events import Event
 from handlers.views import Message, Outcome
@@ -32,7 +33,6 @@ from tests.slack.conftest import (
     BOB,
     CHEN,
     Bot,
-    RecordingOkrApp,
     route_post,
     rows,
     slack_settings,
@@ -158,7 +158,7 @@ def test_a_typo_gets_a_polite_answer(bot: Bot) -> None:
 def test_a_reply_the_core_makes_public_is_posted_in_the_channel(
     fake: FakeSlack, sessions: SessionFactory
 ) -> None:
-    class PublicApp(RecordingOkrApp):
+    class PublicApp(OkrApp):
         def handle(self, event: Event) -> Outcome:
             outcome = super().handle(event)
             outcome.replies = [
@@ -325,7 +325,7 @@ def test_help_request_from_a_mention_to_an_accepted_dm(bot: Bot) -> None:
 
     # The outbox's sender delivers the DM to the helper.
     (request,) = rows(bot.sessions, HelpRequest)
-    refs = bot.send_deliveries(bot.okr.deliveries)
+    refs = bot.drain_outbox()
     dm = bot.fake.wait_for("chat.postMessage")[0]
     assert dm.args["channel"] == BOB
     assert "help.accept" in said(dm)
@@ -445,3 +445,19 @@ def test_a_refused_token_stops_the_start_naming_the_setting(fake: FakeSlack, bot
     with pytest.raises(SettingsError, match="SLACK_BOT_TOKEN"):
         connection.check()
     bot.connection.check()  # the good token passes
+
+
+def test_answering_a_request_from_home_republishes_home(bot: Bot) -> None:
+    create_objective(bot, BOB)
+    reply(bot, BOB, f"ask <@{ALICE}> KR1 can you review the deck?")
+    bot.slack.event({"type": "app_home_opened", "user": ALICE, "tab": "home"})
+    first = bot.fake.wait_for("views.publish")[0]
+    assert "Waiting on you" in said(first) and "help.accept" in said(first)
+    sent = bot.slack.press(ALICE, "help.accept", "H1", home=True)
+    assert sent.status == 200 and sent.seconds < 3
+    again = bot.fake.wait_for("views.publish", 2)[1]
+    assert "Waiting on you" not in said(again)
+    (request,) = rows(bot.sessions, HelpRequest)
+    assert request.status == "accepted"
+    # No channel to answer in from Home: the confirmation comes as a DM.
+    assert bot.fake.wait_for("chat.postMessage")[0].args["channel"] == ALICE
