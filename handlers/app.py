@@ -14,15 +14,15 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from handlers import followups, rhythm, scoring
 from handlers import grammar as g
-from handlers import rhythm, scoring
 from handlers.clock import Clock
 from handlers.events import ButtonPressed, Command, Event, FormSubmitted, HomeOpened
 from handlers.i18n import negotiate, translator
 from handlers.okr.weeks import next_occurrence, parse_week_key, week_of, week_start
 from handlers.usecases import changes, checkin, collab, help, home, okrs, plan, settings, team
 from handlers.usecases.context import Ctx, UserError, member_timezone
-from handlers.views import Delivery, Message, Outcome, Text, ToUser, to_json
+from handlers.views import Delivery, FormErrors, Message, Outcome, Text, ToUser, to_json
 from storage.db import SessionFactory, is_unavailable
 from storage.models import Team
 from storage.repos import events, outbox, schedule, workspaces
@@ -82,6 +82,11 @@ ROUTES: dict[type, Handler] = {
     g.AwayList: lambda ctx, _: settings.away_list(ctx),
     g.AwayCancel: lambda ctx, _: settings.away_cancel(ctx),
 }
+
+
+def _refused(outcome: Outcome) -> bool:
+    return any(isinstance(reply, FormErrors) for reply in outcome.replies)
+
 
 # Buttons answered by a use case straight from their value.
 _ROUTED_BUTTONS: dict[str, Callable[[Ctx, str], Outcome]] = {
@@ -505,7 +510,10 @@ class OkrApp:
                 cmd: object = g.parse(event.text, today=ctx.today)
             except g.ParseError as error:
                 return help.parse_error(ctx, error)
-            return ROUTES[type(cmd)](ctx, cmd)
+            outcome = ROUTES[type(cmd)](ctx, cmd)
+            if isinstance(cmd, g.Checkin) and not _refused(outcome):
+                outcome.deliveries.extend(followups.after_checkin(ctx))
+            return outcome
         if isinstance(event, ButtonPressed):
             special = _ROUTED_BUTTONS.get(event.action)
             if special is not None:
@@ -520,7 +528,10 @@ class OkrApp:
 
     def _form(self, ctx: Ctx, event: FormSubmitted) -> Outcome:
         if event.form_id == checkin.FORM_ID:
-            return checkin.submit_form(ctx, event.values, event.context)
+            outcome = checkin.submit_form(ctx, event.values, event.context)
+            if not _refused(outcome):
+                outcome.deliveries.extend(followups.after_checkin(ctx))
+            return outcome
         if event.form_id == changes.DECLINE_FORM:
             reason = event.values.get("reason")
             if isinstance(reason, list):

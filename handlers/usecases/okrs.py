@@ -429,6 +429,7 @@ def _add_kr(ctx: Ctx, objective: Objective, spec: g.KRSpec) -> KeyResult:
         target=spec.target,
         unit=spec.unit,
         weight=spec.weight,
+        now=ctx.now,
     )
 
 
