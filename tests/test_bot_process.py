@@ -286,6 +286,8 @@ def test_two_replicas_deliver_100_moments_once_and_one_takes_over_when_the_holde
         for week in weeks
     }
     assert len(expected) == 100
+    # ... and November's monthly review on the first Monday of December, once per team.
+    expected |= {f"review:team{team}:2026-11" for team in team_ids}
     clock.set(MONDAY_0000)
     # The clock moves a day at a time: every moment of the day is within the catch-up.
     first = bots.new("a", OKRBOT_CATCH_UP="P2D").start()
