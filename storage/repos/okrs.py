@@ -87,7 +87,9 @@ def create_key_result(
     current: float | None = None,
     unit: str = "",
     weight: float = 1.0,
+    now: datetime | None = None,
 ) -> KeyResult:
+    """A new KR; `now` (the app's clock) dates it, so "created this week" is the team's week."""
     if kind == KRKind.MILESTONE:
         start, target = 0.0, 1.0
     kr = KeyResult(
@@ -103,6 +105,8 @@ def create_key_result(
         unit=unit,
         weight=weight,
     )
+    if now is not None:
+        kr.created_at = kr.updated_at = now
     session.add(kr)
     session.flush()
     return kr
