@@ -101,7 +101,7 @@ _REF = re.compile(r"^(KR|O|T|H)(\d{1,9})$", re.IGNORECASE)
 
 def ref_from_value(value: str) -> g.Ref:
     """The reference a button or form carries (we wrote it, but it came back over the wire)."""
-    match = _REF.match(value.strip())
+    match = _REF.match(g.clean_typed(value).strip())
     if match is None:
         raise UserError("That button has expired. Type /okr to start again.")
     return g.Ref(match.group(1).upper(), int(match.group(2)))  # type: ignore[arg-type]  # checked by the regex
@@ -484,7 +484,7 @@ class OkrApp:
             session=session,
             workspace_id=workspace.id,
             external_id=actor.user_id,
-            display_name=actor.display_name,
+            display_name=g.clean_typed(actor.display_name),
             locale=negotiate(actor.locale) if actor.locale else None,
             timezone=actor.timezone,
         )

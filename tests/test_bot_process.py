@@ -286,6 +286,8 @@ def test_two_replicas_deliver_100_moments_once_and_one_takes_over_when_the_holde
         for week in weeks
     }
     assert len(expected) == 100
+    # ... and November's monthly review on the first Monday of December, once per team.
+    expected |= {f"review:team{team}:2026-11" for team in team_ids}
     clock.set(MONDAY_0000)
     # The clock moves a day at a time: every moment of the day is within the catch-up.
     first = bots.new("a", OKRBOT_CATCH_UP="P2D").start()
@@ -318,7 +320,9 @@ def test_two_replicas_deliver_100_moments_once_and_one_takes_over_when_the_holde
     killed_at = time.monotonic()
     wait_for("the survivor to take the lease", lambda: holder() == survivor.holder, timeout=15)
     taken_after = time.monotonic() - killed_at
-    assert taken_after < 3 + 2, f"took {taken_after:.1f} s with OKRBOT_LEASE=PT3S"
+    # The lease runs out 3 s after the dead holder's last renewal; then the survivor's
+    # next tick (every 0.2 s) takes it. The rest is slack for a loaded machine.
+    assert taken_after < 3 + 3, f"took {taken_after:.1f} s with OKRBOT_LEASE=PT3S"
 
     for n in range(15, 35):  # the rest of the five weeks on the survivor alone
         day(n)
