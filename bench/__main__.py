@@ -42,6 +42,7 @@ class Plan:
     data_dir: Path
     postgres: str | None
     fresh: bool
+    timeout: float | None = None
 
 
 def _database(plan: Plan, members: int, weeks: int, bar: Bar, *, copy: str = "") -> str:
@@ -119,14 +120,22 @@ def _upgrade(url: str) -> None:
         engine.dispose()
 
 
-def _probe(*args: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.probe", *args],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+def _probe(plan: Plan, *args: str) -> dict[str, Any] | None:
+    """One measurement in its own process; None when it ran past the plan's timeout."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.probe", *args],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=plan.timeout,
+        )
+    except subprocess.TimeoutExpired:
+        result = None
+    else:
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+    # Each result is logged as it comes, so a long run that is stopped still tells.
+    sys.stderr.write(f"\n  {' '.join(args[::2])} {args[-1]}: {json.dumps(result)}\n")
     return result
 
 
@@ -134,35 +143,45 @@ def run(plan: Plan) -> str:
     cases = [(n, w) for n in plan.sizes for w in plan.weeks]
     steps = len(cases) * 3 + len(plan.latency_sizes) * 2
     bar = Bar(steps)
-    rhythm_rows: list[tuple[int, int, dict[str, Any], dict[str, Any]]] = []
+    rhythm_rows: list[tuple[int, int, Result, Result]] = []
     for members, weeks in cases:
         url = _database(plan, members, weeks, bar)
         bar.step()
         bar.show(f"Friday run N={members:,} W={weeks}")
-        friday = _probe("rhythm", url, "friday")
+        friday = _probe(plan, "rhythm", url, "friday")
         bar.step()
         bar.show(f"Monday run N={members:,} W={weeks}")
-        monday = _probe("rhythm", url, "monday")
+        monday = _probe(plan, "rhythm", url, "monday")
         bar.step()
         rhythm_rows.append((members, weeks, friday, monday))
-    latency_rows: list[tuple[int, dict[str, Any]]] = []
+    latency_rows: list[tuple[int, Result]] = []
     for members in plan.latency_sizes:
         weeks = min(plan.weeks)
         url = _database(plan, members, weeks, bar, copy="latency")
         bar.step()
         bar.show(f"commands N={members:,} ({plan.samples} each)")
-        latency_rows.append((members, _probe("latency", url, str(plan.samples))))
+        latency_rows.append((members, _probe(plan, "latency", url, str(plan.samples))))
         bar.step()
     bar.close()
     return _report(plan, rhythm_rows, latency_rows)
 
 
+Result = dict[str, Any] | None
+
+
 def _report(
     plan: Plan,
-    rhythm_rows: Sequence[tuple[int, int, dict[str, Any], dict[str, Any]]],
-    latency_rows: Sequence[tuple[int, dict[str, Any]]],
+    rhythm_rows: Sequence[tuple[int, int, Result, Result]],
+    latency_rows: Sequence[tuple[int, Result]],
 ) -> str:
     database = "PostgreSQL" if plan.postgres else "SQLite"
+    late = f"> {plan.timeout:.0f} s" if plan.timeout else "-"
+
+    def run_cells(result: Result) -> str:
+        if result is None:
+            return f"{late} | - | -"
+        return f"{result['seconds']:.2f} s | {result['deliveries']:,} | {result['rss_mb']:.0f} MB"
+
     lines = [
         f"Rhythm cost ({database}; one process per run, peak RSS of that process)",
         "",
@@ -170,26 +189,23 @@ def _report(
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for members, weeks, friday, monday in rhythm_rows:
-        lines.append(
-            f"| {members:,} | {weeks} | {friday['seconds']:.2f} s | {friday['deliveries']:,} "
-            f"| {friday['rss_mb']:.0f} MB | {monday['seconds']:.2f} s "
-            f"| {monday['deliveries']:,} | {monday['rss_mb']:.0f} MB |"
-        )
-    by_case = {(n, w): f for n, w, f, _m in rhythm_rows}
+        lines.append(f"| {members:,} | {weeks} | {run_cells(friday)} | {run_cells(monday)} |")
+    seconds = {(n, w): f["seconds"] for n, w, f, _m in rhythm_rows if f is not None}
     ratios: list[str] = []
+    low, high = min(plan.weeks), max(plan.weeks)
     for members in plan.sizes:
-        low, high = min(plan.weeks), max(plan.weeks)
-        if low != high and (members, low) in by_case and (members, high) in by_case:
-            ratio = by_case[(members, high)]["seconds"] / by_case[(members, low)]["seconds"]
+        if low != high and (members, low) in seconds and (members, high) in seconds:
+            ratio = seconds[(members, high)] / seconds[(members, low)]
             ratios.append(f"Friday W={high} / W={low} at N={members:,}: {ratio:.2f}x")
+    small, large = min(plan.sizes), max(plan.sizes)
     for weeks in plan.weeks:
-        small, large = min(plan.sizes), max(plan.sizes)
-        if small != large and (small, weeks) in by_case and (large, weeks) in by_case:
-            ratio = by_case[(large, weeks)]["seconds"] / by_case[(small, weeks)]["seconds"]
+        if small != large and (small, weeks) in seconds and (large, weeks) in seconds:
+            ratio = seconds[(large, weeks)] / seconds[(small, weeks)]
             ratios.append(f"Friday N={large:,} / N={small:,} at W={weeks}: {ratio:.2f}x")
     if ratios:
         lines += ["", *(f"- {r}" for r in ratios)]
     if latency_rows:
+        kinds = ("okr", "checkin", "rollup")
         lines += [
             "",
             f"Command latency in-process through OkrApp.handle ({database}, "
@@ -200,18 +216,21 @@ def _report(
             "|---:|---:|---:|---:|",
         ]
         for members, result in latency_rows:
+            if result is None:
+                lines.append(f"| {members:,} | {late} | {late} | {late} |")
+                continue
             cells = [
                 " / ".join(f"{result[kind][p]:.1f}" for p in ("p50", "p95", "p99"))
-                for kind in ("okr", "checkin", "rollup")
+                for kind in kinds
             ]
             lines.append(f"| {members:,} | " + " | ".join(cells) + " |")
-        if len(latency_rows) > 1:
-            (small, first), (large, last) = latency_rows[0], latency_rows[-1]
+        done = [(n, r) for n, r in latency_rows if r is not None]
+        if len(done) > 1:
+            (fewest, first), (most, last) = done[0], done[-1]
             ratio = ", ".join(
-                f"{kind} {last[kind]['p50'] / first[kind]['p50']:.2f}x"
-                for kind in ("okr", "checkin", "rollup")
+                f"{kind} {last[kind]['p50'] / first[kind]['p50']:.2f}x" for kind in kinds
             )
-            lines += ["", f"- p50 at N={large:,} / N={small:,}: {ratio}"]
+            lines += ["", f"- p50 at N={most:,} / N={fewest:,}: {ratio}"]
     return "\n".join(lines)
 
 
@@ -231,6 +250,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--postgres", metavar="URL", help="run on PostgreSQL at this server")
     parser.add_argument("--data-dir", type=Path, default=Path(".bench"))
     parser.add_argument("--fresh", action="store_true", help="rebuild kept databases")
+    parser.add_argument(
+        "--timeout", type=float, default=600, help="seconds before a run is reported as too slow"
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         plan = Plan(
@@ -251,6 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             data_dir=args.data_dir,
             postgres=args.postgres,
             fresh=args.fresh,
+            timeout=args.timeout,
         )
     started = time.monotonic()
     table = run(plan)

@@ -8,7 +8,6 @@ twice, however often a window is replayed.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 
 from sqlmodel import Session
@@ -22,7 +21,7 @@ from handlers.okr.weeks import (
     previous_week,
     week_of,
 )
-from handlers.usecases.plan import task_lines
+from handlers.tickdata import TickData
 from handlers.usecases.present import kr_block, task_text
 from handlers.views import (
     Actions,
@@ -37,8 +36,9 @@ from handlers.views import (
     ToChannel,
     ToUser,
 )
-from storage.models import Cycle, KeyResult, Member, PlanTask, TaskStatus, Team, Workspace
-from storage.repos import okrs, rhythm, workspaces
+from storage.models import Cycle, Member, TaskStatus, Team, Workspace
+from storage.repos import workspaces
+from storage.repos.okrs import KRFacts
 
 MOMENTS = ("plan", "checkin", "digest")
 
@@ -53,9 +53,8 @@ def due_deliveries(
         if workspace_id is None
         else workspaces.list_teams(session=session, workspace_id=workspace_id)
     )
+    due: list[tuple[Team, str, datetime]] = []
     for team in teams:
-        workspace = workspaces.get_workspace(session=session, workspace_id=team.workspace_id)
-        assert workspace is not None
         for moment in MOMENTS:
             weekday = getattr(team, f"{moment}_weekday")
             hhmm = getattr(team, f"{moment}_time")
@@ -65,18 +64,43 @@ def due_deliveries(
                 day = local_date(at, team.timezone)
                 if day.isoformat() in team.holidays:
                     continue
-                job = _Job(session=session, workspace=workspace, team=team, at=at)
-                for delivery in getattr(job, moment)():
-                    assert delivery.key is not None
-                    found.setdefault(delivery.key, delivery)
+                due.append((team, moment, at))
+    # Every due team's data is read together, once, before any job builds its messages.
+    data = TickData(
+        session=session,
+        due=[
+            (team, moment, week_of(at, team.timezone), local_date(at, team.timezone))
+            for team, moment, at in due
+        ],
+    )
+    for team, moment, at in due:
+        job = _Job(
+            session=session,
+            workspace=data.workspace(team.workspace_id),
+            team=team,
+            at=at,
+            data=data,
+        )
+        for delivery in getattr(job, moment)():
+            assert delivery.key is not None
+            found.setdefault(delivery.key, delivery)
     return list(found.values())
 
 
 class _Job:
     """One team moment at one instant."""
 
-    def __init__(self, *, session: Session, workspace: Workspace, team: Team, at: datetime) -> None:
+    def __init__(
+        self,
+        *,
+        session: Session,
+        workspace: Workspace,
+        team: Team,
+        at: datetime,
+        data: TickData | None = None,
+    ) -> None:
         self.session = session
+        self.data = data if data is not None else TickData(session=session, due=[])
         self.workspace = workspace
         self.team = team
         self.at = at
@@ -87,15 +111,7 @@ class _Job:
         self.ws: int = workspace.id
 
     def cycle(self) -> Cycle:
-        bounds = cycle_for(self.workspace.cycle_kind, self.today)
-        return okrs.get_or_create_cycle(
-            session=self.session,
-            workspace_id=self.ws,
-            name=bounds.name,
-            kind=bounds.kind,
-            start=bounds.start,
-            end=bounds.end,
-        )
+        return self.data.cycle(self.ws, cycle_for(self.workspace.cycle_kind, self.today))
 
     def team_tr(self) -> Translator:
         return translator(negotiate(self.team.locale, self.workspace.default_locale))
@@ -105,42 +121,25 @@ class _Job:
 
     def present_members(self) -> list[Member]:
         """Team members who are not away today."""
-        ids = workspaces.team_member_ids(
-            session=self.session, workspace_id=self.ws, team_id=self.team_id
-        )
-        away = rhythm.away_member_ids(
-            session=self.session,
-            workspace_id=self.ws,
-            member_ids=ids,
-            start=self.today,
-            end=self.today,
-        )
+        self.data.include(self.team)
+        members = self.data.members(self.ws)
+        away = self.data.away(self.ws, self.today)
         return [
-            m
-            for m in workspaces.list_members(session=self.session, workspace_id=self.ws, ids=ids)
-            if m.id not in away and m.is_active
+            members[i]
+            for i in self.data.member_ids(self.ws, self.team_id)
+            if i in members and i not in away and members[i].is_active
         ]
 
-    def krs_by_owner(self, members: list[Member]) -> dict[int, list[KeyResult]]:
-        """This cycle's KRs of these members, by owner, in one query."""
-        grouped: dict[int, list[KeyResult]] = defaultdict(list)
-        for kr in okrs.list_key_results(
-            session=self.session,
-            workspace_id=self.ws,
-            owner_member_ids=[m.id for m in members if m.id is not None],
-            cycle_id=self.cycle().id,
-        ):
-            if kr.owner_member_id is not None:
-                grouped[kr.owner_member_id].append(kr)
-        return grouped
+    def krs_by_owner(self, members: list[Member]) -> dict[int, list[KRFacts]]:
+        """This cycle's KRs of these members, by owner."""
+        owned = self.data.krs_by_owner(self.ws, self.cycle())
+        return {m.id: owned[m.id] for m in members if m.id is not None and m.id in owned}
 
     def channel_post(self, message: Message, kind: str) -> list[Delivery]:
         if self.team.channel_external_id:
             to: ToChannel | ToUser = ToChannel(self.team.channel_external_id)
         elif self.team.manager_id is not None:
-            manager = workspaces.get_member(
-                session=self.session, workspace_id=self.ws, member_id=self.team.manager_id
-            )
+            manager = self.data.members(self.ws).get(self.team.manager_id)
             if manager is None:
                 return []
             to = ToUser(manager.external_id)
@@ -153,16 +152,7 @@ class _Job:
         last_week = previous_week(self.week)
         members = self.present_members()
         krs_of = self.krs_by_owner(members)
-        leftovers_of: dict[int, list[PlanTask]] = defaultdict(list)
-        for task in rhythm.list_tasks(
-            session=self.session,
-            workspace_id=self.ws,
-            week=last_week,
-            member_ids=[m.id for m in members if m.id is not None],
-            include_helping=False,
-        ):
-            if task.status == TaskStatus.PLANNED.value:
-                leftovers_of[task.owner_member_id].append(task)
+        leftovers_of = self.data.leftovers(self.ws, last_week)
         for member in members:
             assert member.id is not None
             tr = self.member_tr(member)
@@ -181,15 +171,16 @@ class _Job:
             blocks.extend(kr_block(tr, kr) for kr in krs)
             if leftovers:
                 blocks.append(Text(tr.t("Still open from last week:")))
-                lines = task_lines(session=self.session, workspace_id=self.ws, tasks=leftovers)
-                blocks.extend(Text(task_text(tr, line, show_owner=False)) for line in lines)
+                blocks.extend(Text(task_text(tr, line, show_owner=False)) for line in leftovers)
                 blocks.append(
                     Actions(
                         tuple(
                             Button(
-                                tr.t("Carry over T{n}", n=t.number), "task.carry", f"T{t.number}"
+                                tr.t("Carry over T{n}", n=line.task.number),
+                                "task.carry",
+                                f"T{line.task.number}",
                             )
-                            for t in leftovers[:5]
+                            for line in leftovers[:5]
                         )
                     )
                 )
@@ -212,15 +203,10 @@ class _Job:
                 )
             )
         tr = self.team_tr()
-        tasks = rhythm.list_tasks(
-            session=self.session,
-            workspace_id=self.ws,
-            week=last_week,
-            member_ids=workspaces.team_member_ids(
-                session=self.session, workspace_id=self.ws, team_id=self.team_id
-            ),
-            include_helping=False,
-        )
+        tasks_of = self.data.tasks(self.ws, last_week)
+        tasks = [
+            t for i in self.data.member_ids(self.ws, self.team_id) for t in tasks_of.get(i, [])
+        ]
         done = sum(1 for t in tasks if t.status == TaskStatus.DONE.value)
         counted = sum(1 for t in tasks if t.status != TaskStatus.CARRIED_OVER.value)
         title = tr.t("Monday planning · {team} · week {week}", team=self.team.name, week=self.week)
@@ -241,12 +227,7 @@ class _Job:
         out: list[Delivery] = []
         members = self.present_members()
         krs_of = self.krs_by_owner(members)
-        done = rhythm.checkins_for_week(
-            session=self.session,
-            workspace_id=self.ws,
-            week=self.week,
-            kr_ids=[kr.id for krs in krs_of.values() for kr in krs if kr.id is not None],
-        )
+        done = self.data.week_checkins(self.ws, self.cycle(), self.week)
         for member in members:
             assert member.id is not None
             krs = krs_of.get(member.id, [])
@@ -262,7 +243,7 @@ class _Job:
                     )
                 ),
             ]
-            blocks.extend(kr_block(tr, kr, checkin=done.get(kr.id or -1)) for kr in krs)
+            blocks.extend(kr_block(tr, kr, checkin=done.get(kr.id)) for kr in krs)
             blocks.append(
                 Context(
                     tr.t(
@@ -284,11 +265,5 @@ class _Job:
         return out
 
     def digest(self) -> list[Delivery]:
-        data = digests.load_team_week(
-            session=self.session,
-            team=self.team,
-            week=self.week,
-            cycle=self.cycle(),
-            today=self.today,
-        )
+        data = self.data.team_week(self.team, self.week, self.cycle(), self.today)
         return self.channel_post(digests.digest_message(self.team_tr(), data), "digest")
