@@ -23,6 +23,8 @@ class HelpRequest(SQLModel, table=True):
         UniqueConstraint("workspace_id", "number"),
         Index("ix_helprequest_ws_requester", "workspace_id", "requester_id"),
         Index("ix_helprequest_ws_helper", "workspace_id", "helper_id"),
+        # Open requests and those resolved in a week, without reading the years of done ones.
+        Index("ix_helprequest_ws_status_resolved", "workspace_id", "status", "resolved_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -25,6 +25,11 @@ INDEXES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("ix_away_ws_member", "away", ("workspace_id", "member_id")),
     ("ix_helprequest_ws_requester", "helprequest", ("workspace_id", "requester_id")),
     ("ix_helprequest_ws_helper", "helprequest", ("workspace_id", "helper_id")),
+    (
+        "ix_helprequest_ws_status_resolved",
+        "helprequest",
+        ("workspace_id", "status", "resolved_at"),
+    ),
     ("ix_kudos_ws_to_week", "kudos", ("workspace_id", "to_member_id", "week")),
     ("ix_objective_ws_member", "objective", ("workspace_id", "owner_member_id")),
     ("ix_objective_ws_team", "objective", ("workspace_id", "owner_team_id")),
