@@ -1,8 +1,14 @@
-"""The `okrbot` command: the terminal trial, and the database's upkeep.
+"""The `okrbot` command: the bot, the terminal trial, and the operators' upkeep.
 
-    okrbot                       the trial (when no Slack/Feishu token is set)
+    okrbot                       `okrbot run` when Slack or Feishu is configured, else the trial
+    okrbot run [--host H] [--port P]
+                                 the bot: connections, scheduler, sender, HTTP server
     okrbot console [--demo] ...  talk to the bot in this terminal
     okrbot db upgrade | current  bring the schema up to date, or show where it is
+    okrbot status                what the bot will send next, and how sending goes
+    okrbot trigger MOMENT --team NAME [--week 2026-W49] [--force]
+                                 queue a team's moment now, for the running bot to send
+    okrbot outbox retry          send the messages that were given up on again
 
 Every failure ends in one line on stderr and a non-zero exit: 2 for something
 the operator must fix (settings, schema, arguments), 1 for anything else.
@@ -16,25 +22,38 @@ import sys
 import tomllib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
-from bot.console.repl import Console
+from bot.console.repl import Console, resume_clock
+from bot.console.repl import clock_name as console_clock_name
 from bot.settings import DEFAULT_DATABASE_URL, LOCALES, Settings, SettingsError, load_settings
 from bot.wiring import build
-from handlers.clock import ManualClock, SystemClock
+from handlers import rhythm
+from handlers.app import OkrApp, TriggerError
+from handlers.clock import Clock, ManualClock, SystemClock
+from handlers.demo import EXTERNAL_ID as DEMO_WORKSPACE
 from handlers.demo import seed_demo
+from handlers.okr.weeks import next_occurrence
 from storage import migrate
 from storage.db import SessionFactory, make_engine
+from storage.models import OutboxMessage
+from storage.repos import outbox, schedule, workspaces
 
 # The trial's own database, in the current directory: trying the bot must never
 # write demo data into the database DATABASE_URL names.
 TRIAL_DATABASE = "okrbot-trial.db"
 TRIAL_LOG = "okrbot-trial.log"
 CONSOLE_LOG = "okrbot-console.log"
+TRIAL_IMAGES = "okrbot-trial-images"  # where the terminal saves the pictures it is sent
+CONSOLE_IMAGES = "okrbot-console-images"
 CONSOLE_WORKSPACE = "console"  # the workspace of `okrbot console` without --demo
 
 EXIT_FIX_SETUP = 2
@@ -56,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if args.command == "db":
             return _db(args, settings)
+        if args.command in OPERATOR_COMMANDS:
+            return _operate(args, settings)
+        if args.command == "run":
+            return _run(settings, host=args.host, port=args.port)
         if args.command == "console":
             return _console(
                 settings,
@@ -121,20 +144,46 @@ def _parser() -> argparse.ArgumentParser:
     ):
         action = db_commands.add_parser(name, help=text)
         action.add_argument("--database-url", metavar="URL", help="instead of DATABASE_URL")
+    _add_operator_commands(commands)
+    _add_run_command(commands)
     return parser
 
 
 def _default(settings: Settings) -> int:
-    platforms = settings.platforms_configured
-    if platforms:
-        names = " and ".join(name.capitalize() for name in platforms)
-        _fail(
-            f"{names} {'is' if len(platforms) == 1 else 'are'} configured, but the Slack and "
-            "Feishu connections are not part of this release. "
-            "Try the bot in this terminal with `okrbot console`."
-        )
-        return EXIT_FIX_SETUP
+    """Plain `okrbot`: the bot when a platform is configured, the trial otherwise."""
+    if settings.platforms_configured:
+        return _run(settings)
     return _console(settings, demo=True)
+
+
+# --- the bot process ------------------------------------------------------------
+
+
+def _add_run_command(commands: Any) -> None:
+    run = commands.add_parser(
+        "run",
+        help="run the bot: the platform connections, the scheduler, the sender, the HTTP server",
+    )
+    run.add_argument("--host", metavar="HOST", help="listen here instead of OKRBOT_HOST")
+    run.add_argument(
+        "--port", metavar="PORT", type=_port, help="listen here instead of OKRBOT_PORT (0: any)"
+    )
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535)")
+    return port
+
+
+def _run(settings: Settings, *, host: str | None = None, port: int | None = None) -> int:
+    from bot.run import run  # the server and the scheduler load only for `okrbot run`
+
+    return run(settings, host=host, port=port)
 
 
 # --- the terminal trial -----------------------------------------------------
@@ -169,6 +218,12 @@ def _console(
         # A brand-new SQLite file is migrated on the spot; anything else must be current.
         runtime = build(settings, clock=clock, auto_upgrade=True)
         try:
+            # The trial's time is stored with its data: a restart continues where it stopped.
+            resume_clock(
+                app=runtime.app,
+                clock=clock,
+                workspace=DEMO_WORKSPACE if demo else CONSOLE_WORKSPACE,
+            )
             resumed = False
             if demo:
                 workspace, handle, resumed = _enter_demo(
@@ -191,6 +246,7 @@ def _console(
                 log_path=log_file.baseFilename,
                 trial_database=f"./{TRIAL_DATABASE}" if trial else None,
                 resumed=resumed,
+                image_dir=Path(TRIAL_IMAGES if trial else CONSOLE_IMAGES),
             )
             return console.run()
         finally:
@@ -288,6 +344,231 @@ def _db_current(engine: Engine) -> int:
 
 def _describe(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
+
+
+# --- operators: status, trigger, outbox retry -----------------------------------
+
+OPERATOR_COMMANDS = ("status", "trigger", "outbox")
+_SHOWN_ROWS = 5
+
+
+def _add_operator_commands(commands: Any) -> None:
+    def where(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--database-url", metavar="URL", help="instead of DATABASE_URL")
+        command.add_argument(
+            "--trial", action="store_true", help=f"the terminal trial's ./{TRIAL_DATABASE}"
+        )
+
+    status = commands.add_parser(
+        "status", help="next moments per team, the scheduler, the outbox and the last deliveries"
+    )
+    where(status)
+    trigger = commands.add_parser(
+        "trigger", help="queue a team's moment (plan, checkin, digest) now, for the bot to send"
+    )
+    trigger.add_argument("moment", metavar="MOMENT", help=", ".join(rhythm.MOMENTS))
+    trigger.add_argument("--team", required=True, metavar="NAME", help="the team's name")
+    trigger.add_argument(
+        "--week", metavar="WEEK", help="an ISO week such as 2026-W49 (default: this week)"
+    )
+    trigger.add_argument(
+        "--force", action="store_true", help="send it again even if it was sent already"
+    )
+    trigger.add_argument(
+        "--workspace",
+        metavar="PLATFORM:ID",
+        help="the team's workspace, when several have a team of that name (e.g. slack:T0123)",
+    )
+    where(trigger)
+    box = commands.add_parser("outbox", help="the messages waiting to be sent")
+    box_commands = box.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
+    where(box_commands.add_parser("retry", help="send the messages given up on (dead) again"))
+
+
+def _operate(args: argparse.Namespace, settings: Settings) -> int:
+    if args.trial and args.database_url:
+        raise CliError("use --trial or --database-url, not both")
+    url = (
+        f"sqlite:///{TRIAL_DATABASE}"
+        if args.trial
+        else (args.database_url or settings.database_url)
+    )
+    if args.trial and not Path(TRIAL_DATABASE).exists():
+        raise CliError(f"there is no trial database ./{TRIAL_DATABASE} here: run `okrbot` first")
+    settings = settings.model_copy(update={"database_url": url})
+    # These commands answer on stdout; progress chatter (migrations checked) stays out of it.
+    level = "WARNING" if settings.log_level == "INFO" else settings.log_level
+    with _logging_to(logging.StreamHandler(sys.stderr), level):
+        runtime = build(settings, clock=_operator_clock(url, trial=args.trial))
+        try:
+            if args.command == "status":
+                return _status(runtime.sessions, runtime.clock.now(), url)
+            if args.command == "trigger":
+                return _trigger(runtime.app, args)
+            return _outbox_retry(runtime.sessions, runtime.clock.now())
+        finally:
+            runtime.close()
+
+
+def _operator_clock(url: str, *, trial: bool) -> Clock:
+    """The trial lives at its own stored time; everything else at the real one."""
+    if not trial:
+        return SystemClock()
+    engine = make_engine(url)
+    try:
+        with SessionFactory(engine).begin() as session:
+            stopped_at = schedule.read_watermark(
+                session=session, name=console_clock_name(DEMO_WORKSPACE)
+            )
+    finally:
+        engine.dispose()
+    return ManualClock(stopped_at) if stopped_at is not None else SystemClock()
+
+
+def _trigger(app: OkrApp, args: argparse.Namespace) -> int:
+    platform = workspace = None
+    if args.workspace:
+        platform, _, workspace = args.workspace.partition(":")
+        if not workspace:
+            raise CliError("--workspace takes PLATFORM:ID, e.g. slack:T0123 or feishu:tenant")
+    try:
+        report = app.trigger(
+            moment=args.moment.strip().lower(),
+            team=args.team,
+            week=args.week.strip().upper() if args.week else None,
+            force=args.force,
+            platform=platform,
+            workspace=workspace,
+        )
+    except TriggerError as error:
+        raise CliError(str(error)) from None
+    what = f"the {report.moment} of team {report.team} for week {report.week}"
+    if report.written:
+        plural = "delivery" if report.written == 1 else "deliveries"
+        them = "it" if report.written == 1 else "them"
+        print(f"Queued {report.written} {plural} of {what}; the running bot sends {them}.")
+    elif report.existing:
+        print(
+            f"{what[0].upper()}{what[1:]} is already in the outbox "
+            f"({report.existing} {'delivery' if report.existing == 1 else 'deliveries'}): "
+            "nothing written. Add --force to send it again."
+        )
+    else:
+        print(
+            f"{what[0].upper()}{what[1:]} has nothing to send "
+            "(a holiday, everyone away or done, or no channel or manager to post to)."
+        )
+    return 0
+
+
+def _outbox_retry(sessions: SessionFactory, now: datetime) -> int:
+    with sessions.begin() as session:
+        count = outbox.requeue_dead(session=session, now=now)
+    if count:
+        noun = "message" if count == 1 else "messages"
+        print(f"Requeued {count} dead {noun}; the running bot sends them now.")
+    else:
+        print("No dead messages: nothing to retry.")
+    return 0
+
+
+def _status(sessions: SessionFactory, now: datetime, url: str) -> int:
+    lines = [f"okrbot status · {make_url(url).render_as_string(hide_password=True)}"]
+    with sessions.begin() as session:
+        lines.append("")
+        lines.extend(_scheduler_lines(session, now))
+        lines.extend(_terminal_clock_lines(session))
+        lines.append("")
+        lines.extend(_moment_lines(session, now))
+        lines.append("")
+        lines.extend(_outbox_lines(session))
+    print("\n".join(lines))
+    return 0
+
+
+def _when(instant: datetime | None, tz: str = "UTC") -> str:
+    if instant is None:
+        return "never"
+    return f"{instant.astimezone(ZoneInfo(tz)):%a %d %b %Y %H:%M} {tz}"
+
+
+def _scheduler_lines(session: Session, now: datetime) -> list[str]:
+    state = schedule.get_state(session=session, name=schedule.RHYTHM)
+    if state is None or state.last_tick_at is None:
+        return ["Scheduler: has not ticked yet (`okrbot run` starts it)."]
+    ago = int((now - state.last_tick_at).total_seconds())
+    lines = [f"Scheduler: last tick {_when(state.last_tick_at)} ({ago} s ago)"]
+    lines.append(f"  moments are queued up to {_when(state.watermark)}")
+    if state.holder:
+        lease = _when(state.lease_until)
+        lines.append(f"  held by {state.holder}, lease until {lease}")
+    return lines
+
+
+def _terminal_clock_lines(session: Session) -> list[str]:
+    prefix = console_clock_name("")
+    return [
+        f"Terminal clock of {state.name.removeprefix(prefix)}: {_when(state.watermark)}"
+        for state in schedule.list_states(session=session, prefix=prefix)
+    ]
+
+
+def _moment_lines(session: Session, now: datetime) -> list[str]:
+    teams = workspaces.list_all_teams(session=session)
+    if not teams:
+        return ["Next moments: no teams yet."]
+    lines = ["Next moments:"]
+    names: dict[int, str] = {}
+    for team in sorted(teams, key=lambda t: (t.workspace_id, t.name.casefold())):
+        if team.workspace_id not in names:
+            ws = workspaces.get_workspace(session=session, workspace_id=team.workspace_id)
+            names[team.workspace_id] = (
+                f"{ws.name or ws.external_id} ({ws.platform})" if ws is not None else "?"
+            )
+        moments = []
+        for moment in rhythm.MOMENTS:
+            at = next_occurrence(
+                after=now,
+                weekday=getattr(team, f"{moment}_weekday"),
+                hhmm=getattr(team, f"{moment}_time"),
+                tz=team.timezone,
+            )
+            moments.append(f"{moment} {at.astimezone(ZoneInfo(team.timezone)):%a %d %b %H:%M}")
+        lines.append(
+            f"  {names[team.workspace_id]} · {team.name} ({team.timezone}): {', '.join(moments)}"
+        )
+    return lines
+
+
+def _outbox_lines(session: Session) -> list[str]:
+    counts = outbox.counts(session=session)
+    lines = [
+        "Outbox: "
+        + ", ".join(f"{counts[state]} {state}" for state in ("pending", "sending", "sent", "dead"))
+    ]
+    dead = outbox.recent(session=session, states=["dead"], limit=_SHOWN_ROWS)
+    if dead:
+        lines.append("  given up on (`okrbot outbox retry` sends them again):")
+        lines.extend(
+            f"    {_row(row)} after {row.attempts} attempts: {row.last_error or '?'}"
+            for row in dead
+        )
+    waiting = outbox.recent(session=session, states=["pending"], limit=_SHOWN_ROWS)
+    failing = [row for row in waiting if row.last_error]
+    if failing:
+        lines.append("  retrying:")
+        lines.extend(
+            f"    {_row(row)} next try {_when(row.next_attempt_at)}: {row.last_error}"
+            for row in failing
+        )
+    sent = outbox.recent(session=session, states=["sent"], limit=_SHOWN_ROWS)
+    lines.append("Last deliveries:" if sent else "Last deliveries: none yet.")
+    lines.extend(f"  {_when(row.sent_at)}  {_row(row)}" for row in sent)
+    return lines
+
+
+def _row(row: OutboxMessage) -> str:
+    return f"{row.platform} {row.recipient_kind} {row.recipient_id} · {row.key}"
 
 
 # --- small helpers --------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -73,6 +74,11 @@ class Settings(BaseSettings):
     catch_up: timedelta = Field(default=timedelta(hours=2), validation_alias="OKRBOT_CATCH_UP")
     lease: timedelta = Field(default=timedelta(seconds=60), validation_alias="OKRBOT_LEASE")
     tick_seconds: float = Field(default=30.0, gt=0, validation_alias="OKRBOT_TICK_SECONDS")
+
+    # Test aids for real-process tests of `okrbot run` (bot/testaids.py); unset in production.
+    test_clock_file: Path | None = Field(default=None, validation_alias="OKRBOT_TEST_CLOCK_FILE")
+    test_recorder: Path | None = Field(default=None, validation_alias="OKRBOT_TEST_RECORDER")
+    test_send_seconds: float = Field(default=0.0, ge=0, validation_alias="OKRBOT_TEST_SEND_SECONDS")
 
     # Fixes the terminal trial's starting time, so a scripted session is repeatable.
     console_start: datetime | None = Field(default=None, validation_alias="OKRBOT_CONSOLE_START")

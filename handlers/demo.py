@@ -245,12 +245,23 @@ class _Calendar:
         return min(local.astimezone(UTC), self.now)
 
 
-def seed_demo(*, session: Session, now: datetime, default_locale: str = "en") -> DemoWorkspace:
-    """Create Demo Co. as of `now`, or return it untouched when it already exists."""
+def seed_demo(
+    *,
+    session: Session,
+    now: datetime,
+    default_locale: str = "en",
+    platform: str = PLATFORM,
+    external_id: str = EXTERNAL_ID,
+) -> DemoWorkspace:
+    """Create Demo Co. as of `now`, or return it untouched when it already exists.
+
+    `platform` and `external_id` put the same company in another workspace, so
+    tests can check that two workspaces with colliding names stay apart.
+    """
     workspace = workspaces.get_or_create_workspace(
         session=session,
-        platform=PLATFORM,
-        external_id=EXTERNAL_ID,
+        platform=platform,
+        external_id=external_id,
         name=NAME,
         default_locale=default_locale,
         default_timezone=TIMEZONE,
@@ -260,7 +271,7 @@ def seed_demo(*, session: Session, now: datetime, default_locale: str = "en") ->
     created = not workspaces.list_members(session=session, workspace_id=ws)
     if created:
         _seed(session=session, workspace_id=ws, clock=_Calendar(now))
-    return _describe(session=session, workspace_id=ws, created=created)
+    return _describe(session=session, workspace_id=ws, created=created, external_id=external_id)
 
 
 def _seed(*, session: Session, workspace_id: int, clock: _Calendar) -> None:
@@ -407,7 +418,9 @@ def _seed(*, session: Session, workspace_id: int, clock: _Calendar) -> None:
     session.flush()
 
 
-def _describe(*, session: Session, workspace_id: int, created: bool) -> DemoWorkspace:
+def _describe(
+    *, session: Session, workspace_id: int, created: bool, external_id: str = EXTERNAL_ID
+) -> DemoWorkspace:
     members = workspaces.list_members(session=session, workspace_id=workspace_id)
     by_title_o = {
         o.title: f"O{o.number}"
@@ -419,7 +432,7 @@ def _describe(*, session: Session, workspace_id: int, created: bool) -> DemoWork
     }
     return DemoWorkspace(
         workspace_id=workspace_id,
-        external_id=EXTERNAL_ID,
+        external_id=external_id,
         handles=tuple(m.handle for m in members),
         created=created,
         objectives={s.author: by_title_o[s.title] for s in _OBJECTIVES if s.title in by_title_o},

@@ -349,12 +349,13 @@ def _risk_text(tr: Translator, reason: math.RiskReason) -> str:
 
 def _row_caption(tr: Translator, row: KRRow) -> str:
     kr = row.kr
+    milestone = kr.kind == KRKind.MILESTONE.value
     parts: list[str] = []
-    if kr.kind == KRKind.MILESTONE.value or kr.target_value is None:
+    if milestone or kr.target_value is None:
         parts.append(value_text(tr, kr, row.value))
     else:
         parts.append(of_target(tr, kr, row.value))
-    if row.checked_in:
+    if row.checked_in and not milestone:  # a milestone reads done / not done, never "+1"
         parts.append(tr.t("{change} this week", change=tr.signed(row.change)))
     if row.confidence is not None:
         conf = tr.t("confidence {n}/10", n=row.confidence)

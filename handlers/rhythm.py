@@ -8,14 +8,19 @@ twice, however often a window is replayed.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session
 
 from handlers import digests
+from handlers.calendar import TeamCalendar
 from handlers.i18n import Translator, negotiate, translator
 from handlers.okr.weeks import (
     cycle_for,
+    is_valid_timezone,
     local_date,
     occurrences_between,
     previous_week,
@@ -40,51 +45,171 @@ from storage.models import Cycle, Member, TaskStatus, Team, Workspace
 from storage.repos import workspaces
 from storage.repos.okrs import KRFacts
 
-MOMENTS = ("plan", "checkin", "digest")
+# The weekly moments at a team's own weekday and time (operators can trigger these).
+MOMENTS = ("plan", "checkin", "remind", "digest")
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """One kind of scheduled moment: when it falls in a team's week and what it sends.
+
+    `personal` moments are DMs sent at each member's own time of day (their own
+    timezone when they set one); the others run once in the team's timezone.
+    """
+
+    name: str
+    times: Callable[[Team], list[tuple[int, str]]]  # (ISO weekday, local "HH:MM")
+    run: Callable[[_Job], list[Delivery]]
+    personal: bool = False
+    # Whether it runs on this local day (default: on any day that is not a team holiday).
+    runs_on: Callable[[_Job], bool] | None = None
+
+
+def _weekly(name: str) -> Callable[[Team], list[tuple[int, str]]]:
+    return lambda team: [(getattr(team, f"{name}_weekday"), getattr(team, f"{name}_time"))]
+
+
+def _daily(name: str) -> Callable[[Team], list[tuple[int, str]]]:
+    return lambda team: [(day, getattr(team, f"{name}_time")) for day in range(1, 8)]
+
+
+def _moments() -> tuple[Moment, ...]:
+    # Imported here: these modules build on _Job below.
+    from handlers import reminders, review, scoring
+
+    return (
+        Moment("plan", _weekly("plan"), lambda job: job.plan(), personal=True),
+        Moment("checkin", _weekly("checkin"), lambda job: job.checkin(), personal=True),
+        Moment("remind", _weekly("remind"), reminders.remind, personal=True),
+        Moment("digest", _weekly("digest"), lambda job: job.digest()),
+        Moment("nudge", _daily("plan"), reminders.nudges, runs_on=reminders.is_working_day),
+        Moment(
+            "review", _weekly("review"), review.monthly_review, runs_on=review.is_first_of_month
+        ),
+        Moment("selfscore", _weekly("plan"), scoring.prompts, True, scoring.in_last_week),
+    )
 
 
 def due_deliveries(
     *, session: Session, since: datetime, until: datetime, workspace_id: int | None = None
 ) -> list[Delivery]:
-    """What the teams' rhythm sends for moments in (since, until]: every workspace's, or one's."""
-    found: dict[str, Delivery] = {}
+    """What the teams' rhythm sends for moments in (since, until]: every workspace's, or one's.
+
+    In the order the moments fell due.
+    """
+    due = due_moments(session=session, since=since, until=until, workspace_id=workspace_id)
+    return [d.delivery for d in due]
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """One delivery of a team moment, with the instant the moment fell due."""
+
+    delivery: Delivery
+    at: datetime
+    moment: str
+    team: str
+    workspace_id: int
+
+
+def due_moments(
+    *,
+    session: Session,
+    since: datetime,
+    until: datetime,
+    workspace_id: int | None = None,
+    team_id: int | None = None,
+    moments: Sequence[str] | None = None,
+) -> list[Due]:
+    """Each delivery of the moments in (since, until], with when and whose moment it is.
+
+    In the order the moments fell due; `moments` names some of them (default: all).
+    The delivery's platform and workspace are those of the team's workspace.
+    """
+    found: dict[tuple[int, str], tuple[int, Due]] = {}
     teams = (
         workspaces.list_all_teams(session=session)
         if workspace_id is None
         else workspaces.list_teams(session=session, workspace_id=workspace_id)
     )
-    due: list[tuple[Team, str, datetime]] = []
+    kinds = _moments()
+    if team_id is not None:
+        teams = [team for team in teams if team.id == team_id]
+    zones_of = _member_zones(session, teams)
+    jobs: list[tuple[int, Moment, _Job]] = []
     for team in teams:
-        for moment in MOMENTS:
-            weekday = getattr(team, f"{moment}_weekday")
-            hhmm = getattr(team, f"{moment}_time")
-            for at in occurrences_between(
-                start=since, end=until, weekday=weekday, hhmm=hhmm, tz=team.timezone
-            ):
-                day = local_date(at, team.timezone)
-                if day.isoformat() in team.holidays:
-                    continue
-                due.append((team, moment, at))
+        workspace = workspaces.get_workspace(session=session, workspace_id=team.workspace_id)
+        assert workspace is not None and workspace.id is not None
+        calendar = TeamCalendar(team)
+        zones = [team.timezone, *zones_of.get(team.id or -1, [])]
+        for order, moment in enumerate(kinds):
+            if moments is not None and moment.name not in moments:
+                continue
+            for zone in zones if moment.personal else zones[:1]:
+                for weekday, hhmm in moment.times(team):
+                    for at in occurrences_between(
+                        start=since, end=until, weekday=weekday, hhmm=hhmm, tz=zone
+                    ):
+                        job = _Job(
+                            session=session,
+                            workspace=workspace,
+                            team=team,
+                            at=at,
+                            zone=zone,
+                            calendar=calendar,
+                        )
+                        if moment.runs_on is not None:
+                            if not moment.runs_on(job):
+                                continue
+                        elif calendar.is_holiday(job.today):
+                            continue
+                        jobs.append((order, moment, job))
     # Every due team's data is read together, once, before any job builds its messages.
     data = TickData(
         session=session,
-        due=[
-            (team, moment, week_of(at, team.timezone), local_date(at, team.timezone))
-            for team, moment, at in due
-        ],
+        due=[(job.team, moment.name, job.week, job.today) for _, moment, job in jobs],
     )
-    for team, moment, at in due:
-        job = _Job(
-            session=session,
-            workspace=data.workspace(team.workspace_id),
-            team=team,
-            at=at,
-            data=data,
-        )
-        for delivery in getattr(job, moment)():
+    for order, moment, job in jobs:
+        job.data = data
+        workspace = job.workspace
+        assert workspace.id is not None
+        for delivery in moment.run(job):
             assert delivery.key is not None
-            found.setdefault(delivery.key, delivery)
-    return list(found.values())
+            addressed = replace(
+                delivery, platform=workspace.platform, workspace=workspace.external_id
+            )
+            found.setdefault(
+                (workspace.id, delivery.key),
+                (order, Due(addressed, job.at, moment.name, job.team.name, workspace.id)),
+            )
+    ordered = sorted(found.values(), key=lambda item: (item[1].at, item[0]))
+    return [due for _, due in ordered]
+
+
+def _member_zones(session: Session, teams: Sequence[Team]) -> dict[int, list[str]]:
+    """The other timezones each team's members set for themselves, read for all teams at once."""
+    by_workspace: dict[int, list[Team]] = defaultdict(list)
+    for team in teams:
+        by_workspace[team.workspace_id].append(team)
+    found: dict[int, list[str]] = {}
+    for ws, group in by_workspace.items():
+        zones = workspaces.member_timezones_of_teams(
+            session=session, workspace_id=ws, team_ids=[t.id for t in group if t.id is not None]
+        )
+        for team in group:
+            found[team.id or -1] = sorted(
+                z
+                for z in zones.get(team.id or -1, set())
+                if z != team.timezone and is_valid_timezone(z)
+            )
+    return found
+
+
+def dm_zone(member: Member, team: Team) -> str:
+    """The zone a member's DMs follow: their own when set, else the team's."""
+    if member.timezone and is_valid_timezone(member.timezone):
+        return member.timezone
+    return team.timezone
 
 
 class _Job:
@@ -97,15 +222,23 @@ class _Job:
         workspace: Workspace,
         team: Team,
         at: datetime,
+        zone: str | None = None,
+        calendar: TeamCalendar | None = None,
         data: TickData | None = None,
     ) -> None:
         self.session = session
+        # The tick's shared reads; a job run on its own reads for its team alone.
         self.data = data if data is not None else TickData(session=session, due=[])
         self.workspace = workspace
         self.team = team
         self.at = at
-        self.today = local_date(at, team.timezone)
-        self.week = week_of(at, team.timezone)
+        # DMs to members who set their own timezone run at their time of day;
+        # channel posts and the team's own moments run in the team's zone.
+        self.zone = zone or team.timezone
+        self.in_team_zone = self.zone == team.timezone
+        self.calendar = calendar or TeamCalendar(team)
+        self.today = local_date(at, self.zone)
+        self.week = week_of(at, self.zone)
         assert team.id is not None and workspace.id is not None
         self.team_id: int = team.id
         self.ws: int = workspace.id
@@ -120,14 +253,17 @@ class _Job:
         return translator(negotiate(member.locale, self.team.locale, self.workspace.default_locale))
 
     def present_members(self) -> list[Member]:
-        """Team members who are not away today."""
+        """Team members who are not away today (and whose DMs follow this job's zone)."""
         self.data.include(self.team)
         members = self.data.members(self.ws)
         away = self.data.away(self.ws, self.today)
         return [
             members[i]
             for i in self.data.member_ids(self.ws, self.team_id)
-            if i in members and i not in away and members[i].is_active
+            if i in members
+            and i not in away
+            and members[i].is_active
+            and dm_zone(members[i], self.team) == self.zone
         ]
 
     def krs_by_owner(self, members: list[Member]) -> dict[int, list[KRFacts]]:
@@ -135,7 +271,11 @@ class _Job:
         owned = self.data.krs_by_owner(self.ws, self.cycle())
         return {m.id: owned[m.id] for m in members if m.id is not None and m.id in owned}
 
-    def channel_post(self, message: Message, kind: str) -> list[Delivery]:
+    def channel_post(
+        self, message: Message, kind: str, period: str | None = None
+    ) -> list[Delivery]:
+        if not self.in_team_zone:
+            return []
         if self.team.channel_external_id:
             to: ToChannel | ToUser = ToChannel(self.team.channel_external_id)
         elif self.team.manager_id is not None:
@@ -145,7 +285,8 @@ class _Job:
             to = ToUser(manager.external_id)
         else:
             return []
-        return [Delivery(to=to, message=message, key=f"{kind}:team{self.team_id}:{self.week}")]
+        key = f"{kind}:team{self.team_id}:{period or self.week}"
+        return [Delivery(to=to, message=message, key=key)]
 
     def plan(self) -> list[Delivery]:
         out: list[Delivery] = []
@@ -266,4 +407,10 @@ class _Job:
 
     def digest(self) -> list[Delivery]:
         data = self.data.team_week(self.team, self.week, self.cycle(), self.today)
-        return self.channel_post(digests.digest_message(self.team_tr(), data), "digest")
+        message = digests.digest_message(self.team_tr(), data)
+        from handlers.review import team_charts
+
+        # The text stays complete; the charts come after it.
+        charts = team_charts(self, name="digest")
+        message = Message(summary=message.summary, blocks=(*message.blocks, *charts))
+        return self.channel_post(message, "digest")

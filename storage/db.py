@@ -10,13 +10,14 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def make_engine(database_url: str, *, echo: bool = False) -> Engine:
-    """Build an engine; SQLite gets foreign keys on and a busy timeout."""
+    """Build an engine; SQLite gets foreign keys on, a busy timeout and, for files, WAL."""
     kwargs: dict[str, Any] = {"echo": echo}
     if database_url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
@@ -26,6 +27,8 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
     engine = create_engine(database_url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        if engine.url.database not in (None, "", ":memory:"):
+            event.listen(engine, "connect", _sqlite_wal)
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "checkin", _sqlite_optimize_now_and_then)
     return engine
@@ -79,6 +82,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
+    # Write-ahead logging: readers never wait for a writer, so the scheduler's
+    # tick or the sender writing the outbox never holds up a person's command.
+    # The mode is stored in the file; setting it again is a cheap no-op.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
 def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN")
 
@@ -94,6 +106,15 @@ def set_sqlite_foreign_keys(connection: Connection, *, enabled: bool) -> None:
     raw = connection.connection.dbapi_connection
     assert raw is not None
     raw.execute(f"PRAGMA foreign_keys={'ON' if enabled else 'OFF'}")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` means the database could not be reached or used just now.
+
+    Connection refused or lost, a server restarting, a SQLite file locked
+    too long: the same request is likely to work a little later.
+    """
+    return isinstance(error, OperationalError | InterfaceError | DisconnectionError)
 
 
 class SessionFactory:

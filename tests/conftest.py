@@ -1,11 +1,15 @@
-"""Shared fixtures: a migrated SQLite database per test and an app on a manual clock."""
+"""Shared fixtures: a fresh migrated database per test and an app on a manual clock.
+
+The database is SQLite unless OKRBOT_TEST_DATABASE=postgres (see tests/databases.py).
+Tests marked `sqlite_only("why")` are skipped on PostgreSQL and `postgres_only("why")`
+on SQLite, each with its reason.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +18,8 @@ from handlers.clock import ManualClock
 from handlers.demo import DemoWorkspace, seed_demo
 from handlers.events import Actor, ButtonPressed, Command, FormSubmitted, MentionedUser
 from handlers.views import Form, Message, Outcome
-from storage import migrate
 from storage.db import SessionFactory, make_engine
+from tests.databases import Databases, database_kind
 
 # Wednesday of ISO week 2026-W48, 10:00 in Shanghai.
 WEDNESDAY = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
@@ -100,10 +104,57 @@ def first_message(outcome: Outcome) -> Message:
     return message
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only(reason): only meaningful on SQLite; skipped on PostgreSQL"
+    )
+    config.addinivalue_line(
+        "markers", "postgres_only(reason): only meaningful on PostgreSQL; skipped on SQLite"
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"okrbot test database: {database_kind()}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    kind = database_kind()
+    unwanted = "postgres_only" if kind == "sqlite" else "sqlite_only"
+    for item in items:
+        marker = item.get_closest_marker(unwanted)
+        if marker is not None:
+            reason = marker.args[0] if marker.args else marker.kwargs.get("reason", "")
+            if not reason:
+                raise pytest.UsageError(f"{item.nodeid}: {unwanted} needs a reason")
+            item.add_marker(pytest.mark.skip(reason=f"{unwanted}: {reason}"))
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    found = Databases(tmp_path_factory.mktemp("databases"))
+    yield found
+    found.close()
+
+
 @pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[SessionFactory]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'okrbot.db'}")
-    migrate.upgrade(engine=engine)
+def database_url(databases: Databases) -> Iterator[str]:
+    """A fresh database at the newest schema, of the kind this run tests."""
+    url = databases.migrated()
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def empty_database_url(databases: Databases) -> Iterator[str]:
+    """A fresh database without any table, of the kind this run tests."""
+    url = databases.empty()
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[SessionFactory]:
+    engine = make_engine(database_url)
     yield SessionFactory(engine)
     engine.dispose()
 

@@ -4,28 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session
 
 from handlers.demo import DemoWorkspace, seed_demo
-from storage import migrate
-from storage.db import SessionFactory, make_engine
+from storage.db import SessionFactory
 from storage.models import HelpStatus, KRKind, Objective, TaskStatus
 from storage.repos import collab, okrs, rhythm, workspaces
 
 # Wednesday of ISO week 2026-W48, 10:00 in Shanghai.
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 WEEK, LAST_WEEK, TWO_WEEKS_AGO = "2026-W48", "2026-W47", "2026-W46"
-
-
-@pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[SessionFactory]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
-    migrate.upgrade(engine=engine)
-    yield SessionFactory(engine)
-    engine.dispose()
 
 
 @pytest.fixture

@@ -333,16 +333,47 @@ def test_numbers_in_every_written_form(written: str, value: float) -> None:
     assert p(f"kr KR12 target {written}") == EditKR(KR12, "target", value)
 
 
-@pytest.mark.parametrize(
-    "written", ["abc", "1,5", "6,00", "10kk", "1e5", "2%万", "nan", "inf", "1..5"]
-)
+@pytest.mark.parametrize("written", ["abc", "1,5", "6,00", "10kk", "2%万", "1..5"])
 def test_text_where_a_number_is_expected_is_bad_number(written: str) -> None:
     e = error(f"kr KR12 target {written}")
     assert (e.code, e.verb, e.params) == ("bad_number", "kr", {"token": written})
 
 
-def test_a_number_too_large_for_a_float_is_bad_number() -> None:
-    assert error("kr KR12 target " + "9" * 400).code == "bad_number"
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("1e5", "number_exponent"),
+        ("2.5E3", "number_exponent"),
+        ("2^10", "number_exponent"),
+        ("1e26", "number_too_large"),
+        ("10^40", "number_too_large"),
+        ("-1e309", "number_too_large"),
+        ("1x10^20", "number_too_large"),
+        ("1000000000000001", "number_too_large"),
+        ("-2,000,000,000,000,000", "number_too_large"),
+        ("2000万亿", "bad_number"),  # two multipliers are not a number at all
+        ("1.2345678901234567", "number_too_precise"),
+        ("nan", "number_not_finite"),
+        ("NaN", "number_not_finite"),
+        ("inf", "number_not_finite"),
+        ("-Infinity", "number_not_finite"),
+        ("∞", "number_not_finite"),
+    ],
+)
+def test_a_number_the_database_cannot_keep_says_why(written: str, code: str) -> None:
+    e = error(f"kr KR12 target {written}")
+    assert (e.code, e.verb, e.params["token"]) == (code, "kr", written)
+
+
+@pytest.mark.parametrize(
+    "written", ["1000000000000000", "-1000000000000000", "10亿", "123456789012.345"]
+)
+def test_the_largest_and_most_precise_numbers_kept_are_read(written: str) -> None:
+    assert isinstance(p(f"kr KR12 target {written}"), EditKR)
+
+
+def test_a_number_too_large_for_a_float_says_it_is_too_large() -> None:
+    assert error("kr KR12 target " + "9" * 400).code == "number_too_large"
 
 
 # --- new -----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The migrations build exactly the schema the models describe, on a real SQLite file."""
+"""The migrations build exactly the schema the models describe, on the database under test."""
 
 from __future__ import annotations
 
@@ -18,22 +18,26 @@ from sqlmodel import Session, SQLModel, select
 from storage import migrate
 from storage.db import make_engine
 from storage.models import Checkin, Cycle, KeyResult, Member, Objective, Workspace
+from tests.databases import Databases
 
 MakeEngine = Callable[[str], Engine]
 
 
 @pytest.fixture
-def new_engine(tmp_path: Path) -> Iterator[MakeEngine]:
-    engines: list[Engine] = []
+def new_engine(databases: Databases) -> Iterator[MakeEngine]:
+    """Engines on new empty databases, by name within the test."""
+    made: dict[str, Engine] = {}
 
     def make(name: str = "okrbot") -> Engine:
-        engine = make_engine(f"sqlite:///{tmp_path / name}.db")
-        engines.append(engine)
+        engine = make_engine(databases.empty())
+        made[name] = engine
         return engine
 
     yield make
-    for engine in engines:
+    for engine in made.values():
+        url = engine.url.render_as_string(hide_password=False)
         engine.dispose()
+        databases.drop(url)
 
 
 @pytest.fixture
@@ -128,6 +132,7 @@ def test_the_migrations_name_constraints_as_the_models_do(upgraded: Engine) -> N
     assert _database_names(upgraded) == _model_names()
 
 
+@pytest.mark.sqlite_only("PRAGMA foreign_keys is SQLite's; PostgreSQL always enforces them")
 def test_upgrade_leaves_sqlite_foreign_keys_on(upgraded: Engine) -> None:
     # The migration turns them off while it rebuilds tables; pooled connections
     # handed back afterwards must enforce them again.
@@ -156,6 +161,7 @@ def test_ensure_current_refuses_a_revision_from_a_newer_okrbot(upgraded: Engine)
         migrate.ensure_current(engine=upgraded)
 
 
+@pytest.mark.sqlite_only("only a brand-new SQLite file is migrated on the spot")
 def test_ensure_ready_upgrades_only_a_fresh_sqlite_file_when_asked(
     new_engine: MakeEngine,
 ) -> None:
@@ -270,6 +276,7 @@ def test_checkin_confidence_outside_one_to_ten_is_rejected(
             session.commit()
 
 
+@pytest.mark.sqlite_only("batch table rebuilds and PRAGMA foreign_keys are SQLite's")
 def test_foreign_keys_can_be_suspended_for_table_rebuilds(tmp_path: Path) -> None:
     """Batch migrations rebuild tables; with foreign keys on, the DROP would cascade."""
     from storage.db import set_sqlite_foreign_keys

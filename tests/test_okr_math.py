@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from handlers.okr.math import (
@@ -26,6 +26,11 @@ from handlers.okr.math import (
 
 finite = st.floats(allow_nan=False, allow_infinity=False)
 weights = st.floats(min_value=-1e300, max_value=1e300, allow_nan=False)
+# Scaling a weight must not change it into zero: subnormal weights (5e-324 × 0.5 == 0)
+# are no weight a person can type, and would make "scale does not matter" untrue.
+normal_weights = st.floats(
+    min_value=-1e300, max_value=1e300, allow_nan=False, allow_subnormal=False
+)
 progresses = st.one_of(st.none(), st.floats(min_value=-1e6, max_value=1e6, allow_nan=False))
 confidences = st.integers(min_value=1, max_value=10)
 
@@ -191,9 +196,10 @@ def test_objective_progress_lies_between_lowest_and_highest_clipped_kr(
 
 
 @given(
-    st.lists(st.tuples(weights, progresses), min_size=1, max_size=8),
+    st.lists(st.tuples(normal_weights, progresses), min_size=1, max_size=8),
     st.floats(min_value=1e-3, max_value=1e3),
 )
+@example(items=[(0.0, 0.0), (1e-300, 1.0)], factor=1e-3)
 def test_objective_progress_ignores_the_scale_of_weights(
     items: list[tuple[float, float | None]], factor: float
 ) -> None:

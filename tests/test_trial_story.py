@@ -16,6 +16,8 @@ import pytest
 from bot.cli import main
 from bot.settings import Settings, env_name
 
+pytestmark = pytest.mark.sqlite_only("the trial keeps its data in a SQLite file by design")
+
 MONDAY_MORNING = "2026-11-23T09:00:00+08:00"  # ISO week 2026-W48, in the demo teams' zone
 
 STORY = """\

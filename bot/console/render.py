@@ -20,12 +20,15 @@ from handlers.views import (
     Block,
     Button,
     ButtonStyle,
+    Chart,
     Context,
     Divider,
     Fields,
     Form,
     FormErrors,
     Header,
+    Home,
+    Image,
     Input,
     InputKind,
     Message,
@@ -295,6 +298,11 @@ def _render_block(block: Block, first_button: int, width: int, color: bool) -> l
             return _dim(["  " + line for line in wrap(text, width - 2)], color)
         case Actions():
             return _render_actions(block, first_button, width, color)
+        case Image(filename=filename, alt=alt):
+            # The trial saves each picture as a file: its name is the path.
+            return wrap(f"🖼  {alt}: {filename}", width)
+        case Chart(title=title):
+            return wrap(f"📈 {title}", width)
     raise TypeError(f"cannot render {block!r}")
 
 
@@ -369,6 +377,9 @@ def render_view(view: View | FormErrors, *, width: int = 78, color: bool = False
             return render_message(view, width=width, color=color)
         case Form():
             return render_form(view, width=width, color=color)
+        case Home():
+            # The terminal has no home tab: a home reads as a message.
+            return render_message(Message(view.summary, view.blocks), width=width, color=color)
         case FormErrors():
             return render_form_errors(view, width=width, color=color)
     raise TypeError(f"cannot render {view!r}")

@@ -17,26 +17,59 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot import charts
 from bot.console.render import button_list, display_width, render_view
+from bot.console.sender import ConsoleSender, for_terminal
+from bot.delivery import Outgoing
+from bot.outbox import OutboxSender, Prepare
 from handlers.app import OkrApp
 from handlers.clock import ManualClock
 from handlers.events import Actor, ButtonPressed, Command, Event, FormSubmitted
 from handlers.i18n import Translator, negotiate, translator
 from handlers.okr.weeks import next_occurrence
 from handlers.usecases.context import member_timezone
-from handlers.views import Delivery, Form, FormErrors, InputKind, Message, ToUser, View
+from handlers.views import Form, FormErrors, Home, InputKind, Message, ToUser, View
 from storage.db import SessionFactory
 from storage.models import Member, Workspace
-from storage.repos import workspaces
+from storage.repos import schedule, workspaces
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "console"
+_SENDER = "console"  # the holder of the trial's outbox claims: one terminal sends
+
+
+def clock_name(workspace: str) -> str:
+    """The scheduler-state row that keeps a console workspace's clock (and rhythm watermark)."""
+    return f"console-clock:{workspace}"
+
+
+def resume_clock(*, app: OkrApp, clock: ManualClock, workspace: str) -> bool:
+    """Set `clock` to where the trial stopped; on a first run, store its start instead.
+
+    True when the clock was resumed. The stored time is also the watermark of
+    the workspace's rhythm, so a restart shows no moment twice.
+    """
+    with app.sessions.begin() as session:
+        stopped_at = schedule.read_watermark(session=session, name=clock_name(workspace))
+    if stopped_at is not None:
+        clock.set(stopped_at)
+        return True
+    app.tick(
+        until=clock.now(),
+        catch_up=None,
+        name=clock_name(workspace),
+        platform=PLATFORM,
+        workspace=workspace,
+    )
+    return False
+
 
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -95,6 +128,8 @@ class Console:
         log_path: str | None = None,
         trial_database: str | None = None,
         resumed: bool = False,
+        image_dir: Path | None = None,
+        prepare: Prepare = charts.prepare_outgoing,
     ) -> None:
         self.app = app
         self.sessions = sessions
@@ -120,6 +155,25 @@ class Console:
         # What each person last saw, so `:press` and `:form` act on their own screen.
         self._last_message: dict[str, Message] = {}
         self._last_form: dict[str, Form] = {}
+        # Everything but the direct reply goes through the outbox, as on a real platform;
+        # the terminal sends what is due after each line instead of in a thread.
+        self.outbox = OutboxSender(
+            sessions=sessions,
+            senders=[
+                ConsoleSender(
+                    write=self._print,
+                    label=self._recipient_label,
+                    shown=self._seen,
+                    width=self.width,
+                    color=color,
+                    image_dir=image_dir,
+                )
+            ],
+            clock=clock,
+            sleep=lambda _seconds: None,  # the terminal has no rate limit to wait for
+            holder=_SENDER,
+            prepare=prepare,  # e.g. drawing charts into pictures, as the bot does
+        )
 
     # --- the loop --------------------------------------------------------------
 
@@ -128,6 +182,7 @@ class Console:
             with contextlib.suppress(ImportError):
                 import readline  # noqa: F401  (gives input() line editing and history)
         self._banner()
+        self._deliver()  # anything queued while the trial was closed (`okrbot trigger`)
         while True:
             try:
                 line = self._read()
@@ -190,9 +245,11 @@ class Console:
         outcome = self.app.handle(event)
         for reply in outcome.replies:
             self._show(reply, seen_by=[me.handle])
-        with self.sessions.begin() as session:
-            for delivery in outcome.deliveries:
-                self._show_delivery(delivery, session=session, tr=me.tr)
+        self._deliver()
+
+    def _deliver(self) -> int:
+        """Send what the outbox holds for this terminal now; how many were shown."""
+        return self.outbox.drain().sent
 
     def _actor(self, me: _Me) -> Actor:
         return Actor(
@@ -206,26 +263,35 @@ class Console:
     # --- showing what the app said ---------------------------------------------
 
     def _show(self, view: View | FormErrors, *, seen_by: Sequence[str]) -> None:
+        if isinstance(view, Message | Home):
+            view = for_terminal(view)
         self._print(render_view(view, width=self.width, color=self.color))
-        for reader in seen_by:
+        self._remember(view, seen_by)
+
+    def _remember(self, view: View | FormErrors, readers: Sequence[str]) -> None:
+        for reader in readers:
             if isinstance(view, Message):
                 self._last_message[reader] = view
             elif isinstance(view, Form):
                 self._last_form[reader] = view
 
-    def _show_delivery(self, delivery: Delivery, *, session: Session, tr: Translator) -> None:
-        if isinstance(delivery.to, ToUser):
-            member = self._member(session, delivery.to.user_id)
-            who = member.display_name if member is not None else delivery.to.user_id
-            handle = member.handle if member is not None else delivery.to.user_id
-            header = tr.t("DM to {name} (@{handle})", name=who, handle=handle)
-            readers = [delivery.to.user_id]
+    def _recipient_label(self, item: Outgoing) -> str:
+        with self.sessions.begin() as session:
+            tr = self._me(session).tr
+            if isinstance(item.to, ToUser):
+                member = self._member(session, item.to.user_id)
+                who = member.display_name if member is not None else item.to.user_id
+                handle = member.handle if member is not None else item.to.user_id
+                return tr.t("DM to {name} (@{handle})", name=who, handle=handle)
+        return tr.t("to #{channel}", channel=item.to.channel_id)
+
+    def _seen(self, item: Outgoing, message: Message) -> None:
+        if isinstance(item.to, ToUser):
+            readers = [item.to.user_id]
         else:
-            header = tr.t("to #{channel}", channel=delivery.to.channel_id)
-            readers = self._channel_readers(session, delivery.to.channel_id)
-        self._print("")
-        self._print(self._paint(f"── {header} ──", "36"))
-        self._show(delivery.message, seen_by=readers)
+            with self.sessions.begin() as session:
+                readers = self._channel_readers(session, item.to.channel_id)
+        self._remember(message, readers)
 
     def _channel_readers(self, session: Session, channel_id: str) -> list[str]:
         """Who sees a channel post: the members of the team that owns the channel."""
@@ -354,13 +420,16 @@ class Console:
             return
         self.clock.set(target)
         self._say(me.tr.t("The clock moves on to {when}.", when=format_clock(target, me.timezone)))
-        deliveries = self.app.run_due(
-            since=now, until=target, platform=PLATFORM, workspace=self.workspace
+        # The trial's clock is its rhythm's watermark: what falls due on the way is
+        # queued once and stored with the time, so a restart shows nothing twice.
+        self.app.tick(
+            until=target,
+            catch_up=None,
+            name=clock_name(self.workspace),
+            platform=PLATFORM,
+            workspace=self.workspace,
         )
-        with self.sessions.begin() as session:
-            for delivery in deliveries:
-                self._show_delivery(delivery, session=session, tr=me.tr)
-        if not deliveries:
+        if not self._deliver():
             self._say(me.tr.t("Nothing fell due on the way."))
 
     def _press(self, rest: str) -> None:

@@ -15,7 +15,7 @@ from typing import Literal, TypeAlias
 RefKind = Literal["O", "KR", "T", "H"]
 ObjectiveKind = Literal["committed", "aspirational"]
 KRField = Literal["target", "start", "current", "unit", "weight", "title", "owner"]
-AskAction = Literal["accept", "decline", "done"]
+AskAction = Literal["accept", "decline", "done", "cancel"]
 Moment = Literal["plan", "checkin", "digest"]
 Language = Literal["en", "zh"]
 CycleKind = Literal["quarter", "bimonthly", "monthly", "annual"]
@@ -169,6 +169,17 @@ class PlanDrop:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanEdit:
+    """Change an open task; None leaves a field as it is."""
+
+    task: Ref
+    title: str | None = None
+    kr: Ref | None = None
+    helpers: tuple[PersonRef, ...] | None = None
+    due: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PlanCarry:
     """Move unfinished tasks to next week's plan."""
 
@@ -269,6 +280,11 @@ class ScoreList:
 
 
 @dataclass(frozen=True, slots=True)
+class ScoreQueue:
+    """A manager's review queue of the team's self scores."""
+
+
+@dataclass(frozen=True, slots=True)
 class ScoreShow:
     ref: Ref  # an O or a KR
 
@@ -288,6 +304,11 @@ class Score:
 @dataclass(frozen=True, slots=True)
 class SettingsShow:
     pass
+
+
+@dataclass(frozen=True, slots=True)
+class SetReminders:
+    on: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +345,14 @@ class SetTeamTimezone:
 class SetTeamHolidays:
     team: str
     dates: tuple[date, ...]  # sorted, no duplicates
+
+
+@dataclass(frozen=True, slots=True)
+class SetTeamHolidayCountry:
+    """A country's public holiday calendar for the team; None removes it."""
+
+    team: str
+    country: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,6 +402,7 @@ Cmd: TypeAlias = (
     | PlanDone
     | PlanDrop
     | PlanCarry
+    | PlanEdit
     | ShowPerson
     | ShowTeam
     | ShowRef
@@ -388,6 +418,7 @@ Cmd: TypeAlias = (
     | Align
     | ScoreList
     | ScoreShow
+    | ScoreQueue
     | Score
     | SettingsShow
     | SetLanguage
@@ -396,6 +427,8 @@ Cmd: TypeAlias = (
     | SetTeamChannel
     | SetTeamTimezone
     | SetTeamHolidays
+    | SetTeamHolidayCountry
+    | SetReminders
     | SetTeamLanguage
     | SetCycleKind
     | Away

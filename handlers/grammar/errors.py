@@ -17,6 +17,10 @@ ERROR_CODES: frozenset[str] = frozenset(
         "missing_ref",  # a reference (O3, KR12, T40, H5) is required
         "bad_ref",  # token is not a reference of the kind the command takes
         "bad_number",  # token
+        "number_too_large",  # token, limit: beyond what the database keeps
+        "number_too_precise",  # token: more significant digits than the database keeps
+        "number_exponent",  # token: written as 1e5 or 10^5
+        "number_not_finite",  # token: NaN or infinity
         "bad_confidence",  # token: must be a whole number 1..10
         "bad_weight",  # token: must be above 0
         "bad_score",  # token: must be 0..1, 0..10 or 0..100 %

@@ -22,6 +22,7 @@ from handlers.grammar.commands import (
     PersonRef,
     Score,
     ScoreList,
+    ScoreQueue,
     ScoreShow,
 )
 from handlers.grammar.common import no_more, one_value, suggest
@@ -30,6 +31,7 @@ from handlers.grammar.lexer import COLONS, PIPES, Line, Token, tokenize
 from handlers.grammar.values import (
     looks_numeric,
     number,
+    number_error,
     read_number,
     read_person,
     read_quantity,
@@ -229,7 +231,7 @@ def _measure(tokens: Sequence[Token], verb: str) -> tuple[float, float, str, boo
         if arrow == 0:
             raise ParseError("missing_value", verb)
         if arrow > 1:
-            raise ParseError("bad_number", verb, {"token": pieces[0].text})
+            raise number_error(pieces[0].text, verb)
         start, start_unit = _quantity(pieces[0], verb)
         pieces = pieces[arrow + 1 :]
         if not pieces:
@@ -243,7 +245,7 @@ def _measure(tokens: Sequence[Token], verb: str) -> tuple[float, float, str, boo
 def _quantity(tok: Token, verb: str) -> tuple[float, str]:
     found = read_quantity(tok)
     if found is None:
-        raise ParseError("bad_number", verb, {"token": tok.text})
+        raise number_error(tok.text, verb)
     return found
 
 
@@ -344,6 +346,9 @@ def parse_score(rest: str, today: date) -> Cmd:
     toks = line.tokens
     if not toks:
         return ScoreList()
+    if not toks[0].quoted and toks[0].word in vocab.QUEUE_WORDS:
+        no_more(toks[1:], "score")
+        return ScoreQueue()
     target = ref(toks[0], "score", ("O", "KR"))
     if len(toks) == 1:
         return ScoreShow(target)
@@ -364,14 +369,17 @@ def _score_value(tok: Token) -> float:
         text, scale = fraction["num"], float(fraction["den"])
     found = read_number(tok.piece(text))
     if found is None:
-        raise ParseError("bad_number", "score", {"token": tok.text})
+        raise number_error(tok.text, "score")
     value, unit = found
     if scale is not None:
         value /= scale
     elif unit == "%":
         value /= 100
-    elif 1 < value <= 10:
+    elif 1 < value <= 10 and value == int(value):
         value /= 10
+    elif value > 1:
+        # 1.5 is neither 0–1 nor a whole 0–10 score: reading it as 0.15 would be a guess.
+        raise ParseError("bad_score", "score", {"token": tok.text})
     if not 0 <= value <= 1:
         raise ParseError("bad_score", "score", {"token": tok.text})
     return value

@@ -14,7 +14,13 @@ from handlers.grammar.objectives import parse_align, parse_kr, parse_new, parse_
 from handlers.grammar.people import parse_ask, parse_kudos, parse_show, parse_team
 from handlers.grammar.rhythm import parse_away, parse_checkin, parse_plan
 from handlers.grammar.settings import parse_settings
-from handlers.grammar.values import looks_numeric, read_number, read_person, read_ref
+from handlers.grammar.values import (
+    looks_numeric,
+    number_error,
+    read_number,
+    read_person,
+    read_ref,
+)
 
 _Reader = Callable[[str, date], Cmd]
 
@@ -107,5 +113,5 @@ def parse_number(text: str) -> float:
     toks = tokenize(text).tokens
     found = read_number(toks[0]) if len(toks) == 1 else None
     if found is None:
-        raise ParseError("bad_number", None, {"token": text.strip()})
+        raise number_error(text, None)
     return found[0]

@@ -20,6 +20,7 @@ from handlers.grammar.commands import (
     PlanCarry,
     PlanDone,
     PlanDrop,
+    PlanEdit,
     PlanList,
     Ref,
 )
@@ -28,6 +29,7 @@ from handlers.grammar.errors import ParseError
 from handlers.grammar.lexer import Line, Token, norm, tokenize
 from handlers.grammar.values import (
     looks_numeric,
+    number_error,
     pull_links,
     read_date,
     read_number,
@@ -63,7 +65,7 @@ def parse_checkin(rest: str, today: date) -> Cmd:
         if found is None:
             if _confidence_at(toks, 1, "checkin") is not None:
                 raise ParseError("missing_value", "checkin")
-            raise ParseError("bad_number", "checkin", {"token": value_token.text})
+            raise number_error(value_token.text, "checkin")
         value = found[0]
         relative = norm(value_token.text).startswith(("+", "-", "−"))
     confidence, note_tokens = _take_confidence(toks[2:], "checkin")
@@ -126,6 +128,8 @@ def parse_plan(rest: str, today: date) -> Cmd:
         return _plan_list(line, toks[1:])
     if action == "add":
         return _plan_add(line, toks[1:], today)
+    if action == "edit":
+        return _plan_edit(line, toks[1:], today)
     tasks = refs(toks[1:], "plan", ("T",))
     if action == "done":
         return PlanDone(tasks)
@@ -192,6 +196,45 @@ def _plan_add(line: Line, toks: Sequence[Token], today: date) -> Cmd:
     if owner is not None and owner in helpers:
         helpers.remove(owner)
     return PlanAdd(text, kr, tuple(helpers), owner, due)
+
+
+def _plan_edit(line: Line, toks: Sequence[Token], today: date) -> Cmd:
+    """`edit T12` then any of: a new title (after "title" or bare words), a KR, @helpers, a due day."""
+    task = ref(toks[0] if toks else None, "plan", ("T",))
+    rest = list(toks[1:])
+    if rest and not rest[0].quoted and rest[0].word in vocab.TITLE_WORDS:
+        rest = rest[1:]
+    if not rest:
+        raise ParseError("missing_value", "plan")
+    title: list[Token] = []
+    kr: Ref | None = None
+    helpers: list[PersonRef] = []
+    due: date | None = None
+    i = 0
+    while i < len(rest):
+        tok = rest[i]
+        nxt = rest[i + 1] if i + 1 < len(rest) else None
+        person = read_person(tok)
+        found_ref = read_ref(tok)
+        if person is not None:
+            if person not in helpers:
+                helpers.append(person)
+        elif found_ref is not None:
+            if found_ref.kind != "KR" or kr is not None:
+                raise ParseError("bad_ref", "plan", {"token": tok.text})
+            kr = found_ref
+        elif nxt is not None and tok.word in vocab.HELPER_WORDS and read_person(nxt):
+            pass
+        elif (day := _due(tok, nxt, today)) is not None:
+            if due is not None:
+                raise ParseError("unexpected", "plan", {"token": tok.text})
+            due, used = day
+            i += used - 1
+        else:
+            title.append(tok)
+        i += 1
+    text = line.text(title)
+    return PlanEdit(task, text or None, kr, tuple(helpers) if helpers else None, due)
 
 
 def _due(tok: Token, nxt: Token | None, today: date) -> tuple[date, int] | None:

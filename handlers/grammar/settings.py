@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -11,7 +12,9 @@ from handlers.grammar.commands import (
     Language,
     SetCycleKind,
     SetLanguage,
+    SetReminders,
     SetTeamChannel,
+    SetTeamHolidayCountry,
     SetTeamHolidays,
     SetTeamLanguage,
     SetTeamRhythm,
@@ -23,6 +26,8 @@ from handlers.grammar.common import action_of, date_span, no_more, one_value
 from handlers.grammar.errors import ParseError
 from handlers.grammar.lexer import Line, Token, tokenize
 from handlers.grammar.values import read_time, weekday_number
+
+_COUNTRY = re.compile(r"[A-Za-z]{2}")
 
 # A range longer than a year is a typo in the year, not a holiday.
 _MAX_HOLIDAY_DAYS = 366
@@ -39,6 +44,12 @@ def parse_settings(rest: str, today: date) -> Cmd:
         return SetLanguage(_language(one_value(args, "settings")))
     if action == "timezone":
         return SetTimezone(one_value(args, "settings").text.strip())
+    if action == "reminders":
+        tok = one_value(args, "settings")
+        on = None if tok.quoted else vocab.ON_OFF.get(tok.word)
+        if on is None:
+            raise ParseError("unexpected", "settings", {"token": tok.text})
+        return SetReminders(on)
     if action == "cycle":
         tok = one_value(args, "settings")
         kind = None if tok.quoted else vocab.CYCLES.get(tok.word)
@@ -80,6 +91,12 @@ def _team_setting(line: Line, args: Sequence[Token], today: date) -> Cmd:
         return SetTeamTimezone(team, one_value(values, "settings").text.strip())
     if setting == "language":
         return SetTeamLanguage(team, _language(one_value(values, "settings")))
+    if len(values) == 1 and not values[0].quoted:
+        word = values[0].text.strip()
+        if _COUNTRY.fullmatch(word):
+            return SetTeamHolidayCountry(team, word.upper())
+        if values[0].word in vocab.NONE_WORDS:
+            return SetTeamHolidayCountry(team, None)
     return SetTeamHolidays(team, _holidays(values, today))
 
 

@@ -55,7 +55,13 @@ def _fold_number(text: str) -> str:
     return norm(text).replace("−", "-")
 
 
-def _number(match: re.Match[str]) -> float | None:
+# What the database keeps exactly: a double holds 15 significant digits, and
+# every whole number up to 10^15.
+MAX_ABS_NUMBER = Decimal(10) ** 15
+MAX_SIGNIFICANT_DIGITS = 15
+
+
+def _decimal(match: re.Match[str]) -> Decimal | None:
     digits = match["digits"].replace(",", "")
     try:
         value = Decimal(digits)
@@ -64,10 +70,57 @@ def _number(match: re.Match[str]) -> float | None:
     mult = match["mult"]
     if mult:
         value *= _MULTIPLIERS[mult.lower()]
-    if match["sign"] == "-":
-        value = -value
+    return -value if match["sign"] == "-" else value
+
+
+def _significant_digits(value: Decimal) -> int:
+    return len(value.normalize().as_tuple().digits) if value else 1
+
+
+def _number(match: re.Match[str]) -> float | None:
+    value = _decimal(match)
+    if value is None or abs(value) > MAX_ABS_NUMBER:
+        return None
+    if _significant_digits(Decimal(match["digits"].replace(",", ""))) > MAX_SIGNIFICANT_DIGITS:
+        return None
     result = float(value)
     return result if math.isfinite(result) else None
+
+
+_NOT_FINITE = frozenset({"nan", "inf", "infinity", "∞", "无穷", "无穷大"})
+_EXPONENT = re.compile(
+    r"(?P<sign>[+-]?)(?P<mantissa>[0-9]+(?:\.[0-9]+)?)"
+    r"(?:e|\*\*|(?:[x×*]10)?\^)(?P<exp>[+-]?[0-9]+)",
+    re.IGNORECASE,
+)
+
+
+def number_error(text: str, verb: str | None) -> ParseError:
+    """Why `text` is not a number the bot keeps, as specific as the text allows."""
+    folded = _fold_number(text.strip()).lower()
+    params = {"token": text.strip(), "limit": "1,000,000,000,000,000"}
+    if folded.lstrip("+-") in _NOT_FINITE:
+        return ParseError("number_not_finite", verb, params)
+    exponent = _EXPONENT.fullmatch(folded)
+    if exponent is not None:
+        mantissa = Decimal(exponent["mantissa"])
+        exp = max(-(10**4), min(10**4, int(exponent["exp"])))
+        times_ten = "e" in folded or "10^" in folded
+        size = mantissa.scaleb(exp) if times_ten else mantissa**exp  # "10^40" or "2**60"
+        if abs(size) > MAX_ABS_NUMBER:
+            return ParseError("number_too_large", verb, params)
+        return ParseError("number_exponent", verb, params)
+    match = _NUMBER.fullmatch(folded) or _QUANTITY.fullmatch(folded)
+    if match is not None and not (match.groupdict().get("pct") and match["mult"]):
+        value = _decimal(match)
+        if value is not None and abs(value) > MAX_ABS_NUMBER:
+            return ParseError("number_too_large", verb, params)
+        digits = Decimal(match["digits"].replace(",", ""))
+        if _significant_digits(digits) > MAX_SIGNIFICANT_DIGITS:
+            return ParseError("number_too_precise", verb, params)
+    if len(folded) > _MAX_NUMBER_CHARS and folded.lstrip("+-$¥€£").replace(",", "").isdigit():
+        return ParseError("number_too_large", verb, params)
+    return ParseError("bad_number", verb, {"token": text.strip()})
 
 
 def read_number(tok: Token) -> tuple[float, str] | None:
@@ -96,6 +149,8 @@ def read_quantity(tok: Token) -> tuple[float, str] | None:
         return None
     # Units keep their case ("USD", "MAU"), so fold width only.
     folded = unicodedata.normalize("NFKC", tok.text).replace("−", "-")
+    if _EXPONENT.fullmatch(folded.lower()) or folded.lower().lstrip("+-") in _NOT_FINITE:
+        return None  # "1e26" is a number written with an exponent, not 1 "e26"
     match = _QUANTITY.fullmatch(folded)
     if match is None or not match["unit"][0].isalpha():
         return None
@@ -108,7 +163,7 @@ def read_quantity(tok: Token) -> tuple[float, str] | None:
 def number(tok: Token, verb: str) -> tuple[float, str]:
     value = read_number(tok)
     if value is None:
-        raise ParseError("bad_number", verb, {"token": tok.text})
+        raise number_error(tok.text, verb)
     return value
 
 

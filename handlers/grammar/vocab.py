@@ -95,7 +95,9 @@ PLAN_ACTIONS: dict[str, str] = table(
     (words("done", "完成"), "done"),
     (words("drop", "放弃", "取消"), "drop"),
     (words("carry", "顺延"), "carry"),
+    (words("edit", "修改", "编辑"), "edit"),
 )
+TITLE_WORDS = words("title", "标题", "名称")
 HELPER_WORDS = words("with", "helper", "helpers", "协助", "协助人")
 OWNER_WORDS = words("owner", "负责人")
 DUE_WORDS = words("due", "by", "截止", "截至", "到期")
@@ -113,6 +115,7 @@ ASK_UPDATES: dict[str, AskAction] = table(
     (words("accept", "接受"), "accept"),
     (words("decline", "拒绝"), "decline"),
     (words("done", "完成"), "done"),
+    (words("cancel", "取消", "撤销"), "cancel"),
 )
 
 # align
@@ -144,7 +147,13 @@ SETTINGS_ACTIONS: dict[str, str] = table(
     (TIMEZONE_WORDS, "timezone"),
     (TEAM_WORDS, "team"),
     (CYCLE_WORDS, "cycle"),
+    (words("reminders", "reminder", "提醒"), "reminders"),
 )
+ON_OFF: dict[str, bool] = table(
+    (words("on", "yes", "开", "打开", "开启"), True),
+    (words("off", "no", "关", "关闭"), False),
+)
+QUEUE_WORDS = words("queue", "review", "队列", "审核")
 TEAM_SETTINGS: dict[str, str] = table(
     (frozenset(MOMENTS), "rhythm"),
     (CHANNEL_WORDS, "channel"),
@@ -196,6 +205,7 @@ USAGE: dict[str, list[str]] = {
         "plan done T40 T41",
         "plan drop T40",
         "plan carry T40",
+        "plan edit T40 title Draft the launch post KR12 due thu with @bob",
     ],
     "show": ["show @alice", "show team Growth", "show KR12"],
     "team": [
@@ -212,20 +222,28 @@ USAGE: dict[str, list[str]] = {
         "ask accept H5",
         "ask decline H5 no time this week",
         "ask done H5 thanks!",
+        "ask cancel H5",
     ],
     "kudos": ["kudos @alice KR12 the launch post brought 800 sign-ups"],
     "align": ["align O3 to O1", "align O3 to KR2", "align O3 none"],
-    "score": ["score", "score O3", "score KR12 0.7 reached 7,000 of 10,000"],
+    "score": [
+        "score",
+        "score O3",
+        "score KR12 0.7 reached 7,000 of 10,000",
+        "score queue",
+    ],
     "settings": [
         "settings",
         "settings language zh",
         "settings timezone Asia/Shanghai",
         "settings cycle quarter",
+        "settings reminders off",
         "settings team Growth plan mon 09:30",
         "settings team Growth digest fri 17:00",
         "settings team Growth channel #growth",
         "settings team Growth timezone Europe/Paris",
         "settings team Growth holiday 2026-10-01 2026-10-02",
+        "settings team Growth holidays CN",
         "settings team Growth language en",
     ],
     "away": [

@@ -177,6 +177,15 @@ def _round_half_up(x: float | Decimal, decimals: int) -> Decimal:
     return rounded + 0  # `+ 0` turns -0 into 0 so we never show "-0"
 
 
+# From 10万 up, amounts in Chinese read in 万, 亿 or 万亿 (when exact).
+_WAN_FROM = Decimal(100_000)
+_CHINESE_UNITS = (
+    ("万亿", Decimal(10) ** 12),
+    ("亿", Decimal(10) ** 8),
+    ("万", Decimal(10) ** 4),
+)
+
+
 class Translator:
     """Messages and number/date formatting for one locale."""
 
@@ -211,7 +220,20 @@ class Translator:
             return str(format_decimal(x, locale=self._babel))
         pattern = "#,##0" + ("." + "#" * max_decimals if max_decimals > 0 else "")
         value = _round_half_up(x, max(max_decimals, 0))
+        if self.locale == "zh" and abs(value) >= _WAN_FROM:
+            # Chinese readers count large amounts in 万 and 亿: "1,200万", "3.5亿".
+            # Only when that is exact; otherwise the full figure, never a rounded one.
+            for unit, size in _CHINESE_UNITS:
+                scaled = value / size
+                if abs(scaled) >= 1 and scaled == scaled.quantize(Decimal("0.01")):
+                    shown = format_decimal(scaled, format="#,##0.##", locale=self._babel)
+                    return f"{shown}{unit}"
         return str(format_decimal(value, format=pattern, locale=self._babel))
+
+    def exact(self, x: float | Decimal) -> str:
+        """The full figure, grouped, whatever the locale counts large amounts in."""
+        pattern = "#,##0.##########"
+        return str(format_decimal(_decimal(x), format=pattern, locale=self._babel))
 
     def percent(self, fraction: float | Decimal) -> str:
         """Whole percent, half rounded up: 0.625 -> "63%"."""
@@ -236,6 +258,10 @@ class Translator:
         A datetime is shown as is; convert it to the team's timezone first.
         """
         return str(format_skeleton("MMMd", d, locale=self._babel))
+
+    def month(self, year: int, month: int) -> str:
+        """A month of a year, as the locale writes it: "November 2026", "2026年11月"."""
+        return str(format_skeleton("yMMMM", Date(year, month, 1), locale=self._babel))
 
     def weekday(self, iso_weekday: int) -> str:
         """Short weekday name for ISO weekday 1 (Monday) .. 7 (Sunday): "Fri", "周五"."""

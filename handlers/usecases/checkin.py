@@ -15,6 +15,7 @@ from handlers.usecases.context import (
     kr_ref,
     resolve_kr,
 )
+from handlers.usecases.help import parse_error_text
 from handlers.usecases.present import bare_value, kr_block, value_text
 from handlers.views import (
     Block,
@@ -220,12 +221,18 @@ def _save(
 
 
 def submit_form(ctx: Ctx, values: Mapping[str, str | list[str] | None], context: str) -> Outcome:
-    """Validate a submitted check-in form; refuse it whole if any field is wrong."""
+    """Validate a submitted check-in form; refuse it whole if any field is wrong.
+
+    Only the key results whose fields the person changed are recorded, so a
+    form opened for every KR and filled in for one does not check in the rest.
+    A form submitted without any change records every KR in it: the person
+    said nothing moved. The value and the confidence are required for each KR
+    recorded, whatever the platform's form enforced on its side.
+    """
     refs = [r for r in context.split(",") if r]
     if not refs:
         raise UserError("That check-in form has expired; open a new one with /okr checkin.")
-    errors: list[tuple[str, str]] = []
-    parsed: list[tuple[KeyResult, float, int | None, str]] = []
+    krs: list[KeyResult] = []
     for ref in refs:
         try:
             kr = resolve_kr(ctx, g.parse_ref(ref))
@@ -234,24 +241,31 @@ def submit_form(ctx: Ctx, values: Mapping[str, str | list[str] | None], context:
                 "That check-in form has expired; open a new one with /okr checkin."
             ) from None
         _require_owner(ctx, kr)
+        krs.append(kr)
+    kr_ids = [kr.id for kr in krs if kr.id is not None]
+    this_week = rhythm.checkins_for_week(
+        session=ctx.session, workspace_id=ctx.workspace_id, week=ctx.week, kr_ids=kr_ids
+    )
+    earlier = rhythm.last_checkins_before(
+        session=ctx.session, workspace_id=ctx.workspace_id, week=ctx.week, kr_ids=kr_ids
+    )
+    errors: list[tuple[str, str]] = []
+    entries: list[tuple[KeyResult, float | None, int | None, str, bool]] = []
+    for ref, kr in zip(refs, krs, strict=True):
         raw_value = _first(values.get(f"value:{ref}"))
         raw_conf = _first(values.get(f"confidence:{ref}"))
-        note = _first(values.get(f"note:{ref}")) or ""
+        note = (_first(values.get(f"note:{ref}")) or "").strip()
+        field_errors: list[tuple[str, str]] = []
         value: float | None = None
         if raw_value is None or not raw_value.strip():
-            errors.append((f"value:{ref}", ctx.t("Enter the current value, like 6000.")))
+            field_errors.append((f"value:{ref}", ctx.t("Enter the current value, like 6000.")))
         else:
             try:
                 value = g.parse_number(raw_value)
-            except g.ParseError:
-                errors.append(
-                    (
-                        f"value:{ref}",
-                        ctx.t('"{text}" is not a number; enter one like 6000.', text=raw_value),
-                    )
-                )
+            except g.ParseError as error:
+                field_errors.append((f"value:{ref}", parse_error_text(ctx.tr, error)))
         if value is not None and kr.kind == KRKind.MILESTONE.value and value not in (0.0, 1.0):
-            errors.append((f"value:{ref}", ctx.t("Choose done or not done.")))
+            field_errors.append((f"value:{ref}", ctx.t("Choose done or not done.")))
         confidence: int | None = None
         if raw_conf and raw_conf.strip():
             try:
@@ -259,16 +273,33 @@ def submit_form(ctx: Ctx, values: Mapping[str, str | list[str] | None], context:
             except ValueError:
                 confidence = 0
             if not 1 <= confidence <= 10:
-                errors.append(
+                field_errors.append(
                     (f"confidence:{ref}", ctx.t("Confidence is a whole number from 1 to 10."))
                 )
                 confidence = None
-        if value is not None:
-            parsed.append((kr, value, confidence, note))
+        last = this_week.get(kr.id or -1) or earlier.get(kr.id or -1)
+        last_confidence = last.confidence if last is not None else None
+        this_note = this_week[kr.id].note if kr.id in this_week else ""
+        changed = (
+            bool(field_errors)
+            or value != kr.current_value
+            or confidence != last_confidence
+            or (bool(note) and note != this_note)
+        )
+        entries.append((kr, value, confidence, note, changed))
+        errors.extend(field_errors)
+    recorded = [e for e in entries if e[4]] or entries
+    for kr, _value, confidence, _note, _changed in recorded:
+        if confidence is None and not any(n == f"confidence:{kr_ref(kr)}" for n, _ in errors):
+            errors.append(
+                (f"confidence:{kr_ref(kr)}", ctx.t("Choose your confidence, from 1 to 10."))
+            )
     if errors:
         return Outcome(replies=[FormErrors(tuple(errors))])
     replies = [
-        _save(ctx, kr, value, confidence, note, ()) for kr, value, confidence, note in parsed
+        _save(ctx, kr, value, confidence, note, ())
+        for kr, value, confidence, note, _changed in recorded
+        if value is not None
     ]
     return Outcome(replies=list(replies))
 

@@ -37,6 +37,7 @@ def _status(tr: Translator, status: str) -> str:
         HelpStatus.ACCEPTED.value: tr.t("accepted"),
         HelpStatus.DECLINED.value: tr.t("declined"),
         HelpStatus.DONE.value: tr.t("done"),
+        HelpStatus.CANCELLED.value: tr.t("cancelled"),
     }.get(status, status)
 
 
@@ -68,6 +69,11 @@ def _buttons_for_helper(tr: Translator, request: HelpRequest) -> Actions:
             Button(tr.t("Done"), "help.done", ref),
         )
     )
+
+
+def helper_buttons(tr: Translator, request: HelpRequest) -> Actions:
+    """Accept, Decline and Done for the person asked."""
+    return _buttons_for_helper(tr, request)
 
 
 def ask(ctx: Ctx, cmd: g.Ask) -> Outcome:
@@ -175,6 +181,7 @@ _TRANSITIONS = {
     "accept": (HelpStatus.ACCEPTED, {HelpStatus.OPEN}),
     "decline": (HelpStatus.DECLINED, {HelpStatus.OPEN, HelpStatus.ACCEPTED}),
     "done": (HelpStatus.DONE, {HelpStatus.OPEN, HelpStatus.ACCEPTED}),
+    "cancel": (HelpStatus.CANCELLED, {HelpStatus.OPEN, HelpStatus.ACCEPTED}),
 }
 
 
@@ -185,6 +192,8 @@ def ask_update(ctx: Ctx, cmd: g.AskUpdate) -> Outcome:
     is_requester = request.requester_id == ctx.member_id
     if cmd.action in ("accept", "decline") and not is_helper:
         raise UserError("Only the person asked can answer {ref}.", ref=help_ref(request))
+    if cmd.action == "cancel" and not is_requester:
+        raise UserError("Only the person who asked can cancel {ref}.", ref=help_ref(request))
     if cmd.action == "done" and not (is_helper or is_requester):
         raise UserError("Only the two people on {ref} can close it.", ref=help_ref(request))
     if HelpStatus(request.status) not in allowed_from:
@@ -207,7 +216,10 @@ def ask_update(ctx: Ctx, cmd: g.AskUpdate) -> Outcome:
     reply = ctx.t(
         "{ref} is now {status}.", ref=help_ref(request), status=_status(ctx.tr, new_status.value)
     )
-    outcome = Outcome(replies=[Message(summary=reply, blocks=(Text(reply),))])
+    outcome = Outcome(
+        replies=[Message(summary=reply, blocks=(Text(reply),))],
+        updated=_answered(ctx, request),
+    )
     if other is not None:
         tr = ctx.translator_for(other)
         said = {"who": member_name(ctx.member), "ref": help_ref(request), "text": request.text}
@@ -215,6 +227,8 @@ def ask_update(ctx: Ctx, cmd: g.AskUpdate) -> Outcome:
             text = tr.t("{who} accepted your help request {ref}: {text}", **said)
         elif cmd.action == "decline":
             text = tr.t("{who} declined your help request {ref}: {text}", **said)
+        elif cmd.action == "cancel":
+            text = tr.t("{who} cancelled help request {ref}; no need to help: {text}", **said)
         else:
             text = tr.t("{who} marked help request {ref} done: {text}", **said)
         blocks: list[Block] = [Text(text)]
@@ -237,6 +251,24 @@ def ask_update(ctx: Ctx, cmd: g.AskUpdate) -> Outcome:
             )
         )
     return outcome
+
+
+def _answered(ctx: Ctx, request: HelpRequest) -> Message:
+    """The request as the message whose button was pressed shows it now: its new
+    status, and only the button that still makes sense (Done, once accepted)."""
+    people = _people(ctx, [request])
+    krs = _krs(ctx, [request])
+    line = _request_line(
+        ctx.tr,
+        request,
+        people.get(request.requester_id),
+        people.get(request.helper_id),
+        krs.get(request.kr_id or -1),
+    )
+    blocks: list[Block] = [Text(line)]
+    if request.status == HelpStatus.ACCEPTED.value:
+        blocks.append(Actions((Button(ctx.t("Done"), "help.done", help_ref(request)),)))
+    return Message(summary=line, blocks=tuple(blocks))
 
 
 def show_request(ctx: Ctx, ref: g.Ref) -> Outcome:

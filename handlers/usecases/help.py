@@ -79,6 +79,23 @@ def parse_error_text(tr: Translator, error: g.ParseError) -> str:
         "bad_number": tr.t(
             '"{token}" is not a number. Numbers look like 6000, 6,000, 1.5k or 2%.', token=token
         ),
+        "number_too_large": tr.t(
+            '"{token}" is too large: I keep numbers up to {limit}.',
+            token=token,
+            limit=p.get("limit", ""),
+        ),
+        "number_too_precise": tr.t(
+            '"{token}" has more digits than I keep (15 significant digits). Round it, like 1234.56.',
+            token=token,
+        ),
+        "number_exponent": tr.t(
+            '"{token}" is written with an exponent. Write the number out, like 1000, 1k, 1.5m or 3万.',
+            token=token,
+        ),
+        "number_not_finite": tr.t(
+            '"{token}" is not a value a key result can have. Use a number like 6000.',
+            token=token,
+        ),
         "bad_confidence": tr.t(
             'Confidence is a whole number from 1 to 10, not "{token}".', token=token
         ),

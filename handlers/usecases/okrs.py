@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from handlers import grammar as g
+from handlers import scoring
 from handlers.okr import math, quality
 from handlers.usecases.context import (
     Ctx,
@@ -21,6 +22,7 @@ from handlers.usecases.context import (
 )
 from handlers.usecases.help import parse_error_text
 from handlers.usecases.present import (
+    exact_value_text,
     kr_block,
     kr_progress,
     objective_blocks,
@@ -259,10 +261,10 @@ def kr_view(ctx: Ctx, kr: KeyResult) -> Message:
                     ctx.t("Objective"),
                     f"O{objective.number} {objective.title}" if objective else "?",
                 ),
-                (ctx.t("Start"), value_text(ctx.tr, kr, kr.start_value)),
+                (ctx.t("Start"), exact_value_text(ctx.tr, kr, kr.start_value)),
                 (
                     ctx.t("Target"),
-                    value_text(ctx.tr, kr, kr.target_value)
+                    exact_value_text(ctx.tr, kr, kr.target_value)
                     if kr.target_value is not None
                     else ctx.t("no target yet"),
                 ),
@@ -360,13 +362,16 @@ def create_objective(ctx: Ctx, cmd: g.NewObjective) -> Outcome:
         warnings += quality.objective_warnings(
             owner_objective_count=1, kr_count=len(cmd.krs), ref=objective_ref(objective)
         )
+    notes: list[Block] = []
     for spec in cmd.krs:
         kr = _add_kr(ctx, objective, spec)
         warnings += _kr_warnings(kr)
+        notes += _direction_blocks(ctx, kr)
     view = objective_view(ctx, objective)
     blocks = (
         Text(ctx.t("Created {ref}.", ref=objective_ref(objective))),
         *view.blocks,
+        *notes,
         *warning_blocks(ctx.tr, warnings),
     )
     return Outcome(
@@ -376,7 +381,38 @@ def create_objective(ctx: Ctx, cmd: g.NewObjective) -> Outcome:
     )
 
 
+def _require_measurable(start: float, target: float | None, title: str) -> None:
+    if target is not None and target == start:
+        raise UserError(
+            "{title}: the target equals the start ({value}), so there is nothing to measure. "
+            "Give a target different from the start, like 0 -> 100.",
+            usage="kr",
+            title=title,
+            value=f"{start:g}",
+        )
+
+
+def _direction_blocks(ctx: Ctx, kr: KeyResult) -> list[Block]:
+    """Say so when a KR counts down, so nobody reads a fall as bad news."""
+    if kr.kind == KRKind.MILESTONE.value or kr.target_value is None:
+        return []
+    if kr.target_value < kr.start_value:
+        return [
+            Context(
+                ctx.t(
+                    "↓ {ref}: lower is better (from {start} down to {target}).",
+                    ref=kr_ref(kr),
+                    start=value_text(ctx.tr, kr, kr.start_value),
+                    target=value_text(ctx.tr, kr, kr.target_value),
+                )
+            )
+        ]
+    return []
+
+
 def _add_kr(ctx: Ctx, objective: Objective, spec: g.KRSpec) -> KeyResult:
+    if not spec.milestone:
+        _require_measurable(spec.start, spec.target, spec.title)
     owner_id = resolve_person(ctx, spec.owner).id if spec.owner else None
     if owner_id is None:
         owner_id = objective.owner_member_id or ctx.member_id
@@ -431,7 +467,12 @@ def add_kr(ctx: Ctx, cmd: g.AddKR) -> Outcome:
         owner_objective_count=1, kr_count=count, ref=objective_ref(objective)
     )
     text = ctx.t("Added {kr} to {o}.", kr=kr_ref(kr), o=objective_ref(objective))
-    blocks = (Text(text), kr_block(ctx.tr, kr), *warning_blocks(ctx.tr, warnings))
+    blocks = (
+        Text(text),
+        kr_block(ctx.tr, kr),
+        *_direction_blocks(ctx, kr),
+        *warning_blocks(ctx.tr, warnings),
+    )
     return Outcome(replies=[Message(summary=text, blocks=blocks)])
 
 
@@ -467,11 +508,21 @@ def edit_kr(ctx: Ctx, cmd: g.EditKR) -> Outcome:
         value = str(cmd.value).strip()
         if not value and cmd.field != "unit":
             raise UserError("{field} cannot be empty.", usage="kr", field=cmd.field)
+    if cmd.field in ("target", "start") and kr.kind != KRKind.MILESTONE.value:
+        assert isinstance(value, float)
+        start = value if cmd.field == "start" else kr.start_value
+        target = value if cmd.field == "target" else kr.target_value
+        _require_measurable(start, target, kr.title)
     okrs.update_key_result(
         session=ctx.session, kr=kr, changes={_FIELD_COLUMNS[cmd.field]: value}, now=ctx.now
     )
     text = ctx.t("Updated {ref}.", ref=kr_ref(kr))
-    blocks = (Text(text), kr_block(ctx.tr, kr), *warning_blocks(ctx.tr, _kr_warnings(kr)))
+    blocks = (
+        Text(text),
+        kr_block(ctx.tr, kr),
+        *_direction_blocks(ctx, kr),
+        *warning_blocks(ctx.tr, _kr_warnings(kr)),
+    )
     return Outcome(replies=[Message(summary=text, blocks=blocks)])
 
 
@@ -695,7 +746,14 @@ def score(ctx: Ctx, cmd: g.Score) -> Outcome:
     existing = okrs.scores_for(
         session=ctx.session, workspace_id=ctx.workspace_id, kr_ids=[kr.id or -1]
     ).get(kr.id or -1)
+    deliveries: list[Delivery] = []
     if owner_id == ctx.member_id:
+        if existing is not None and existing.reviewed_score is not None:
+            raise UserError(
+                "{ref}'s score is final: your manager reviewed it at {s}.",
+                ref=kr_ref(kr),
+                s=_score(existing.reviewed_score),
+            )
         okrs.save_self_score(
             session=ctx.session,
             workspace_id=ctx.workspace_id,
@@ -709,6 +767,7 @@ def score(ctx: Ctx, cmd: g.Score) -> Outcome:
             ref=kr_ref(kr),
             s=_score(cmd.value),
         )
+        deliveries.extend(scoring.after_self_score(ctx, kr, cmd.value))
     elif can_act_for(ctx, owner_id):
         if existing is None or existing.self_score is None:
             raise UserError("The owner scores {ref} first; review it after that.", ref=kr_ref(kr))
@@ -728,6 +787,11 @@ def score(ctx: Ctx, cmd: g.Score) -> Outcome:
             now=ctx.now,
         )
         text = ctx.t("Reviewed {ref}: {s}.", ref=kr_ref(kr), s=_score(cmd.value))
+        deliveries.extend(
+            scoring.after_review(
+                ctx, kr, owner_id, existing.self_score, cmd.value, cmd.reason.strip()
+            )
+        )
     else:
         raise UserError("Only the owner of {ref} (or their manager) can score it.", ref=kr_ref(kr))
     objective = okrs.get_objective_by_id(
@@ -736,7 +800,15 @@ def score(ctx: Ctx, cmd: g.Score) -> Outcome:
     blocks: list[Block] = [Text(text)]
     if objective is not None:
         blocks.extend(_score_blocks(ctx, objective))
-    return Outcome(replies=[Message(summary=text, blocks=tuple(blocks))])
+    return Outcome(replies=[Message(summary=text, blocks=tuple(blocks))], deliveries=deliveries)
+
+
+def score_confirm(ctx: Ctx, ref: g.Ref) -> Outcome:
+    """The manager's Confirm button: the owner's self score becomes the final score."""
+    kr = resolve_kr(ctx, ref)
+    outcome = score(ctx, g.Score(ref, scoring.confirm(ctx, kr), ""))
+    outcome.updated = scoring.show_queue(ctx).replies[0]  # type: ignore[assignment]  # a Message
+    return outcome
 
 
 def submit_new_objective(ctx: Ctx, values: Mapping[str, str | list[str] | None]) -> Outcome:

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from handlers import grammar as g
 from handlers.okr.weeks import next_week, plan_is_open
+from handlers.usecases import changes
 from handlers.usecases.context import (
     Ctx,
     UserError,
@@ -33,6 +34,7 @@ from handlers.views import (
     ToUser,
 )
 from storage.models import Member, PlanTask, TaskStatus
+from storage.repos import changes as edits
 from storage.repos import okrs, rhythm, workspaces
 
 
@@ -74,6 +76,17 @@ def plan_add(ctx: Ctx, cmd: g.PlanAdd) -> Outcome:
             "The due date {date} has already passed; pick today or later.",
             date=ctx.tr.date(cmd.due),
         )
+    hold = changes.held(ctx, owner.id or -1)
+    if hold is not None:
+        change = {
+            "week": ctx.week,
+            "title": cmd.title,
+            "owner_id": owner.id,
+            "kr_number": kr.number if kr else None,
+            "due": cmd.due.isoformat() if cmd.due else None,
+            "helper_ids": [h.id for h in helpers if h.id is not None],
+        }
+        return changes.request(ctx, hold, kind="add", change=change, task=None)
     task = rhythm.create_task(
         session=ctx.session,
         workspace_id=ctx.workspace_id,
@@ -138,6 +151,20 @@ def _change_status(ctx: Ctx, refs: Sequence[g.Ref], status: TaskStatus) -> Outco
             )
         if status == TaskStatus.CARRIED_OVER and task.status != TaskStatus.PLANNED.value:
             raise UserError("{ref} is not open, so it cannot be carried over.", ref=task_ref(task))
+    if status in (TaskStatus.DROPPED, TaskStatus.CARRIED_OVER):
+        holds = [(task, changes.held(ctx, task.owner_member_id)) for task in tasks]
+        waiting = [(task, hold) for task, hold in holds if hold is not None]
+        if waiting:
+            if len(waiting) < len(tasks):
+                raise UserError("Change these tasks one at a time: some of them need approval.")
+            outcome = Outcome()
+            for task, hold in waiting:
+                one = changes.request(
+                    ctx, hold, kind=status_kind(status), change={"week": task.week}, task=task
+                )
+                outcome.replies.extend(one.replies)
+                outcome.deliveries.extend(one.deliveries)
+            return outcome
     texts: list[str] = []
     for task in tasks:
         rhythm.set_task_status(session=ctx.session, task=task, status=status, now=ctx.now)
@@ -172,6 +199,48 @@ def _change_status(ctx: Ctx, refs: Sequence[g.Ref], status: TaskStatus) -> Outco
     blocks: list[Block] = [Text(headline), *(Text(t) for t in texts)]
     summary = headline + " " + ", ".join(task_ref(t) for t in tasks)
     return Outcome(replies=[Message(summary=summary, blocks=tuple(blocks))])
+
+
+def status_kind(status: TaskStatus) -> str:
+    return "drop" if status == TaskStatus.DROPPED else "carry"
+
+
+def plan_edit(ctx: Ctx, cmd: g.PlanEdit) -> Outcome:
+    task = resolve_task(ctx, cmd.task)
+    if not can_act_for(ctx, task.owner_member_id):
+        raise UserError("Only the owner of {ref} or their manager can edit it.", ref=task_ref(task))
+    if task.status != TaskStatus.PLANNED.value:
+        raise UserError("{ref} is not open, so it cannot be edited.", ref=task_ref(task))
+    kr = resolve_kr(ctx, cmd.kr) if cmd.kr else None
+    helpers = [resolve_person(ctx, p) for p in cmd.helpers] if cmd.helpers is not None else None
+    if cmd.due is not None and cmd.due < ctx.today:
+        raise UserError(
+            "The due date {date} has already passed; pick today or later.",
+            date=ctx.tr.date(cmd.due),
+        )
+    hold = changes.held(ctx, task.owner_member_id)
+    if hold is not None:
+        change = {
+            "week": task.week,
+            "title": cmd.title,
+            "kr_number": kr.number if kr else None,
+            "due": cmd.due.isoformat() if cmd.due else None,
+            "helper_ids": [h.id for h in helpers if h.id is not None] if helpers else None,
+        }
+        return changes.request(ctx, hold, kind="edit", change=change, task=task)
+    edits.edit_task(
+        session=ctx.session,
+        task=task,
+        title=cmd.title,
+        kr_id=kr.id if kr else None,
+        due_date=cmd.due,
+        helper_ids=[h.id for h in helpers if h.id is not None] if helpers is not None else None,
+    )
+    (line,) = _lines(ctx, [task])
+    headline = ctx.t("Updated {ref}.", ref=task_ref(task))
+    return Outcome(
+        replies=[Message(summary=headline, blocks=(Text(headline), Text(task_text(ctx.tr, line))))]
+    )
 
 
 def plan_done(ctx: Ctx, cmd: g.PlanDone) -> Outcome:

@@ -40,6 +40,14 @@ def value_text(tr: Translator, kr: KeyResult | KRFacts, value: float | None = No
     return f"{number} {kr.unit}"
 
 
+def exact_value_text(tr: Translator, kr: KeyResult | KRFacts, value: float) -> str:
+    """value_text, followed by the full figure when the locale shortened it ("1,200万 (12,000,000)")."""
+    text = value_text(tr, kr, value)
+    if kr.kind != KRKind.MILESTONE.value and tr.number(value) != tr.exact(value):
+        text += f" ({tr.exact(value)})"
+    return text
+
+
 def of_target(tr: Translator, kr: KeyResult | KRFacts, value: float) -> str:
     """The value against the target, e.g. "4,200 of 10,000 followers"."""
     assert kr.target_value is not None
@@ -188,6 +196,8 @@ def task_text(tr: Translator, line: TaskLine, *, show_owner: bool = True) -> str
         extras.append(tr.t("dropped"))
     elif task.status == TaskStatus.CARRIED_OVER.value:
         extras.append(tr.t("carried over"))
+    if task.changed_late:
+        extras.append(tr.t("changed after the cut-off"))
     if extras:
         parts.append("(" + ", ".join(extras) + ")")
     return " ".join(parts)

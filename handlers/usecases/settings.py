@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers import grammar as g
+from handlers.calendar import is_known_country
 from handlers.i18n import translator
 from handlers.okr.weeks import cycle_for, is_valid_timezone
 from handlers.usecases.context import Ctx, UserError, resolve_team
@@ -135,6 +136,38 @@ def set_team_holidays(ctx: Ctx, cmd: g.SetTeamHolidays) -> Outcome:
     return _done(
         ctx,
         ctx.t("{team}: no prompts on {days}.", team=team.name, days=ctx.tr.list(days)),
+    )
+
+
+def set_team_holiday_country(ctx: Ctx, cmd: g.SetTeamHolidayCountry) -> Outcome:
+    team = _team_to_change(ctx, cmd.team)
+    if cmd.country is not None and not is_known_country(cmd.country):
+        raise UserError(
+            "I have no holiday calendar for {code}. Use a country code like CN, DE or US.",
+            code=cmd.country,
+        )
+    workspaces.update_team(session=ctx.session, team=team, changes={"holiday_country": cmd.country})
+    if cmd.country is None:
+        return _done(ctx, ctx.t("{team} no longer follows a country's holidays.", team=team.name))
+    return _done(
+        ctx,
+        ctx.t(
+            "{team} follows {code}'s public holidays and working days now.",
+            team=team.name,
+            code=cmd.country,
+        ),
+    )
+
+
+def set_reminders(ctx: Ctx, cmd: g.SetReminders) -> Outcome:
+    ctx.member.reminders = cmd.on
+    ctx.session.add(ctx.member)
+    if cmd.on:
+        return _done(
+            ctx, ctx.t("Friday reminders are on: I'll remind you if a check-in is missing.")
+        )
+    return _done(
+        ctx, ctx.t("Friday reminders are off. Turn them on with /okr settings reminders on.")
     )
 
 

@@ -13,12 +13,22 @@ from storage.models.okr import (
     Score,
 )
 from storage.models.outbox import OutboxMessage, OutboxState, SchedulerState
-from storage.models.rhythm import Away, Checkin, PlanTask, TaskHelper, TaskStatus
+from storage.models.rhythm import (
+    Away,
+    ChangeRequest,
+    ChangeStatus,
+    Checkin,
+    PlanTask,
+    TaskHelper,
+    TaskStatus,
+)
 from storage.models.system import ProcessedEvent
 from storage.models.workspace import Member, Team, TeamMember, TeamRole, Workspace
 
 __all__ = [
     "Away",
+    "ChangeRequest",
+    "ChangeStatus",
     "Checkin",
     "Cycle",
     "CycleKind",

@@ -50,5 +50,10 @@ def json_list_field() -> Any:
     )
 
 
+def json_dict_field() -> Any:
+    """A JSON object column, written whole (no in-place change tracking)."""
+    return Field(default_factory=dict, sa_column=Column(JSON(), nullable=False))
+
+
 def workspace_fk() -> Any:
     return Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")

@@ -16,6 +16,7 @@ class HelpStatus(StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     DONE = "done"
+    CANCELLED = "cancelled"
 
 
 class HelpRequest(SQLModel, table=True):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.models._base import json_list_field, utc_field, workspace_fk
+from storage.models._base import json_dict_field, json_list_field, utc_field, workspace_fk
 
 
 class Checkin(SQLModel, table=True):
@@ -68,6 +69,37 @@ class PlanTask(SQLModel, table=True):
     )
     done_at: datetime | None = utc_field(nullable=True)
     created_at: datetime = utc_field(default_now=True)
+    # Changed after the team's cut-off, with the manager's approval.
+    changed_late: bool = Field(default=False)
+
+
+class ChangeStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class ChangeRequest(SQLModel, table=True):
+    """A change to the week's plan made after the cut-off, waiting for the manager.
+
+    `change` holds what the owner asked for (the kind and its fields) so it can
+    be applied exactly as asked once approved.
+    """
+
+    __tablename__ = "changerequest"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = workspace_fk()
+    team_id: int = Field(foreign_key="team.id", index=True, ondelete="CASCADE")
+    requester_id: int = Field(foreign_key="member.id", index=True)
+    manager_id: int = Field(foreign_key="member.id", index=True)
+    task_id: int | None = Field(default=None, foreign_key="plantask.id", ondelete="CASCADE")
+    kind: str = Field(max_length=16)  # add | edit | drop | carry
+    change: dict[str, Any] = json_dict_field()
+    status: str = Field(default=ChangeStatus.PENDING.value, max_length=16)
+    reason: str = Field(default="", max_length=1000)
+    created_at: datetime = utc_field(default_now=True)
+    decided_at: datetime | None = utc_field(nullable=True)
 
 
 class TaskHelper(SQLModel, table=True):

@@ -42,6 +42,8 @@ class Member(SQLModel, table=True):
     timezone: str | None = Field(default=None, max_length=64)
     locale: str | None = Field(default=None, max_length=16)
     is_active: bool = Field(default=True)
+    # The Friday reminder is opt-out, per person.
+    reminders: bool = Field(default=True)
     created_at: datetime = utc_field(default_now=True)
 
 
@@ -64,8 +66,18 @@ class Team(SQLModel, table=True):
     checkin_time: str = Field(default="15:00", max_length=5)
     digest_weekday: int = Field(default=5)
     digest_time: str = Field(default="17:00", max_length=5)
+    remind_weekday: int = Field(default=5)
+    remind_time: str = Field(default="16:00", max_length=5)
+    # Changes to the week's plan after this local weekday and time wait for the manager.
+    cutoff_weekday: int = Field(default=3)
+    cutoff_time: str = Field(default="23:59", max_length=5)
+    # The monthly review: the first of this weekday in the month, at this time.
+    review_weekday: int = Field(default=1)
+    review_time: str = Field(default="10:00", max_length=5)
     # ISO dates ("2026-10-01") on which no prompt is sent.
     holidays: list[str] = json_list_field()
+    # A country's public holidays (ISO 3166 code, e.g. "CN") from the holidays package.
+    holiday_country: str | None = Field(default=None, max_length=8)
     created_at: datetime = utc_field(default_now=True)
 
 

@@ -78,7 +78,7 @@ def update_help_request(
     *, session: Session, request: HelpRequest, status: HelpStatus, now: datetime, thanks: str = ""
 ) -> HelpRequest:
     request.status = status.value
-    if status in (HelpStatus.DONE, HelpStatus.DECLINED):
+    if status in (HelpStatus.DONE, HelpStatus.DECLINED, HelpStatus.CANCELLED):
         request.resolved_at = now
     if thanks:
         request.thanks = thanks

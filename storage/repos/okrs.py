@@ -36,15 +36,14 @@ def allocate_number(*, session: Session, workspace_id: int, kind: str) -> int:
 def get_or_create_cycle(
     *, session: Session, workspace_id: int, name: str, kind: str, start: date, end: date
 ) -> Cycle:
-    found = session.exec(
-        select(Cycle).where(Cycle.workspace_id == workspace_id, Cycle.name == name)
-    ).first()
+    """The named cycle, created by whichever concurrent request gets there first."""
+    query = select(Cycle).where(Cycle.workspace_id == workspace_id, Cycle.name == name)
+    found = session.exec(query).first()
     if found is not None:
         return found
-    cycle = Cycle(workspace_id=workspace_id, name=name, kind=kind, start_date=start, end_date=end)
-    session.add(cycle)
-    session.flush()
-    return cycle
+    new = Cycle(workspace_id=workspace_id, name=name, kind=kind, start_date=start, end_date=end)
+    insert_ignore(session, Cycle, new.model_dump(exclude={"id"}))
+    return session.exec(query).one()
 
 
 def get_cycle(*, session: Session, workspace_id: int, cycle_id: int) -> Cycle | None:

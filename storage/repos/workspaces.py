@@ -7,9 +7,11 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func
 from sqlalchemy import select as select_columns
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.models import Member, Team, TeamMember, TeamRole, Workspace
+from storage.repos._util import insert_ignore
 from storage.repos.okrs import slices
 
 
@@ -22,19 +24,26 @@ def get_or_create_workspace(
     default_locale: str = "en",
     default_timezone: str = "UTC",
 ) -> Workspace:
+    """The workspace, created on first contact.
+
+    Two first events of a new workspace may arrive at once (two processes, or
+    two worker threads): the insert does nothing when the other one won, and
+    both read the same row.
+    """
     found = find_workspace(session=session, platform=platform, external_id=external_id)
     if found is not None:
         return found
-    workspace = Workspace(
+    new = Workspace(
         platform=platform,
         external_id=external_id,
         name=name,
         default_locale=default_locale,
         default_timezone=default_timezone,
     )
-    session.add(workspace)
-    session.flush()
-    return workspace
+    insert_ignore(session, Workspace, new.model_dump(exclude={"id"}))
+    found = find_workspace(session=session, platform=platform, external_id=external_id)
+    assert found is not None, "the workspace was just inserted or found to exist"
+    return found
 
 
 def find_workspace(*, session: Session, platform: str, external_id: str) -> Workspace | None:
@@ -93,21 +102,22 @@ def upsert_member(
         session=session, workspace_id=workspace_id, external_id=external_id
     )
     if member is None:
-        member = Member(
+        created = _create_member(
+            session=session,
             workspace_id=workspace_id,
             external_id=external_id,
-            handle=_free_handle(
-                session=session,
-                workspace_id=workspace_id,
-                base=(handle or _base_handle(display_name, external_id)).lower(),
-            ),
+            base=(handle or _base_handle(display_name, external_id)).lower(),
             display_name=display_name or handle or external_id,
             locale=locale,
             timezone=timezone,
         )
-        session.add(member)
-        session.flush()
-        return member
+        if created is not None:
+            return created
+        # Someone else's first contact with this person won the race: use theirs.
+        member = get_member_by_external(
+            session=session, workspace_id=workspace_id, external_id=external_id
+        )
+        assert member is not None
     if display_name and display_name != member.display_name:
         member.display_name = display_name
     if locale and not member.locale:
@@ -116,6 +126,49 @@ def upsert_member(
         member.timezone = timezone
     session.add(member)
     return member
+
+
+_HANDLE_TRIES = 5
+
+
+def _create_member(
+    *,
+    session: Session,
+    workspace_id: int,
+    external_id: str,
+    base: str,
+    display_name: str,
+    locale: str | None,
+    timezone: str | None,
+) -> Member | None:
+    """Insert a new member with a free handle; None when the person appeared meanwhile.
+
+    A concurrent insert can take the same person (the caller then reads that
+    row) or the handle just found free (then the next free one is tried). Each
+    try runs in a savepoint, so a lost race leaves the transaction usable.
+    """
+    for _ in range(_HANDLE_TRIES):
+        member = Member(
+            workspace_id=workspace_id,
+            external_id=external_id,
+            handle=_free_handle(session=session, workspace_id=workspace_id, base=base),
+            display_name=display_name,
+            locale=locale,
+            timezone=timezone,
+        )
+        try:
+            with session.begin_nested():
+                session.add(member)
+                session.flush()
+        except IntegrityError:
+            existing = get_member_by_external(
+                session=session, workspace_id=workspace_id, external_id=external_id
+            )
+            if existing is not None:
+                return None
+            continue
+        return member
+    raise RuntimeError(f"no free handle for {external_id!r} after {_HANDLE_TRIES} tries")
 
 
 def get_member(*, session: Session, workspace_id: int, member_id: int) -> Member | None:
@@ -258,10 +311,16 @@ def add_team_member(
             existing.role = TeamRole.MANAGER.value
             session.add(existing)
         return False
-    session.add(
-        TeamMember(workspace_id=workspace_id, team_id=team_id, member_id=member_id, role=role.value)
-    )
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(
+                TeamMember(
+                    workspace_id=workspace_id, team_id=team_id, member_id=member_id, role=role.value
+                )
+            )
+    except IntegrityError:
+        # Joined a moment ago by a concurrent request.
+        return False
     return True
 
 
@@ -288,6 +347,26 @@ def team_memberships(
         )
         for team_id, member_id in rows:
             found.setdefault(team_id, []).append(member_id)
+    return found
+
+
+def member_timezones_of_teams(
+    *, session: Session, workspace_id: int, team_ids: Iterable[int]
+) -> dict[int, set[str]]:
+    """The timezones members of these teams set for themselves, by team."""
+    found: dict[int, set[str]] = {}
+    for part in slices(team_ids):
+        rows = session.execute(
+            select_columns(col(TeamMember.team_id), col(Member.timezone))
+            .join(Member, col(Member.id) == col(TeamMember.member_id))
+            .where(
+                col(TeamMember.workspace_id) == workspace_id,
+                col(TeamMember.team_id).in_(part),
+                col(Member.timezone).is_not(None),
+            )
+        )
+        for team_id, zone in rows:
+            found.setdefault(team_id, set()).add(zone)
     return found
 
 
@@ -328,6 +407,13 @@ def update_team(*, session: Session, team: Team, changes: dict[str, object]) -> 
         "digest_time",
         "holidays",
         "manager_id",
+        "remind_weekday",
+        "remind_time",
+        "cutoff_weekday",
+        "cutoff_time",
+        "review_weekday",
+        "review_time",
+        "holiday_country",
     )
     for key, value in changes.items():
         if key not in allowed:

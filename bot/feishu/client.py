@@ -1,0 +1,282 @@
+"""The lark-oapi client built from Settings, and the few Open Platform calls okrbot makes.
+
+Every call goes through the real SDK (tests point FEISHU_DOMAIN at a fake on
+127.0.0.1). Failures become `SendFailed`, retryable or not, so the outbox and
+the receiving side decide alike what to do with them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import lark_oapi as lark
+from lark_oapi.api.contact.v3 import GetUserRequest
+from lark_oapi.api.im.v1 import (
+    CreateImageRequest,
+    CreateImageRequestBody,
+    CreateMessageRequest,
+    CreateMessageRequestBody,
+    PatchMessageRequest,
+    PatchMessageRequestBody,
+    ReplyMessageRequest,
+    ReplyMessageRequestBody,
+)
+from lark_oapi.core.exception import ObtainAccessTokenException
+from lark_oapi.core.token.manager import TokenManager
+
+from bot.delivery import SendFailed
+from bot.settings import Settings, SettingsError
+
+log = logging.getLogger(__name__)
+
+RATE_LIMITED = 99991400  # Feishu's "too many requests", with x-ogw-ratelimit-reset
+# Token errors Feishu answers for a wrong app id or secret.
+_BAD_SECRET = {10014}
+UUID_MAX = 50  # Feishu refuses a longer idempotency key
+
+
+def domain_url(settings: Settings) -> str:
+    if settings.feishu_domain == "feishu":
+        return str(lark.FEISHU_DOMAIN)
+    if settings.feishu_domain == "lark":
+        return str(lark.LARK_DOMAIN)
+    return settings.feishu_domain
+
+
+def default_locale(settings: Settings) -> str:
+    """The language a new workspace starts in: Chinese on Feishu, English on Lark."""
+    if settings.feishu_domain == "lark" or "larksuite" in settings.feishu_domain:
+        return "en"
+    return "zh"
+
+
+def send_uuid(key: str) -> str:
+    """The idempotency key Feishu keeps for an hour: the outbox key, hashed when too long."""
+    if len(key) <= UUID_MAX:
+        return key
+    return hashlib.sha256(key.encode()).hexdigest()[:UUID_MAX]
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str = ""
+    timezone: str | None = None
+
+
+class FeishuApi:
+    """The Open Platform calls okrbot needs, over one lark-oapi Client."""
+
+    def __init__(self, settings: Settings, *, timeout: float = 10.0) -> None:
+        if settings.feishu_app_id is None or settings.feishu_app_secret is None:
+            raise SettingsError("FEISHU_APP_ID and FEISHU_APP_SECRET must both be set for Feishu")
+        self.app_id = settings.feishu_app_id
+        self.app_secret = settings.feishu_app_secret.get_secret_value()
+        self.domain = domain_url(settings)
+        try:
+            self.client = (
+                lark.Client.builder()
+                .app_id(self.app_id)
+                .app_secret(self.app_secret)
+                .domain(self.domain)
+                .timeout(timeout)
+                .log_level(lark.LogLevel.WARNING)
+                .build()
+            )
+        except ValueError as error:
+            raise SettingsError(f"FEISHU_DOMAIN: {error}") from None
+        self._profiles: dict[tuple[str, str], tuple[float, Profile]] = {}
+        self._lock = threading.Lock()
+        self.bot_open_id: str | None = None
+
+    # --- start ------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Get a tenant access token, so a wrong id or secret stops the bot at start."""
+        try:
+            TokenManager.get_self_tenant_token(self.client._config)
+        except ObtainAccessTokenException as error:
+            code = getattr(error, "code", None)
+            if code in _BAD_SECRET:
+                raise SettingsError(
+                    f"FEISHU_APP_SECRET is not the secret of app {self.app_id} "
+                    f"(Feishu said {code}: {getattr(error, 'msg', '')})"
+                ) from None
+            raise SettingsError(
+                f"FEISHU_APP_ID / FEISHU_APP_SECRET were refused by {self.domain} "
+                f"(Feishu said {code}: {getattr(error, 'msg', '')})"
+            ) from None
+        except Exception as error:
+            raise SettingsError(
+                f"FEISHU_DOMAIN: could not reach {self.domain} to check FEISHU_APP_ID: {error}"
+            ) from None
+        self.bot_open_id = self._bot_open_id()
+
+    def _bot_open_id(self) -> str | None:
+        """The bot's own open_id, to tell its @-mention from a colleague's."""
+        try:
+            data = self._raw("GET", "/open-apis/bot/v3/info", None)
+        except SendFailed as error:
+            log.warning("could not read the bot's own id: %s", error)
+            return None
+        bot = data.get("bot")
+        open_id = bot.get("open_id") if isinstance(bot, dict) else None
+        return open_id if isinstance(open_id, str) else None
+
+    # --- messages -----------------------------------------------------------------
+
+    def create(
+        self, *, receive_id_type: str, receive_id: str, msg_type: str, content: str, uuid: str
+    ) -> str:
+        request = (
+            CreateMessageRequest.builder()
+            .receive_id_type(receive_id_type)
+            .request_body(
+                CreateMessageRequestBody.builder()
+                .receive_id(receive_id)
+                .msg_type(msg_type)
+                .content(content)
+                .uuid(send_uuid(uuid))
+                .build()
+            )
+            .build()
+        )
+        response = self._call(lambda: self.client.im.v1.message.create(request), "send")
+        return str(response.data.message_id)
+
+    def reply(self, *, message_id: str, msg_type: str, content: str, uuid: str) -> str:
+        request = (
+            ReplyMessageRequest.builder()
+            .message_id(message_id)
+            .request_body(
+                ReplyMessageRequestBody.builder()
+                .msg_type(msg_type)
+                .content(content)
+                .uuid(send_uuid(uuid))
+                .build()
+            )
+            .build()
+        )
+        response = self._call(lambda: self.client.im.v1.message.reply(request), "reply")
+        return str(response.data.message_id)
+
+    def patch(self, *, message_id: str, content: str) -> str:
+        request = (
+            PatchMessageRequest.builder()
+            .message_id(message_id)
+            .request_body(PatchMessageRequestBody.builder().content(content).build())
+            .build()
+        )
+        self._call(lambda: self.client.im.v1.message.patch(request), "update")
+        return message_id
+
+    def ephemeral(self, *, chat_id: str, open_id: str, card: dict[str, Any]) -> str:
+        """A card in a group that only `open_id` sees (Feishu has no ephemeral text)."""
+        data = self._raw(
+            "POST",
+            "/open-apis/ephemeral/v1/send",
+            {"chat_id": chat_id, "open_id": open_id, "msg_type": "interactive", "card": card},
+        )
+        inner = data.get("data")
+        return str(inner.get("message_id", "")) if isinstance(inner, dict) else ""
+
+    def upload_image(self, data: bytes) -> str:
+        request = (
+            CreateImageRequest.builder()
+            .request_body(
+                CreateImageRequestBody.builder()
+                .image_type("message")
+                .image(io.BytesIO(data))
+                .build()
+            )
+            .build()
+        )
+        response = self._call(lambda: self.client.im.v1.image.create(request), "image upload")
+        return str(response.data.image_key)
+
+    # --- people -------------------------------------------------------------------
+
+    def profile(self, tenant: str, open_id: str, *, ttl: float = 3600.0) -> Profile:
+        """Name and timezone from the contact API, cached; empty when it cannot be read."""
+        key = (tenant, open_id)
+        now = time.monotonic()
+        with self._lock:
+            cached = self._profiles.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        request = GetUserRequest.builder().user_id(open_id).user_id_type("open_id").build()
+        try:
+            response = self._call(lambda: self.client.contact.v3.user.get(request), "contact")
+            user = response.data.user
+            profile = Profile(name=user.name or user.en_name or "", timezone=user.time_zone or None)
+        except SendFailed as error:
+            # Without the contact scope the bot still works; people just show by handle.
+            log.warning("could not read %s from the contact API: %s", open_id, error)
+            profile = Profile()
+            ttl = 60.0
+        with self._lock:
+            self._profiles[key] = (now + ttl, profile)
+        return profile
+
+    # --- plumbing -----------------------------------------------------------------
+
+    def _call(self, call: Any, what: str) -> Any:
+        try:
+            response = call()
+        except ObtainAccessTokenException as error:
+            raise SendFailed(f"{what}: no tenant access token ({error})", retryable=True) from None
+        except Exception as error:  # connection refused, timeout, an unreadable answer
+            raise SendFailed(f"{what}: {type(error).__name__}: {error}", retryable=True) from None
+        if response.success():
+            return response
+        raw = response.raw
+        status = raw.status_code if raw is not None else None
+        headers = raw.headers if raw is not None else {}
+        raise _failure(what, status, response.code, response.msg, headers)
+
+    def _raw(self, method: str, uri: str, body: dict[str, Any] | None) -> dict[str, Any]:
+        request = (
+            lark.BaseRequest.builder()
+            .http_method(lark.HttpMethod[method])
+            .uri(uri)
+            .token_types({lark.AccessTokenType.TENANT})
+            .headers({"Content-Type": "application/json; charset=utf-8"})
+            .body(body)
+            .build()
+        )
+        response = self._call(lambda: self.client.request(request), uri)
+        content = response.raw.content if response.raw is not None else b""
+        try:
+            data = json.loads(content or b"{}")
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _failure(
+    what: str, status: int | None, code: int | None, msg: str | None, headers: dict[str, str]
+) -> SendFailed:
+    reason = f"{what}: HTTP {status}, code {code}: {msg}"
+    if status == 429 or code == RATE_LIMITED:
+        reset = _header(headers, "x-ogw-ratelimit-reset")
+        try:
+            retry_after = max(float(reset), 0.0) if reset is not None else 1.0
+        except ValueError:
+            retry_after = 1.0
+        return SendFailed(reason, retryable=True, retry_after=retry_after)
+    if status is not None and status >= 500:
+        return SendFailed(reason, retryable=True)
+    return SendFailed(reason, retryable=False)

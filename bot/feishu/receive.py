@@ -1,0 +1,387 @@
+"""Receiving from Feishu: one dispatcher behind both the webhook and the long connection.
+
+Message and menu events are answered at once and handled on a worker, the
+replies going out through the API, so Feishu never waits past its 3 s. Card
+callbacks are handled inside the request, because their answer (a toast and
+the card that replaces the clicked one) is the reply.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+import lark_oapi as lark
+from lark_oapi.api.application.v6 import P2ApplicationBotMenuV6
+from lark_oapi.api.im.v1 import P2ImMessageReceiveV1
+from lark_oapi.event.callback.model.p2_card_action_trigger import (
+    P2CardActionTrigger,
+    P2CardActionTriggerResponse,
+)
+from sqlalchemy.exc import IntegrityError
+
+from bot.delivery import SendFailed
+from bot.feishu import render, translate
+from bot.feishu.client import FeishuApi
+from bot.http import HttpRequest, HttpResponse
+from handlers.app import OkrApp
+from handlers.events import Actor, ButtonPressed, Command, Event, FormSubmitted
+from handlers.views import Form, FormErrors, Home, Message, Outcome, View, plain
+from storage.db import SessionFactory
+from storage.repos import workspaces
+
+log = logging.getLogger(__name__)
+
+_JSON = {"content-type": "application/json; charset=utf-8"}
+
+
+class _Seen:
+    """Recently seen event and message ids: a re-push inside the process stops here."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def first(self, *ids: str | None) -> bool:
+        keys = [key for key in ids if key]
+        with self._lock:
+            if any(key in self._ids for key in keys):
+                return False
+            for key in keys:
+                self._ids[key] = None
+            while len(self._ids) > self._size:
+                self._ids.popitem(last=False)
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """Where the answer to an event goes."""
+
+    tenant: str
+    open_id: str
+    message_id: str | None = None  # reply to this message
+    chat_id: str | None = None
+    group: bool = False
+
+
+class FeishuReceiver:
+    def __init__(
+        self,
+        *,
+        app: OkrApp,
+        api: FeishuApi,
+        sessions: SessionFactory,
+        default_locale: str,
+        default_timezone: str,
+        verification_token: str = "",
+        encrypt_key: str = "",
+        workers: int = 4,
+    ) -> None:
+        self.app = app
+        self.api = api
+        self.sessions = sessions
+        self.default_locale = default_locale
+        self.default_timezone = default_timezone
+        self._seen = _Seen()
+        self._known_tenants: set[str] = set()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feishu-worker")
+        self._pending: set[Future[None]] = set()
+        self._pending_lock = threading.Lock()
+        self._reached = threading.local()
+        self.dispatcher = (
+            lark.EventDispatcherHandler.builder(encrypt_key, verification_token)
+            .register_p2_im_message_receive_v1(self._entry(self.on_message))
+            .register_p2_application_bot_menu_v6(self._entry(self.on_menu))
+            .register_p2_card_action_trigger(self._entry(self.on_card))
+            .build()
+        )
+
+    # --- the webhook ----------------------------------------------------------------
+
+    def route(self, request: HttpRequest) -> HttpResponse:
+        """POST /feishu/events: events, card callbacks and the URL check, verified by the SDK."""
+        headers = {_canonical(name): value for name, value in request.headers.items()}
+        raw = lark.RawRequest()
+        raw.uri = request.path
+        raw.body = request.body
+        raw.headers = headers
+        self._reached.value = False
+        response = self.dispatcher.do(raw)
+        status = response.status_code or 500
+        body = response.content or b""
+        if status >= 500 and not getattr(self._reached, "value", False):
+            return _refusal(body)
+        return HttpResponse(status=status, body=body, headers=_JSON)
+
+    # --- the handlers both modes share -----------------------------------------------
+
+    def _entry(self, handler: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        def entered(data: Any) -> Any:
+            self._reached.value = True
+            try:
+                return handler(data)
+            except Exception:
+                # Answering 500 would make Feishu push the event again and again.
+                log.exception("failed to take a Feishu event")
+                return (
+                    P2CardActionTriggerResponse({})
+                    if isinstance(data, P2CardActionTrigger)
+                    else None
+                )
+
+        return entered
+
+    def on_message(self, data: P2ImMessageReceiveV1) -> None:
+        header, event = data.header, data.event
+        if event is None or event.message is None or event.sender is None:
+            return
+        message, sender = event.message, event.sender
+        if sender.sender_type not in (None, "user"):
+            return  # another bot, or the bot itself
+        event_id = header.event_id if header else None
+        if not self._seen.first(event_id, message.message_id):
+            log.info("Feishu pushed %s again: ignored", event_id or message.message_id)
+            return
+        text = translate.message_text(message.message_type, message.content)
+        open_id = sender.sender_id.open_id if sender.sender_id else None
+        tenant = sender.tenant_key or (header.tenant_key if header else None)
+        if text is None or not open_id or not tenant:
+            return
+        mentions = [
+            translate.MentionIn(
+                key=m.key or "",
+                open_id=(m.id.open_id if m.id else None) or "",
+                name=m.name or "",
+                is_bot=m.mentioned_type == "bot",
+            )
+            for m in (message.mentions or [])
+            if m.key
+        ]
+        group = message.chat_type != "p2p"
+        parsed = translate.command_text(text, mentions, self.api.bot_open_id)
+        if group and not parsed.mentions_bot:
+            return  # group chatter that is not addressed to the bot
+        where = _Where(
+            tenant=tenant,
+            open_id=open_id,
+            message_id=message.message_id,
+            chat_id=message.chat_id,
+            group=group,
+        )
+        # The message id is the durable key: every re-push of a message carries it.
+        self._later(
+            lambda: self._command(where, parsed, message.message_id or event_id, message.chat_id)
+        )
+
+    def on_menu(self, data: P2ApplicationBotMenuV6) -> None:
+        header, event = data.header, data.event
+        if event is None or event.operator is None or event.operator.operator_id is None:
+            return
+        event_id = header.event_id if header else None
+        if not self._seen.first(event_id):
+            return
+        open_id = event.operator.operator_id.open_id
+        tenant = header.tenant_key if header else None
+        if not open_id or not tenant:
+            return
+        text = translate.menu_command(event.event_key)
+        where = _Where(tenant=tenant, open_id=open_id)
+        parsed = translate.CommandText(
+            text="help" if text is None else text, mentions={}, mentions_bot=True
+        )
+        self._later(lambda: self._command(where, parsed, event_id, None))
+
+    def on_card(self, data: P2CardActionTrigger) -> P2CardActionTriggerResponse:
+        header, event = data.header, data.event
+        if event is None or event.operator is None or event.action is None:
+            return P2CardActionTriggerResponse({})
+        event_id = header.event_id if header else None
+        if not self._seen.first(event_id):
+            return P2CardActionTriggerResponse({})
+        open_id = event.operator.open_id
+        tenant = event.operator.tenant_key or (header.tenant_key if header else None)
+        if not open_id or not tenant:
+            return P2CardActionTriggerResponse({})
+        chat_id = event.context.open_chat_id if event.context else None
+        actor = self._actor(tenant, open_id)
+        action = event.action
+        submitted = translate.form_submission(action.value, action.form_value)
+        neutral: Event
+        if submitted is not None:
+            form_id, context, values = submitted
+            neutral = FormSubmitted(
+                actor=actor, form_id=form_id, values=values, context=context, event_id=event_id
+            )
+        else:
+            pressed = translate.button_value(action.value)
+            if pressed is None:
+                return P2CardActionTriggerResponse({})
+            neutral = ButtonPressed(
+                actor=actor,
+                action=pressed[0],
+                value=pressed[1],
+                channel_id=chat_id,
+                event_id=event_id,
+            )
+        outcome = self.app.handle(neutral)
+        return self._card_answer(outcome, _Where(tenant=tenant, open_id=open_id), event_id)
+
+    # --- handling --------------------------------------------------------------------
+
+    def _command(
+        self,
+        where: _Where,
+        parsed: translate.CommandText,
+        event_id: str | None,
+        channel_id: str | None,
+    ) -> None:
+        actor = self._actor(where.tenant, where.open_id)
+        outcome = self.app.handle(
+            Command(
+                actor=actor,
+                text=parsed.text,
+                mentions=parsed.mentions,
+                channel_id=channel_id,
+                event_id=event_id,
+            )
+        )
+        for index, view in enumerate(outcome.replies):
+            if isinstance(view, FormErrors):
+                continue
+            self._send_reply(where, view, f"{event_id}:{index}")
+
+    def _actor(self, tenant: str, open_id: str) -> Actor:
+        self._ensure_workspace(tenant)
+        profile = self.api.profile(tenant, open_id)
+        return Actor(
+            platform=translate.PLATFORM,
+            workspace_id=tenant,
+            user_id=open_id,
+            display_name=profile.name,
+            timezone=profile.timezone,
+        )
+
+    def _ensure_workspace(self, tenant: str) -> None:
+        """A new tenant starts in the edition's language: Chinese on Feishu, English on Lark."""
+        if tenant in self._known_tenants:
+            return
+        try:
+            with self.sessions.begin() as session:
+                workspaces.get_or_create_workspace(
+                    session=session,
+                    platform=translate.PLATFORM,
+                    external_id=tenant,
+                    default_locale=self.default_locale,
+                    default_timezone=self.default_timezone,
+                )
+        except IntegrityError:
+            pass  # another worker created it a moment ago
+        self._known_tenants.add(tenant)
+
+    def _card_answer(
+        self, outcome: Outcome, where: _Where, event_id: str | None
+    ) -> P2CardActionTriggerResponse:
+        errors = [view for view in outcome.replies if isinstance(view, FormErrors)]
+        if errors:
+            text = "; ".join(message for _name, message in errors[0].errors)
+            return P2CardActionTriggerResponse({"toast": {"type": "error", "content": text}})
+        views = [view for view in outcome.replies if not isinstance(view, FormErrors)]
+        shown: View | None = outcome.updated
+        rest = views
+        if shown is None and views:
+            shown, rest = views[0], views[1:]
+        answer: dict[str, Any] = {}
+        if shown is not None:
+            answer["card"] = {"type": "raw", "data": render.render(shown)}
+        toast_from = views[0] if views else shown
+        if toast_from is not None:
+            answer["toast"] = {"type": "success", "content": plain(_summary(toast_from))[:200]}
+        for index, view in enumerate(rest):
+            self._later(functools.partial(self._send_reply, where, view, f"{event_id}:{index + 1}"))
+        return P2CardActionTriggerResponse(answer)
+
+    def _send_reply(self, where: _Where, view: Message | Home | Form, key: str) -> None:
+        card = render.render(view)
+        content = json.dumps(card, ensure_ascii=False)
+        public = isinstance(view, Message) and view.in_channel
+        try:
+            if where.message_id and (not where.group or public):
+                self.api.reply(
+                    message_id=where.message_id, msg_type="interactive", content=content, uuid=key
+                )
+            elif where.group and where.chat_id:
+                self.api.ephemeral(chat_id=where.chat_id, open_id=where.open_id, card=card)
+            else:
+                self.api.create(
+                    receive_id_type="open_id",
+                    receive_id=where.open_id,
+                    msg_type="interactive",
+                    content=content,
+                    uuid=key,
+                )
+        except SendFailed as error:
+            log.error("could not answer %s in Feishu: %s", where.open_id, error.reason)
+
+    # --- the worker ------------------------------------------------------------------
+
+    def _later(self, job: Callable[[], None]) -> None:
+        future = self._pool.submit(self._run, job)
+        with self._pending_lock:
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+
+    def _done(self, future: Future[None]) -> None:
+        with self._pending_lock:
+            self._pending.discard(future)
+
+    @staticmethod
+    def _run(job: Callable[[], None]) -> None:
+        try:
+            job()
+        except Exception:
+            log.exception("failed to handle a Feishu event")
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """Wait for the events taken so far to be handled (tests, and a clean stop)."""
+        with self._pending_lock:
+            pending = set(self._pending)
+        wait(pending, timeout=timeout)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=False)
+
+
+def _summary(view: View) -> str:
+    if isinstance(view, Form):
+        return view.title
+    return view.summary
+
+
+def _canonical(name: str) -> str:
+    """ "x-lark-signature" as the SDK looks it up: "X-Lark-Signature"."""
+    return "-".join(part.capitalize() for part in name.split("-"))
+
+
+def _refusal(body: bytes) -> HttpResponse:
+    """What the SDK refused before any handler ran, as 401/403 (it says 500)."""
+    try:
+        reason = str(json.loads(body or b"{}").get("msg", ""))
+    except ValueError:
+        reason = ""
+    if reason.startswith("processor not found"):
+        # An event type okrbot does not subscribe to: taken, so Feishu stops pushing it.
+        return HttpResponse(status=200, body=b'{"msg":"ignored"}', headers=_JSON)
+    if any(word in reason for word in ("verification_token", "signature", "encrypt_key")):
+        log.warning("refused a Feishu request: %s", reason)
+        return HttpResponse(status=401, body=b'{"msg":"unauthorized"}', headers=_JSON)
+    log.warning("refused a Feishu request that could not be read: %s", reason)
+    return HttpResponse(status=403, body=b'{"msg":"forbidden"}', headers=_JSON)

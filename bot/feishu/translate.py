@@ -1,0 +1,129 @@
+"""Feishu payloads as the product's neutral events: the only code that reads Feishu JSON.
+
+Feishu has no slash commands. A person writes to the bot in a direct chat
+(`签到 KR1 6000`, with or without `/okr`), @-mentions it in a group, picks an
+entry of its custom menu, or acts on one of its cards.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from handlers.events import MentionedUser
+
+PLATFORM = "feishu"
+
+# The bot menu's event keys (set in the developer console) and the command each stands for.
+MENU_COMMANDS: Mapping[str, str] = {
+    "my_okrs": "",
+    "checkin": "checkin",
+    "plan": "plan",
+    "team": "team",
+}
+
+_OKR_PREFIX = re.compile(r"^\s*[/／]okr(?=\s|$)", re.IGNORECASE)
+_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+
+
+@dataclass(frozen=True, slots=True)
+class MentionIn:
+    """One entry of `message.mentions`, as plain values."""
+
+    key: str  # the placeholder in the text, "@_user_1"
+    open_id: str
+    name: str
+    is_bot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CommandText:
+    text: str
+    mentions: Mapping[str, MentionedUser]
+    mentions_bot: bool
+
+
+def message_text(message_type: str | None, content: str | None) -> str | None:
+    """The text a person typed, or None for pictures, files, stickers and the like."""
+    if message_type != "text" or not content:
+        return None
+    try:
+        data = json.loads(content)
+    except ValueError:
+        return None
+    text = data.get("text") if isinstance(data, dict) else None
+    return text if isinstance(text, str) else None
+
+
+def command_text(text: str, mentions: Sequence[MentionIn], bot_open_id: str | None) -> CommandText:
+    """The command in a message: the bot's own @ removed, `/okr` optional, people's @s kept.
+
+    A colleague's placeholder stays in the text and is listed under it, which is
+    how the core's grammar resolves `@_user_1` to a member.
+    """
+    found: dict[str, MentionedUser] = {}
+    mentions_bot = False
+    for mention in mentions:
+        is_self = mention.open_id == bot_open_id if bot_open_id else mention.is_bot
+        if is_self:
+            mentions_bot = True
+            # "@_user_1" must not eat the start of "@_user_10".
+            text = re.sub(re.escape(mention.key) + r"(?![0-9])", " ", text)
+        elif mention.open_id:
+            found[mention.key] = MentionedUser(user_id=mention.open_id, display_name=mention.name)
+    text = " ".join(text.split())
+    text = _OKR_PREFIX.sub("", text, count=1).strip()
+    return CommandText(text=text, mentions=found, mentions_bot=mentions_bot)
+
+
+def menu_command(event_key: str | None) -> str | None:
+    """The command a bot-menu entry stands for; None for a key okrbot does not know."""
+    if event_key is None:
+        return None
+    return MENU_COMMANDS.get(event_key.strip())
+
+
+def button_value(value: Mapping[str, Any] | None) -> tuple[str, str] | None:
+    """Our action and value from a button's callback value."""
+    if not isinstance(value, Mapping):
+        return None
+    action = value.get("action")
+    if not isinstance(action, str) or not action:
+        return None
+    raw = value.get("value", "")
+    return action, raw if isinstance(raw, str) else str(raw)
+
+
+def form_submission(
+    value: Mapping[str, Any] | None, form_value: Mapping[str, Any] | None
+) -> tuple[str, str, dict[str, str | list[str] | None]] | None:
+    """(form id, context, values by our input names) from a form submit, else None."""
+    if not isinstance(value, Mapping) or not isinstance(value.get("form"), str):
+        return None
+    names = value.get("names")
+    if not isinstance(names, list):
+        names = []
+    context = value.get("context")
+    values: dict[str, str | list[str] | None] = {}
+    submitted = form_value if isinstance(form_value, Mapping) else {}
+    for index, name in enumerate(names):
+        if not isinstance(name, str):
+            continue
+        values[name] = _form_field(submitted.get(f"f{index}"))
+    return value["form"], context if isinstance(context, str) else "", values
+
+
+def _form_field(raw: Any) -> str | list[str] | None:
+    if raw is None:
+        return None
+    if isinstance(raw, list):
+        return [str(item) for item in raw if item is not None]
+    text = str(raw)
+    # A date picker answers "2026-12-02 +0800": the date is what was picked.
+    match = _DATE.match(text)
+    if match is not None and len(text) > 10 and text[10] == " ":
+        return match.group(1)
+    return text

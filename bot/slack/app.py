@@ -1,0 +1,420 @@
+"""The Slack connection: a Bolt app built from Settings, its listeners, and the ways in.
+
+Every listener acknowledges first and works after (Bolt lazy listeners), so
+Slack hears back within its 3 seconds whatever the database is doing. The one
+exception is a modal's submit: Slack shows validation errors only in the
+acknowledgement itself, so the submit is handled before the ack (one
+transaction, no other team's data) and confirmed privately after it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, BoltRequest
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+from slack_sdk.webhook import WebhookClient
+
+from bot.http import HttpRequest, HttpResponse, Route
+from bot.settings import Settings, SettingsError
+from bot.slack import render, translate
+from bot.slack.sender import SlackSender
+from bot.slack.translate import Person
+from bot.wiring import Runtime
+from handlers.app import OkrApp
+from handlers.events import Command, Event, HomeOpened
+from handlers.views import Form, FormErrors, Home, Message, Outcome, Text, View
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+PEOPLE_TTL_SECONDS = 3600.0
+# Errors that mean Slack does not accept the bot token at all.
+_REFUSED_TOKEN = frozenset(
+    {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
+)
+
+
+def make_client(settings: Settings) -> WebClient:
+    """The Web API client every Slack call goes through: on SLACK_API_URL, retrying
+    dropped connections and waiting out 429s as Slack's Retry-After asks."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return WebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=1),
+        ],
+    )
+
+
+class PeopleCache:
+    """Name, timezone and locale of members from users.info, kept for a while.
+
+    A failed lookup is not an error for the person acting: they are handled
+    with what is known, and the next event asks again.
+    """
+
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        ttl: float = PEOPLE_TTL_SECONDS,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._ttl = ttl
+        self._now = now
+        self._lock = threading.Lock()
+        self._known: dict[tuple[str, str], tuple[float, Person]] = {}
+
+    def __call__(self, team_id: str, user_id: str) -> Person:
+        key = (team_id, user_id)
+        with self._lock:
+            found = self._known.get(key)
+        if found is not None and found[0] > self._now():
+            return found[1]
+        try:
+            user = self._client.users_info(user=user_id, include_locale=True)["user"] or {}
+        except SlackClientError as error:
+            log.warning("users.info for %s failed: %s", user_id, error)
+            return found[1] if found is not None else Person()
+        profile = user.get("profile") or {}
+        person = Person(
+            name=profile.get("display_name") or profile.get("real_name") or user.get("name", ""),
+            locale=user.get("locale") or None,
+            timezone=user.get("tz") or None,
+        )
+        with self._lock:
+            self._known[key] = (self._now() + self._ttl, person)
+        return person
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where an event happened, so its replies go back there."""
+
+    team_id: str
+    user_id: str
+    channel_id: str | None = None
+    trigger_id: str | None = None
+    response_url: str | None = None
+    is_dm: bool = False
+    command_text: str | None = None
+    message_ts: str | None = None  # the message whose button was pressed
+    pressed: bool = False  # a button: `Outcome.updated` replaces its message
+    from_home: bool = False
+
+
+class Replies:
+    """Sends an event's outcome back to the person who acted."""
+
+    def __init__(self, client: WebClient, okr: OkrApp, people: translate.People) -> None:
+        self.client = client
+        self.okr = okr
+        self.people = people
+
+    def send(self, outcome: Outcome, place: Place) -> None:
+        for reply in outcome.replies:
+            try:
+                self._one(reply, place)
+            except SlackClientError:
+                log.exception("a reply to %s could not be sent", place.user_id)
+        if outcome.updated is not None and place.pressed and not place.from_home:
+            try:
+                self._replace(outcome.updated, place)
+            except SlackClientError:
+                log.exception("the pressed message could not be updated")
+        if place.from_home:
+            self.publish_home(place)
+
+    def publish_home(self, place: Place) -> None:
+        """Show the person's Home again: a press there changed what it shows."""
+        actor = translate.actor(place.team_id, place.user_id, self.people)
+        outcome = self.okr.handle(HomeOpened(actor=actor))
+        view = next((r for r in outcome.replies if isinstance(r, Home | Message)), None)
+        if view is not None:
+            self.client.views_publish(user_id=place.user_id, view=render.home(view))
+
+    def _one(self, reply: View | FormErrors, place: Place) -> None:
+        if isinstance(reply, Form):
+            if place.trigger_id:
+                try:
+                    self.client.views_open(
+                        trigger_id=place.trigger_id,
+                        view=render.modal(reply, channel_id=place.channel_id),
+                    )
+                    return
+                except SlackApiError as error:
+                    # An expired trigger (a slow moment): offer a button that opens it.
+                    log.warning("views.open failed: %s", error.response.get("error"))
+            self._message(render.form_as_message(reply, place.command_text or ""), place)
+            return
+        if isinstance(reply, Home):
+            self.client.views_publish(user_id=place.user_id, view=render.home(reply))
+            return
+        if isinstance(reply, FormErrors):
+            text = "\n".join(error for _, error in reply.errors)
+            reply = Message(summary=text, blocks=(Text(text),))
+        self._message(reply, place)
+
+    def _message(self, msg: Message, place: Place) -> None:
+        payload = render.message(msg)
+        if place.is_dm and place.channel_id:
+            self.client.chat_postMessage(channel=place.channel_id, **payload)
+        elif place.response_url and not place.from_home:
+            kind = "in_channel" if msg.in_channel else "ephemeral"
+            response = WebhookClient(place.response_url, timeout=10).send(
+                response_type=kind, replace_original=False, **payload
+            )
+            if response.status_code != 200:
+                raise SlackClientError(f"response_url answered {response.status_code}")
+        elif place.channel_id and msg.in_channel:
+            self.client.chat_postMessage(channel=place.channel_id, **payload)
+        elif place.channel_id and not place.from_home:
+            self.client.chat_postEphemeral(channel=place.channel_id, user=place.user_id, **payload)
+        else:
+            # No channel to answer in (the Home tab, a modal): the bot's DM.
+            self.client.chat_postMessage(channel=place.user_id, **payload)
+
+    def _replace(self, msg: Message, place: Place) -> None:
+        payload = render.message(msg)
+        if place.response_url:
+            response = WebhookClient(place.response_url, timeout=10).send(
+                replace_original=True, **payload
+            )
+            if response.status_code != 200:
+                raise SlackClientError(f"response_url answered {response.status_code}")
+        elif place.channel_id and place.message_ts:
+            self.client.chat_update(channel=place.channel_id, ts=place.message_ts, **payload)
+
+
+class SlackConnection:
+    """Slack as the running bot sees it: HTTP route or Socket Mode, and the sender."""
+
+    platform = "slack"
+
+    def __init__(self, settings: Settings, okr: OkrApp, *, client: WebClient | None = None):
+        if settings.slack_bot_token is None:
+            raise SettingsError("SLACK_BOT_TOKEN is not set: it turns the Slack connection on")
+        self.settings = settings
+        self.okr = okr
+        self.socket_mode = settings.slack_app_token is not None
+        if not self.socket_mode and settings.slack_signing_secret is None:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is needed to check requests from Slack in HTTP mode "
+                "(or set SLACK_APP_TOKEN to use Socket Mode, which needs no public URL)"
+            )
+        self.client = client or make_client(settings)
+        self.people = PeopleCache(self.client)
+        self.replies = Replies(self.client, okr, self.people)
+        secret = settings.slack_signing_secret
+        self.app = App(
+            client=self.client,
+            signing_secret=secret.get_secret_value() if secret else "",
+            # check() asks auth.test at start, with a message naming the setting.
+            token_verification_enabled=False,
+            logger=logging.getLogger("bot.slack.bolt"),
+            name="okrbot",
+        )
+        register(self.app, okr=okr, people=self.people, replies=self.replies)
+        self._socket: SocketModeHandler | None = None
+        self._sender = SlackSender(self.client)
+
+    # --- bot.http.Connection ---------------------------------------------------
+
+    def check(self) -> None:
+        try:
+            self.client.auth_test()
+        except SlackApiError as error:
+            code = error.response.get("error", "") if error.response is not None else ""
+            if code in _REFUSED_TOKEN:
+                raise SettingsError(
+                    f"SLACK_BOT_TOKEN was refused by Slack ({code}): copy the Bot User OAuth "
+                    "Token (xoxb-…) from the app's OAuth & Permissions page"
+                ) from None
+            raise SettingsError(
+                f"Slack's auth.test failed ({code or error}); check SLACK_BOT_TOKEN and SLACK_API_URL"
+            ) from None
+        except SlackClientError as error:
+            raise SettingsError(
+                f"could not reach Slack at SLACK_API_URL={self.settings.slack_api_url} ({error})"
+            ) from None
+
+    def routes(self) -> Mapping[str, Route]:
+        return {} if self.socket_mode else {EVENTS_PATH: self.handle_http}
+
+    def sender(self) -> SlackSender:
+        return self._sender
+
+    def start(self) -> None:
+        if not self.socket_mode or self._socket is not None:
+            return
+        token = self.settings.slack_app_token
+        assert token is not None
+        self._socket = SocketModeHandler(self.app, token.get_secret_value())
+        # connect() opens the websocket and returns; its own threads keep it up.
+        threading.Thread(target=self._socket.connect, name="slack-socket-mode", daemon=True).start()
+
+    def stop(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+
+    # --- HTTP mode -------------------------------------------------------------
+
+    def handle_http(self, request: HttpRequest) -> HttpResponse:
+        """POST /slack/events: commands, interactivity and events, signature checked by Bolt."""
+        if request.method.upper() != "POST":
+            return HttpResponse(405, b"method not allowed", {"allow": "POST"})
+        try:
+            body = request.body.decode("utf-8")
+        except UnicodeDecodeError:
+            return HttpResponse(400, b"body is not UTF-8")
+        bolt_request = BoltRequest(body=body, query=request.query, headers=dict(request.headers))
+        response = self.app.dispatch(bolt_request)
+        headers = {name: values[0] for name, values in response.headers.items() if values}
+        content = response.body.encode("utf-8") if isinstance(response.body, str) else b""
+        return HttpResponse(response.status, content, headers)
+
+
+def connect(settings: Settings, runtime: Runtime) -> SlackConnection:
+    """The factory `okrbot run` calls when SLACK_BOT_TOKEN is set."""
+    return SlackConnection(settings, runtime.app)
+
+
+# --- listeners ------------------------------------------------------------------
+
+
+def register(app: App, *, okr: OkrApp, people: translate.People, replies: Replies) -> None:
+    """Every Slack listener of the product, on one Bolt app."""
+
+    def ack_now(ack: Ack) -> None:
+        ack()
+
+    def handle(event: Event | None, place: Place | None) -> None:
+        if event is None or place is None:
+            return
+        replies.send(okr.handle(event), place)
+
+    def on_command(body: dict[str, Any]) -> None:
+        event = translate.slash_command(body, people)
+        place = Place(
+            team_id=event.actor.workspace_id,
+            user_id=event.actor.user_id,
+            channel_id=body.get("channel_id"),
+            trigger_id=body.get("trigger_id"),
+            response_url=body.get("response_url"),
+            is_dm=str(body.get("channel_id", "")).startswith("D"),
+            command_text=event.text,
+        )
+        handle(event, place)
+
+    app.command(re.compile(r"^/okr"))(ack=ack_now, lazy=[on_command])
+
+    def on_action(body: dict[str, Any]) -> None:
+        container = body.get("container") or {}
+        view = body.get("view") or {}
+        for action in body.get("actions") or []:
+            pressed = translate.button(body, action, people)
+            place = Place(
+                team_id=pressed.actor.workspace_id,
+                user_id=pressed.actor.user_id,
+                channel_id=pressed.channel_id,
+                trigger_id=body.get("trigger_id"),
+                response_url=body.get("response_url"),
+                is_dm=False,
+                message_ts=container.get("message_ts"),
+                pressed=True,
+                from_home=view.get("type") == "home",
+            )
+            event: Event = pressed
+            if pressed.action == render.OPEN_FORM_ACTION:
+                event = Command(
+                    actor=pressed.actor,
+                    text=pressed.value,
+                    channel_id=pressed.channel_id,
+                    event_id=pressed.event_id,
+                )
+                place = dataclasses.replace(place, command_text=pressed.value)
+            handle(event, place)
+
+    app.action(re.compile(r".+"))(ack=ack_now, lazy=[on_action])
+
+    def on_submit(ack: Ack, body: dict[str, Any]) -> None:
+        event, channel = translate.view_submission(body, people)
+        outcome = okr.handle(event)
+        errors = next((r for r in outcome.replies if isinstance(r, FormErrors)), None)
+        if errors is not None:
+            names = [
+                block.get("block_id", "")
+                for block in (body.get("view") or {}).get("blocks") or []
+                if block.get("type") == "input"
+            ]
+            ack(**render.form_errors(errors, names))
+            return
+        ack()  # closes the modal; the confirmation follows privately
+        place = Place(
+            team_id=event.actor.workspace_id,
+            user_id=event.actor.user_id,
+            channel_id=channel,
+            is_dm=bool(channel and channel.startswith("D")),
+        )
+        replies.send(outcome, place)
+
+    app.view_submission(re.compile(r".+"))(on_submit)
+
+    def on_mention(body: dict[str, Any], context: BoltContext) -> None:
+        event = translate.app_mention(body, people, bot_user_id=context.bot_user_id)
+        handle(event, _text_place(event))
+
+    app.event("app_mention")(ack=ack_now, lazy=[on_mention])
+
+    def on_message(body: dict[str, Any], context: BoltContext) -> None:
+        event = translate.direct_message(body, people, bot_user_id=context.bot_user_id)
+        handle(event, _text_place(event, is_dm=True))
+
+    app.event("message")(ack=ack_now, lazy=[on_message])
+
+    def on_home(body: dict[str, Any]) -> None:
+        event = translate.home_opened(body, people)
+        if event is None:
+            return
+        outcome = okr.handle(event)
+        place = Place(team_id=event.actor.workspace_id, user_id=event.actor.user_id)
+        for reply in outcome.replies:
+            if isinstance(reply, Home | Message):
+                replies.client.views_publish(user_id=place.user_id, view=render.home(reply))
+
+    app.event("app_home_opened")(ack=ack_now, lazy=[on_home])
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> None:
+        log.error("a Slack request failed (%s)", body.get("type"), exc_info=error)
+
+
+def _text_place(event: Command | None, *, is_dm: bool = False) -> Place | None:
+    if event is None:
+        return None
+    return Place(
+        team_id=event.actor.workspace_id,
+        user_id=event.actor.user_id,
+        channel_id=event.channel_id,
+        is_dm=is_dm,
+        command_text=event.text,
+    )

@@ -1,0 +1,365 @@
+"""The monthly review (月度复盘) and the charts of the team's KRs over the cycle.
+
+Posted to the team on the first review weekday of each month (default the
+first Monday, 10:00 team time) about the month that just ended: each KR's
+change, the confidence trend, key tasks done against planned, and help given
+and received: the data a monthly review meeting starts from.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from handlers.i18n import Translator
+from handlers.okr import math
+from handlers.okr.weeks import cycle_for, week_key, week_start
+from handlers.views import (
+    Block,
+    Chart,
+    Context,
+    Delivery,
+    Divider,
+    Header,
+    Message,
+    Progress,
+    Series,
+    Text,
+)
+from storage.models import Checkin, KeyResult, KRKind, Member, TaskStatus, Team
+from storage.repos import history, okrs, rhythm, workspaces
+
+if TYPE_CHECKING:
+    from handlers.rhythm import _Job
+
+# Charts stay readable with this many lines; the text lists every KR.
+CHART_MAX_SERIES = 8
+
+
+def is_first_of_month(job: _Job) -> bool:
+    return job.today.day <= 7 and not job.calendar.is_holiday(job.today)
+
+
+def month_weeks(year: int, month: int) -> list[str]:
+    """The ISO weeks whose Friday (the check-in day) falls in the month."""
+    first = date(year, month, 1)
+    friday = first + timedelta(days=(5 - first.isoweekday()) % 7)
+    weeks = []
+    while friday.month == month:
+        weeks.append(week_key(friday))
+        friday += timedelta(days=7)
+    return weeks
+
+
+def _progress(kr: KeyResult, value: float) -> float | None:
+    return math.kr_progress(
+        start=kr.start_value,
+        target=kr.target_value,
+        current=value,
+        milestone=kr.kind == KRKind.MILESTONE.value,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class KRMonth:
+    kr: KeyResult
+    owner: str
+    before: float
+    after: float
+    progress_before: float | None
+    progress_after: float | None
+    confidences: tuple[int, ...]
+
+    @property
+    def change(self) -> float:
+        return self.after - self.before
+
+
+def team_krs(*, session: Session, team: Team, cycle_id: int | None) -> list[KeyResult]:
+    """The KRs of the team's and its members' objectives in a cycle."""
+    assert team.id is not None
+    ids = workspaces.team_member_ids(
+        session=session, workspace_id=team.workspace_id, team_id=team.id
+    )
+    objectives = okrs.list_objectives(
+        session=session,
+        workspace_id=team.workspace_id,
+        cycle_id=cycle_id,
+        owner_member_ids=ids,
+        owner_team_ids=[team.id],
+    )
+    return okrs.list_key_results(
+        session=session,
+        workspace_id=team.workspace_id,
+        objective_ids=[o.id for o in objectives if o.id],
+    )
+
+
+def kr_months(
+    krs: Sequence[KeyResult],
+    checkins: Sequence[Checkin],
+    weeks: Sequence[str],
+    people: dict[int, Member],
+) -> list[KRMonth]:
+    """Each KR's value before and after the month's weeks, and its confidences in them."""
+    by_kr: dict[int, list[Checkin]] = defaultdict(list)
+    for row in checkins:
+        by_kr[row.kr_id].append(row)
+    rows = []
+    for kr in krs:
+        mine = by_kr.get(kr.id or -1, [])
+        earlier = [c for c in mine if c.week < weeks[0]]
+        inside = [c for c in mine if weeks[0] <= c.week <= weeks[-1]]
+        if earlier:
+            before = earlier[-1].value
+        elif inside:
+            before = inside[0].previous_value
+        else:
+            before = kr.current_value if not mine else mine[0].previous_value
+        after = inside[-1].value if inside else before
+        owner = people.get(kr.owner_member_id or -1)
+        rows.append(
+            KRMonth(
+                kr=kr,
+                owner=owner.display_name if owner else "?",
+                before=before,
+                after=after,
+                progress_before=_progress(kr, before),
+                progress_after=_progress(kr, after),
+                confidences=tuple(c.confidence for c in inside if c.confidence is not None),
+            )
+        )
+    return rows
+
+
+def cycle_charts(
+    tr: Translator,
+    krs: Sequence[KeyResult],
+    checkins: Sequence[Checkin],
+    weeks: Sequence[str],
+    *,
+    name: str,
+) -> tuple[Chart, ...]:
+    """Progress (%) and confidence (1–10) of each KR at the end of each week of the cycle."""
+    if not krs or not weeks:
+        return ()
+    by_kr: dict[int, list[Checkin]] = defaultdict(list)
+    for row in checkins:
+        by_kr[row.kr_id].append(row)
+    progress_series: list[Series] = []
+    confidence_series: list[Series] = []
+    labels = [w.split("-")[1] for w in weeks]
+    for kr in list(krs)[:CHART_MAX_SERIES]:
+        mine = by_kr.get(kr.id or -1, [])
+        value = mine[0].previous_value if mine else kr.current_value
+        confidence: int | None = None
+        progress_points: list[tuple[str, float]] = []
+        confidence_points: list[tuple[str, float]] = []
+        for week, label in zip(weeks, labels, strict=True):
+            for row in mine:
+                if row.week == week:
+                    value = row.value
+                    confidence = row.confidence or confidence
+            progress = _progress(kr, value)
+            if progress is not None:
+                progress_points.append((label, round(100 * progress, 1)))
+            if confidence is not None:
+                confidence_points.append((label, float(confidence)))
+        label = f"KR{kr.number} {kr.title}"
+        if progress_points:
+            progress_series.append(Series(label, tuple(progress_points)))
+        if confidence_points:
+            confidence_series.append(Series(label, tuple(confidence_points)))
+    charts: list[Chart] = []
+    if progress_series:
+        charts.append(
+            Chart(
+                title=tr.t("Key result progress this cycle"),
+                series=tuple(progress_series),
+                y_label="%",
+                filename=f"{name}-progress.png",
+            )
+        )
+    if confidence_series:
+        charts.append(
+            Chart(
+                title=tr.t("Confidence this cycle"),
+                series=tuple(confidence_series),
+                y_label=tr.t("confidence (1–10)"),
+                filename=f"{name}-confidence.png",
+            )
+        )
+    return tuple(charts)
+
+
+def weeks_between(first: date, last: date) -> list[str]:
+    """ISO week keys from the week of `first` through the week of `last`."""
+    weeks: list[str] = []
+    day = first - timedelta(days=first.isoweekday() - 1)
+    while day <= last:
+        weeks.append(week_key(day))
+        day += timedelta(days=7)
+    return weeks
+
+
+def team_charts(job: _Job, *, name: str) -> tuple[Chart, ...]:
+    """The team's cycle charts up to the job's week, in the team's language."""
+    cycle = job.cycle()
+    krs = team_krs(session=job.session, team=job.team, cycle_id=cycle.id)
+    weeks = weeks_between(cycle.start_date, week_start(job.week))
+    checkins = history.checkins_through(
+        session=job.session,
+        workspace_id=job.ws,
+        kr_ids=[kr.id for kr in krs if kr.id is not None],
+        last_week=job.week,
+    )
+    return cycle_charts(job.team_tr(), krs, checkins, weeks, name=name)
+
+
+def monthly_review(job: _Job) -> list[Delivery]:
+    last_day = job.today.replace(day=1) - timedelta(days=1)
+    year, month = last_day.year, last_day.month
+    period = f"{year:04d}-{month:02d}"
+    weeks = month_weeks(year, month)
+    tr = job.team_tr()
+    session, ws, team = job.session, job.ws, job.team
+    bounds = cycle_for(job.workspace.cycle_kind, last_day)
+    cycle = okrs.get_or_create_cycle(
+        session=session,
+        workspace_id=ws,
+        name=bounds.name,
+        kind=bounds.kind,
+        start=bounds.start,
+        end=bounds.end,
+    )
+    krs = team_krs(session=session, team=team, cycle_id=cycle.id)
+    member_ids = workspaces.team_member_ids(session=session, workspace_id=ws, team_id=job.team_id)
+    checkins = history.checkins_through(
+        session=session,
+        workspace_id=ws,
+        kr_ids=[kr.id for kr in krs if kr.id is not None],
+        last_week=weeks[-1],
+    )
+    zone = ZoneInfo(team.timezone)
+    start = datetime.combine(date(year, month, 1), time(0), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(job.today.replace(day=1), time(0), tzinfo=zone).astimezone(UTC)
+    helped = history.help_done_between(session=session, workspace_id=ws, start=start, end=end)
+    tasks = [
+        t
+        for week in weeks
+        for t in rhythm.list_tasks(
+            session=session,
+            workspace_id=ws,
+            week=week,
+            member_ids=member_ids,
+            include_helping=False,
+        )
+    ]
+    people_ids = (
+        set(member_ids)
+        | {kr.owner_member_id for kr in krs if kr.owner_member_id}
+        | {h.helper_id for h in helped}
+        | {h.requester_id for h in helped}
+    )
+    people = {
+        m.id: m
+        for m in workspaces.list_members(session=session, workspace_id=ws, ids=people_ids)
+        if m.id is not None
+    }
+    rows = kr_months(krs, checkins, weeks, people)
+    month_name = tr.month(year, month)
+    title = tr.t("Monthly review · {team} · {month}", team=team.name, month=month_name)
+    blocks: list[Block] = [
+        Header(title),
+        Context(
+            tr.t(
+                "Weeks {first} to {last} · cycle {cycle}",
+                first=weeks[0],
+                last=weeks[-1],
+                cycle=cycle.name,
+            )
+        ),
+        Text(tr.t("Key results over the month")),
+    ]
+    if not rows:
+        blocks.append(Context(tr.t("No key results in this cycle yet.")))
+    for row in rows:
+        caption = [
+            tr.t(
+                "{before} → {after} ({change})",
+                before=tr.number(row.before),
+                after=tr.number(row.after),
+                change=tr.signed(row.change),
+            ),
+            row.owner,
+        ]
+        if row.confidences:
+            trend = math.confidence_trend(row.confidences)
+            arrow = {"up": "↑", "down": "↓", "flat": "→", "none": ""}[trend.direction]
+            caption.append(
+                tr.t(
+                    "confidence {values}",
+                    values=" → ".join(str(c) for c in row.confidences),
+                )
+                + (f" {arrow}" if arrow else "")
+            )
+        blocks.append(
+            Progress(
+                label=f"KR{row.kr.number} {row.kr.title}",
+                fraction=row.progress_after,
+                caption=" · ".join(caption),
+            )
+        )
+    planned = [t for t in tasks if t.status != TaskStatus.CARRIED_OVER.value]
+    done = [t for t in planned if t.status == TaskStatus.DONE.value]
+    blocks.append(Divider())
+    blocks.append(Text(tr.t("Key tasks")))
+    if planned:
+        blocks.append(
+            Progress(
+                label=tr.t("Done vs planned"),
+                fraction=len(done) / len(planned),
+                caption=tr.t("{done} of {total} done", done=len(done), total=len(planned)),
+            )
+        )
+    else:
+        blocks.append(Context(tr.t("No key tasks were planned this month.")))
+    given: dict[int, int] = defaultdict(int)
+    received: dict[int, int] = defaultdict(int)
+    for request in helped:
+        if request.helper_id in member_ids:
+            given[request.helper_id] += 1
+        if request.requester_id in member_ids:
+            received[request.requester_id] += 1
+    blocks.append(Divider())
+    blocks.append(Text(tr.t("Help given and received")))
+    helpers = [m for m in member_ids if given.get(m) or received.get(m)]
+    if not helpers:
+        blocks.append(Context(tr.t("No help requests were closed this month.")))
+    for member_id in helpers:
+        blocks.append(
+            Context(
+                tr.t(
+                    "{name}: helped {given} · was helped {received}",
+                    name=people[member_id].display_name if member_id in people else "?",
+                    given=given.get(member_id, 0),
+                    received=received.get(member_id, 0),
+                )
+            )
+        )
+    cycle_weeks = weeks_between(cycle.start_date, week_start(weeks[-1]))
+    blocks.extend(cycle_charts(tr, krs, checkins, cycle_weeks, name="review"))
+    summary = tr.t(
+        "{team} · monthly review {month}: {done} of {total} key tasks done",
+        team=team.name,
+        month=month_name,
+        done=len(done),
+        total=len(planned),
+    )
+    return job.channel_post(Message(summary=summary, blocks=tuple(blocks)), "review", period)

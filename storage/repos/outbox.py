@@ -1,0 +1,325 @@
+"""The outbox: messages written with the change that caused them, sent afterwards.
+
+A row moves pending -> sending (claimed by one sender until `claimed_until`)
+-> sent, or back to pending with a later `next_attempt_at` after a failure,
+or to dead after the last attempt. A claim that expires (its sender died) makes
+the row claimable again. Rows to one recipient are sent in the order they were
+written: a row is not claimed while an earlier row to the same recipient still
+waits.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, and_, exists, func, or_, update
+from sqlalchemy import select as sql_select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from storage.models import OutboxMessage, OutboxState
+
+PENDING, SENDING, SENT, DEAD = (s.value for s in OutboxState)
+_ERROR_LIMIT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """One message to put in the outbox; `view` is the serialised neutral view (JSON text).
+
+    Without a `key` the row gets a unique one of its own (it can never be a duplicate).
+    """
+
+    recipient_kind: str  # "user" | "channel"
+    recipient_id: str
+    view: str
+    key: str | None = None
+    replaces: str | None = None
+
+
+def enqueue(
+    *,
+    session: Session,
+    workspace_id: int,
+    platform: str,
+    messages: Sequence[NewMessage],
+    now: datetime,
+) -> int:
+    """Insert one row per message; a key already in the workspace's outbox is skipped.
+
+    Returns how many rows were new.
+    """
+    written = 0
+    for message in messages:
+        if message.recipient_kind not in ("user", "channel"):
+            raise ValueError(f"unknown recipient kind {message.recipient_kind!r}")
+        key = message.key or f"once:{uuid.uuid4().hex}"
+        values: dict[str, Any] = {
+            "workspace_id": workspace_id,
+            "platform": platform,
+            "recipient_kind": message.recipient_kind,
+            "recipient_id": message.recipient_id,
+            "key": key,
+            "replaces": message.replaces,
+            "view": message.view,
+            "state": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        written += _insert_new(session, values)
+    return written
+
+
+def _insert_new(session: Session, values: dict[str, Any]) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING: 1 when the row is new, 0 when its key was there."""
+    table: Table = OutboxMessage.__table__  # type: ignore[attr-defined]  # set by SQLModel
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(f"unsupported database: {dialect}")
+    # RETURNING, not rowcount: an ORM session reports -1 rows for a Core insert on psycopg.
+    return len(session.execute(stmt.returning(table.c.id)).all())
+
+
+def exists_key(*, session: Session, workspace_id: int, key: str) -> bool:
+    stmt = select(OutboxMessage.id).where(
+        OutboxMessage.workspace_id == workspace_id, OutboxMessage.key == key
+    )
+    return session.exec(stmt).first() is not None
+
+
+def claim_due(
+    *,
+    session: Session,
+    now: datetime,
+    holder: str,
+    limit: int,
+    claim_for: timedelta,
+    platforms: Sequence[str] | None = None,
+) -> list[OutboxMessage]:
+    """Claim up to `limit` rows that are due, oldest first, for `holder` until now + claim_for.
+
+    Due: pending with `next_attempt_at` reached, or sending with an expired claim.
+    On PostgreSQL the rows are locked with SKIP LOCKED, so concurrent senders
+    claim disjoint rows. Commit the session to make the claim visible.
+    """
+    # Typed loosely: mypy reads a model attribute as its Python value, not as a column.
+    row: Any = OutboxMessage
+    earlier: Any = aliased(OutboxMessage)
+    due = _due(row, now)
+    # A row waits while an earlier row to the same recipient is unsent and not due itself.
+    blocked = exists().where(
+        earlier.workspace_id == row.workspace_id,
+        earlier.platform == row.platform,
+        earlier.recipient_kind == row.recipient_kind,
+        earlier.recipient_id == row.recipient_id,
+        earlier.id < row.id,
+        col(earlier.state).in_((PENDING, SENDING)),
+        ~_due(earlier, now),
+    )
+    stmt = select(row).where(due, ~blocked).order_by(col(row.id)).limit(limit)
+    if platforms is not None:
+        stmt = stmt.where(col(row.platform).in_(list(platforms)))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True, of=row)
+    candidates = list(session.exec(stmt))
+    if not candidates:
+        return []
+    # Another sender may hold an earlier row to the same recipient (skipped as
+    # locked above): only rows whose every earlier unsent row is ours go out.
+    ours = {r.id for r in candidates}
+    waiting = session.execute(
+        sql_select(
+            row.id, row.workspace_id, row.platform, row.recipient_kind, row.recipient_id
+        ).where(
+            col(row.state).in_((PENDING, SENDING)),
+            col(row.id) < max(r.id for r in candidates if r.id is not None),
+            or_(*(_same_recipient(row, r) for r in candidates)),
+        )
+    ).all()
+    claimed: list[OutboxMessage] = []
+    held_back: set[tuple[int, str, str, str]] = set()
+    first_unsent: dict[tuple[int, str, str, str], int] = {}
+    for other_id, ws, platform, kind, recipient in waiting:
+        if other_id not in ours:
+            who = (ws, platform, kind, recipient)
+            first_unsent[who] = min(first_unsent.get(who, other_id), other_id)
+    for candidate in candidates:
+        who = _recipient(candidate)
+        assert candidate.id is not None
+        if who in held_back or first_unsent.get(who, candidate.id + 1) < candidate.id:
+            held_back.add(who)
+            continue
+        candidate.state = SENDING
+        candidate.claimed_by = holder
+        candidate.claimed_until = now + claim_for
+        session.add(candidate)
+        claimed.append(candidate)
+    session.flush()
+    return claimed
+
+
+def _due(row: Any, now: datetime) -> Any:
+    return or_(
+        and_(row.state == PENDING, row.next_attempt_at <= now),
+        and_(row.state == SENDING, row.claimed_until < now),
+    )
+
+
+def _recipient(row: OutboxMessage) -> tuple[int, str, str, str]:
+    return (row.workspace_id, row.platform, row.recipient_kind, row.recipient_id)
+
+
+def _same_recipient(row: Any, other: OutboxMessage) -> Any:
+    return and_(
+        row.workspace_id == other.workspace_id,
+        row.platform == other.platform,
+        row.recipient_kind == other.recipient_kind,
+        row.recipient_id == other.recipient_id,
+    )
+
+
+def _claimed(message_id: int, holder: str | None) -> list[Any]:
+    conditions: list[Any] = [OutboxMessage.id == message_id, OutboxMessage.state == SENDING]
+    if holder is not None:
+        conditions.append(OutboxMessage.claimed_by == holder)
+    return conditions
+
+
+def _set(session: Session, conditions: list[Any], values: dict[str, Any]) -> bool:
+    result = session.execute(update(OutboxMessage).where(*conditions).values(**values))
+    return bool(getattr(result, "rowcount", 0))
+
+
+def mark_sent(
+    *, session: Session, message_id: int, ref: str, now: datetime, holder: str | None = None
+) -> bool:
+    """Record the send and the platform's reference. False when the claim was lost."""
+    return _set(
+        session,
+        _claimed(message_id, holder),
+        {
+            "state": SENT,
+            "platform_ref": ref,
+            "sent_at": now,
+            "attempts": OutboxMessage.attempts + 1,
+            "claimed_by": None,
+            "claimed_until": None,
+            "last_error": None,
+        },
+    )
+
+
+def mark_retry(
+    *,
+    session: Session,
+    message_id: int,
+    error: str,
+    next_attempt_at: datetime,
+    holder: str | None = None,
+    count_attempt: bool = True,
+) -> bool:
+    """Back to pending until `next_attempt_at`, noting the error (and the attempt, if made)."""
+    values: dict[str, Any] = {
+        "state": PENDING,
+        "next_attempt_at": next_attempt_at,
+        "last_error": error[:_ERROR_LIMIT],
+        "claimed_by": None,
+        "claimed_until": None,
+    }
+    if count_attempt:
+        values["attempts"] = OutboxMessage.attempts + 1
+    return _set(session, _claimed(message_id, holder), values)
+
+
+def mark_dead(*, session: Session, message_id: int, error: str, holder: str | None = None) -> bool:
+    """Give up on the row after its last attempt; `requeue_dead` brings it back."""
+    return _set(
+        session,
+        _claimed(message_id, holder),
+        {
+            "state": DEAD,
+            "last_error": error[:_ERROR_LIMIT],
+            "attempts": OutboxMessage.attempts + 1,
+            "claimed_by": None,
+            "claimed_until": None,
+        },
+    )
+
+
+def release(*, session: Session, holder: str, message_ids: Sequence[int] | None = None) -> int:
+    """Give back claims not acted on (a stopping sender), untouched and at once due."""
+    conditions: list[Any] = [OutboxMessage.state == SENDING, OutboxMessage.claimed_by == holder]
+    if message_ids is not None:
+        conditions.append(col(OutboxMessage.id).in_(list(message_ids)))
+    result = session.execute(
+        update(OutboxMessage)
+        .where(*conditions)
+        .values(state=PENDING, claimed_by=None, claimed_until=None)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+def find_ref(*, session: Session, workspace_id: int, key: str) -> str | None:
+    """The platform's reference to the message sent under `key`, once it is sent."""
+    stmt = select(OutboxMessage.platform_ref).where(
+        OutboxMessage.workspace_id == workspace_id,
+        OutboxMessage.key == key,
+        OutboxMessage.state == SENT,
+    )
+    return session.exec(stmt).first()
+
+
+def requeue_dead(*, session: Session, now: datetime, workspace_id: int | None = None) -> int:
+    """Every dead row pending again with a fresh count of attempts; how many."""
+    conditions: list[Any] = [OutboxMessage.state == DEAD]
+    if workspace_id is not None:
+        conditions.append(OutboxMessage.workspace_id == workspace_id)
+    result = session.execute(
+        update(OutboxMessage)
+        .where(*conditions)
+        .values(state=PENDING, attempts=0, next_attempt_at=now)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+def counts(*, session: Session, workspace_id: int | None = None) -> dict[str, int]:
+    """Rows by state; every state is present."""
+    stmt = select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+    if workspace_id is not None:
+        stmt = stmt.where(OutboxMessage.workspace_id == workspace_id)
+    found = {state.value: 0 for state in OutboxState}
+    for state, number in session.exec(stmt):
+        found[state] = number
+    return found
+
+
+def recent(
+    *,
+    session: Session,
+    states: Sequence[str],
+    limit: int,
+    workspace_id: int | None = None,
+) -> list[OutboxMessage]:
+    """The latest rows in these states, newest first."""
+    stmt = select(OutboxMessage).where(col(OutboxMessage.state).in_(list(states)))
+    if workspace_id is not None:
+        stmt = stmt.where(OutboxMessage.workspace_id == workspace_id)
+    stmt = stmt.order_by(
+        func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at).desc(),
+        col(OutboxMessage.id).desc(),
+    ).limit(limit)
+    return list(session.exec(stmt))
+
+
+def get(*, session: Session, message_id: int) -> OutboxMessage | None:
+    return session.get(OutboxMessage, message_id)

@@ -1,0 +1,336 @@
+"""A fake Feishu Open Platform on 127.0.0.1, spoken to by the real lark-oapi client.
+
+It answers the calls okrbot makes (tenant token, bot info, message create /
+reply / patch, ephemeral cards, contact user, chat members, image upload),
+records every call, keeps Feishu's `uuid` idempotency (a repeated uuid returns
+the first message), and answers 429 with code 99991400 when told to.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+APP_ID = "cli_fake_okrbot"
+APP_SECRET = "fake-secret-for-tests"
+BOT_OPEN_ID = "ou_bot_okrbot"
+TENANT = "tenant_fake_1"
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    headers: dict[str, str]
+
+
+@dataclass
+class Sent:
+    """A message the bot posted: where, what kind, and its content decoded."""
+
+    message_id: str
+    how: str  # "create" | "reply" | "ephemeral" | "patch"
+    to: str  # open_id, chat_id, or the replied/patched message id
+    to_kind: str  # "open_id" | "chat_id" | "message"
+    msg_type: str
+    content: Any
+    uuid: str | None = None
+
+
+@dataclass
+class FakeFeishu:
+    app_id: str = APP_ID
+    app_secret: str = APP_SECRET
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    chat_members: dict[str, list[str]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    sent: list[Sent] = field(default_factory=list)
+    rate_limit_next: int = 0  # answer this many message creates with 429
+    rate_limit_reset: str = "1"
+    ws_url: str | None = None  # the long-connection gateway handed to lark.ws.Client
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _uuids: dict[str, str] = field(default_factory=dict)
+    _server: ThreadingHTTPServer | None = None
+    _thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FakeFeishu:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _handle(self) -> None:
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                status, body, headers = fake.answer(
+                    self.command, parts.path, query, raw, dict(self.headers)
+                )
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    # --- what tests read -----------------------------------------------------------
+
+    def calls_to(self, path_prefix: str, method: str | None = None) -> list[Call]:
+        with self.lock:
+            return [
+                c
+                for c in self.calls
+                if c.path.startswith(path_prefix) and (method is None or c.method == method)
+            ]
+
+    def messages(self) -> list[Sent]:
+        with self.lock:
+            return list(self.sent)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.calls.clear()
+            self.sent.clear()
+
+    # --- the API -------------------------------------------------------------------
+
+    def answer(
+        self, method: str, path: str, query: dict[str, str], raw: bytes, headers: dict[str, str]
+    ) -> tuple[int, Any, dict[str, str]]:
+        content_type = headers.get("Content-Type", "")
+        body: Any
+        if content_type.startswith("multipart/"):
+            body = {"multipart_bytes": len(raw)}
+        else:
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = raw.decode(errors="replace")
+        with self.lock:
+            self.calls.append(Call(method, path, query, body, headers))
+        if path == "/open-apis/auth/v3/tenant_access_token/internal":
+            return self._token(body)
+        if path == "/callback/ws/endpoint":
+            return self._endpoint(body)
+        auth = headers.get("Authorization", "")
+        if not auth.startswith("Bearer t-fake-"):
+            return 400, {"code": 99991661, "msg": "Missing access token for authorization."}, {}
+        if path == "/open-apis/bot/v3/info":
+            return (
+                200,
+                {"code": 0, "msg": "ok", "bot": {"open_id": BOT_OPEN_ID, "app_name": "okrbot"}},
+                {},
+            )
+        if path == "/open-apis/im/v1/messages" and method == "POST":
+            return self._create(query, body)
+        match = re.fullmatch(r"/open-apis/im/v1/messages/([^/]+)/reply", path)
+        if match and method == "POST":
+            return self._reply(match.group(1), body)
+        match = re.fullmatch(r"/open-apis/im/v1/messages/([^/]+)", path)
+        if match and method == "PATCH":
+            return self._patch(match.group(1), body)
+        if path == "/open-apis/ephemeral/v1/send" and method == "POST":
+            message_id = self._new_id()
+            self._record(
+                Sent(
+                    message_id,
+                    "ephemeral",
+                    f"{body['chat_id']}/{body['open_id']}",
+                    "ephemeral",
+                    "interactive",
+                    body["card"],
+                )
+            )
+            return 200, {"code": 0, "msg": "ok", "data": {"message_id": message_id}}, {}
+        match = re.fullmatch(r"/open-apis/contact/v3/users/([^/]+)", path)
+        if match and method == "GET":
+            user = self.users.get(match.group(1))
+            if user is None:
+                return 400, {"code": 41050, "msg": "no user authority error"}, {}
+            return (
+                200,
+                {
+                    "code": 0,
+                    "msg": "success",
+                    "data": {"user": {"open_id": match.group(1), **user}},
+                },
+                {},
+            )
+        match = re.fullmatch(r"/open-apis/im/v1/chats/([^/]+)/members", path)
+        if match and method == "GET":
+            items = [
+                {
+                    "member_id": open_id,
+                    "member_id_type": "open_id",
+                    "name": self.users.get(open_id, {}).get("name", ""),
+                    "tenant_key": "t",
+                }
+                for open_id in self.chat_members.get(match.group(1), [])
+            ]
+            return (
+                200,
+                {
+                    "code": 0,
+                    "msg": "success",
+                    "data": {"items": items, "has_more": False, "member_total": len(items)},
+                },
+                {},
+            )
+        if path == "/open-apis/im/v1/images" and method == "POST":
+            return (
+                200,
+                {
+                    "code": 0,
+                    "msg": "success",
+                    "data": {"image_key": f"img_v3_fake_{next(self._ids)}"},
+                },
+                {},
+            )
+        return 404, {"code": 404, "msg": f"not faked: {method} {path}"}, {}
+
+    def _token(self, body: Any) -> tuple[int, Any, dict[str, str]]:
+        if not isinstance(body, dict) or body.get("app_id") != self.app_id:
+            return 400, {"code": 10003, "msg": "invalid param"}, {}
+        if body.get("app_secret") != self.app_secret:
+            return 400, {"code": 10014, "msg": "app secret invalid"}, {}
+        return (
+            200,
+            {
+                "code": 0,
+                "msg": "ok",
+                "tenant_access_token": f"t-fake-{self.app_id}",
+                "expire": 7200,
+            },
+            {},
+        )
+
+    def _endpoint(self, body: Any) -> tuple[int, Any, dict[str, str]]:
+        if (
+            not isinstance(body, dict)
+            or body.get("AppID") != self.app_id
+            or body.get("AppSecret") != self.app_secret
+        ):
+            return 200, {"code": 1000040343, "msg": "app not found or secret wrong"}, {}
+        if self.ws_url is None:
+            return 200, {"code": 1, "msg": "system busy"}, {}
+        config = {
+            "ReconnectCount": -1,
+            "ReconnectInterval": 1,
+            "ReconnectNonce": 1,
+            "PingInterval": 120,
+        }
+        return (
+            200,
+            {"code": 0, "msg": "ok", "data": {"URL": self.ws_url, "ClientConfig": config}},
+            {},
+        )
+
+    def _limited(self) -> tuple[int, Any, dict[str, str]] | None:
+        with self.lock:
+            if self.rate_limit_next <= 0:
+                return None
+            self.rate_limit_next -= 1
+        return (
+            429,
+            {"code": 99991400, "msg": "request trigger frequency limit"},
+            {"x-ogw-ratelimit-limit": "5", "x-ogw-ratelimit-reset": self.rate_limit_reset},
+        )
+
+    def _create(self, query: dict[str, str], body: Any) -> tuple[int, Any, dict[str, str]]:
+        limited = self._limited()
+        if limited is not None:
+            return limited
+        uuid = body.get("uuid")
+        if uuid and uuid in self._uuids:
+            return 200, {"code": 0, "msg": "success", "data": {"message_id": self._uuids[uuid]}}, {}
+        message_id = self._new_id()
+        if uuid:
+            self._uuids[uuid] = message_id
+        self._record(
+            Sent(
+                message_id,
+                "create",
+                body["receive_id"],
+                query.get("receive_id_type", ""),
+                body["msg_type"],
+                json.loads(body["content"]),
+                uuid,
+            )
+        )
+        return 200, {"code": 0, "msg": "success", "data": {"message_id": message_id}}, {}
+
+    def _reply(self, parent: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        limited = self._limited()
+        if limited is not None:
+            return limited
+        uuid = body.get("uuid")
+        if uuid and uuid in self._uuids:
+            return 200, {"code": 0, "msg": "success", "data": {"message_id": self._uuids[uuid]}}, {}
+        message_id = self._new_id()
+        if uuid:
+            self._uuids[uuid] = message_id
+        self._record(
+            Sent(
+                message_id,
+                "reply",
+                parent,
+                "message",
+                body["msg_type"],
+                json.loads(body["content"]),
+                uuid,
+            )
+        )
+        return 200, {"code": 0, "msg": "success", "data": {"message_id": message_id}}, {}
+
+    def _patch(self, message_id: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        self._record(
+            Sent(
+                message_id,
+                "patch",
+                message_id,
+                "message",
+                "interactive",
+                json.loads(body["content"]),
+            )
+        )
+        return 200, {"code": 0, "msg": "success", "data": {}}, {}
+
+    def _new_id(self) -> str:
+        return f"om_fake_{next(self._ids)}"
+
+    def _record(self, sent: Sent) -> None:
+        with self.lock:
+            self.sent.append(sent)

@@ -1,0 +1,502 @@
+"""A fake Slack: the Web API on 127.0.0.1, and a driver that signs requests as Slack does.
+
+`FakeSlack` answers the methods okrbot calls, records every call (method,
+arguments, time) and serves the response_url and file-upload URLs it hands
+out. `fail_next` makes a method answer 429 (with Retry-After) or 5xx.
+`SlackDriver` sends correctly signed slash commands, interactivity and events
+to the bot's /slack/events, through a route function or over HTTP.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+TEAM = "T0FAKE001"
+BOT_USER = "U0FAKEBOT"
+GOOD_TOKEN = "xoxb-000-fake"
+SIGNING_SECRET = "fake-signing-secret-000"
+
+
+@dataclass
+class Call:
+    method: str  # "chat.postMessage", or "response_url" / "upload"
+    args: dict[str, Any]
+    at: float
+    path: str = ""
+
+
+@dataclass
+class FakeUser:
+    name: str
+    tz: str = "Asia/Shanghai"
+    locale: str = "en-US"
+
+
+@dataclass
+class _Failure:
+    status: int
+    retry_after: int | None
+    times: int
+    error: str = ""
+
+
+@dataclass
+class FakeSlack:
+    users: dict[str, FakeUser] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    refused_tokens: set[str] = field(default_factory=set)
+    socket_url: str | None = None  # what apps.connections.open hands out (Socket Mode)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Condition()
+        self._failures: dict[str, list[_Failure]] = {}
+        self._ts = itertools.count(1)
+        self._ids = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle -------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length)
+                status, headers, body = fake._answer(self.path, dict(self.headers), raw)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_PUT = do_POST
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/"
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + "api/"
+
+    def response_url(self) -> str:
+        return f"{self.base_url}response/{next(self._ids)}"
+
+    # --- control and inspection ---------------------------------------------------
+
+    def fail_next(
+        self, method: str, *, status: int = 429, retry_after: int | None = 1, times: int = 1
+    ) -> None:
+        with self._lock:
+            self._failures.setdefault(method, []).append(_Failure(status, retry_after, times))
+
+    def of(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """The calls of `method` once there are at least `count` (fails after `timeout`)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = [c for c in self.calls if c.method == method]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [c.method for c in self.calls]
+                    raise AssertionError(f"expected {count} × {method}; calls so far: {seen}")
+                self._lock.wait(left)
+
+    def wait_until(self, test: Callable[[Call], bool], timeout: float = 10.0) -> Call:
+        """The first call that passes `test`, waiting for it (fails after `timeout`)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = next((c for c in self.calls if test(c)), None)
+                if found is not None:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [(c.method, c.path) for c in self.calls]
+                    raise AssertionError(f"no such call; calls so far: {seen}")
+                self._lock.wait(left)
+
+    def answers_to(self, response_url: str) -> list[Call]:
+        """What was posted to one response_url."""
+        path = response_url.removeprefix(self.base_url.rstrip("/"))
+        with self._lock:
+            return [c for c in self.calls if c.method == "response_url" and c.path == path]
+
+    def settle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
+        """Wait until no call arrived for `quiet` seconds: background work is done."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                last = self.calls[-1].at if self.calls else 0.0
+            if time.monotonic() - last >= quiet:
+                time.sleep(quiet)
+                with self._lock:
+                    if (self.calls[-1].at if self.calls else 0.0) == last:
+                        return
+            time.sleep(0.05)
+
+    # --- the API -------------------------------------------------------------------
+
+    def _record(self, method: str, args: dict[str, Any], path: str) -> None:
+        with self._lock:
+            self.calls.append(Call(method, args, time.monotonic(), path))
+            self._lock.notify_all()
+
+    def _answer(
+        self, path: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        lower = {k.lower(): v for k, v in headers.items()}
+        if path.startswith("/response/"):
+            self._record("response_url", json.loads(raw or b"{}"), path)
+            return 200, {"content-type": "text/plain"}, b"ok"
+        if path.startswith("/upload/"):
+            self._record("upload", {"size": len(raw)}, path)
+            return 200, {"content-type": "text/plain"}, b"OK"
+        method = path.removeprefix("/api/").split("?")[0]
+        args = _parse(lower.get("content-type", ""), raw)
+        token = lower.get("authorization", "").removeprefix("Bearer ").strip()
+        self._record(method, args, path)
+        with self._lock:
+            queue = self._failures.get(method) or []
+            failure = queue[0] if queue else None
+            if failure is not None:
+                failure.times -= 1
+                if failure.times <= 0:
+                    queue.pop(0)
+        if failure is not None:
+            extra = {"retry-after": str(failure.retry_after)} if failure.retry_after else {}
+            error = "ratelimited" if failure.status == 429 else "internal_error"
+            return _json(failure.status, {"ok": False, "error": error}, extra)
+        if token in self.refused_tokens or not token:
+            return _json(200, {"ok": False, "error": "invalid_auth"})
+        return _json(200, self._method(method, args))
+
+    def _method(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://fake.example/",
+                "team": "Fake Team",
+                "user": "okrbot",
+                "team_id": TEAM,
+                "user_id": BOT_USER,
+                "bot_id": "B0FAKEBOT",
+            }
+        if method == "apps.connections.open":
+            if self.socket_url is None:
+                return {"ok": False, "error": "socket_mode_not_enabled"}
+            return {"ok": True, "url": self.socket_url}
+        if method == "users.info":
+            user_id = str(args.get("user"))
+            found = self.users.get(user_id)
+            if found is None:
+                return {"ok": False, "error": "user_not_found"}
+            return {
+                "ok": True,
+                "user": {
+                    "id": user_id,
+                    "team_id": TEAM,
+                    "name": found.name.lower(),
+                    "tz": found.tz,
+                    "locale": found.locale,
+                    "profile": {"display_name": found.name, "real_name": found.name},
+                },
+            }
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).lstrip("UW")}}
+        if method == "chat.postMessage":
+            channel = str(args.get("channel"))
+            if channel.startswith(("U", "W")):
+                channel = "D" + channel[1:]
+            ts = f"1700000000.{next(self._ts):06d}"
+            return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
+        if method == "chat.update":
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        if method in ("views.open", "views.publish", "views.update"):
+            return {"ok": True, "view": {"id": f"V{next(self._ids):06d}"}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ids):06d}"
+            return {
+                "ok": True,
+                "upload_url": f"{self.base_url}upload/{file_id}",
+                "file_id": file_id,
+            }
+        if method == "files.completeUploadExternal":
+            files = args.get("files")
+            parsed = json.loads(files) if isinstance(files, str) else files or []
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in parsed]}
+        if method == "files.info":
+            return {"ok": True, "file": {"id": args.get("file")}}
+        return {"ok": False, "error": "unknown_method"}
+
+
+def _parse(content_type: str, raw: bytes) -> dict[str, Any]:
+    if "json" in content_type:
+        return json.loads(raw or b"{}")
+    parsed = urllib.parse.parse_qs(raw.decode("utf-8"), keep_blank_values=True)
+    args: dict[str, Any] = {k: v[0] for k, v in parsed.items()}
+    for name in ("blocks", "view"):
+        if isinstance(args.get(name), str):
+            args[name] = json.loads(args[name])
+    return args
+
+
+def _json(
+    status: int, data: dict[str, Any], headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    return (
+        status,
+        {"content-type": "application/json", **(headers or {})},
+        json.dumps(data).encode(),
+    )
+
+
+# --- the driver: signed requests, as Slack sends them ------------------------------
+
+Post = Callable[[bytes, dict[str, str]], tuple[int, bytes]]
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    base = b"v0:" + str(timestamp).encode() + b":" + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def http_post(url: str) -> Post:
+    """Posts to a running bot's /slack/events."""
+
+    def post(body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    return post
+
+
+@dataclass
+class Sent:
+    status: int
+    body: bytes
+    seconds: float
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+class SlackDriver:
+    """Sends what Slack would: signed commands, button presses, modal submits and events."""
+
+    def __init__(
+        self, post: Post, fake: FakeSlack, *, secret: str = SIGNING_SECRET, team: str = TEAM
+    ):
+        self.post = post
+        self.fake = fake
+        self.secret = secret
+        self.team = team
+        self._ids = itertools.count(1)
+        self.last_response_url = ""
+
+    def _send(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        extra: dict[str, str] | None = None,
+        timestamp: int | None = None,
+        secret: str | None = None,
+    ) -> Sent:
+        ts = int(time.time()) if timestamp is None else timestamp
+        headers = {
+            "content-type": content_type,
+            "x-slack-request-timestamp": str(ts),
+            "x-slack-signature": sign(secret or self.secret, ts, body),
+            **(extra or {}),
+        }
+        started = time.monotonic()
+        status, answer = self.post(body, headers)
+        return Sent(status, answer, time.monotonic() - started)
+
+    def command_body(self, user: str, text: str, *, channel: str = "C0FAKEGEN") -> bytes:
+        n = next(self._ids)
+        self.last_response_url = self.fake.response_url()
+        return urllib.parse.urlencode(
+            {
+                "token": "legacy-unused",
+                "team_id": self.team,
+                "team_domain": "fake",
+                "channel_id": channel,
+                "channel_name": "general" if channel.startswith("C") else "directmessage",
+                "user_id": user,
+                "user_name": self.fake.users[user].name.lower()
+                if user in self.fake.users
+                else user,
+                "command": "/okr",
+                "text": text,
+                "api_app_id": "A0FAKE",
+                "response_url": self.last_response_url,
+                "trigger_id": f"{n}.{n}.fake{n:04d}",
+            }
+        ).encode()
+
+    def command(self, user: str, text: str, *, channel: str = "C0FAKEGEN", **kwargs: Any) -> Sent:
+        return self._send(
+            self.command_body(user, text, channel=channel),
+            "application/x-www-form-urlencoded",
+            **kwargs,
+        )
+
+    def interact(self, payload: dict[str, Any], **kwargs: Any) -> Sent:
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+        return self._send(body, "application/x-www-form-urlencoded", **kwargs)
+
+    def press(
+        self,
+        user: str,
+        action_id: str,
+        value: str = "",
+        *,
+        message: dict[str, Any] | None = None,
+        channel: str = "C0FAKEGEN",
+        home: bool = False,
+        action_ts: float | None = None,
+    ) -> Sent:
+        n = next(self._ids)
+        action = {
+            "type": "button",
+            "action_id": action_id,
+            "block_id": "b1",
+            "value": value,
+            "action_ts": f"{action_ts if action_ts is not None else time.time():.6f}",
+            "text": {"type": "plain_text", "text": "x"},
+        }
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "team": {"id": self.team, "domain": "fake"},
+            "user": {"id": user, "username": user.lower(), "team_id": self.team},
+            "api_app_id": "A0FAKE",
+            "trigger_id": f"{n}.{n}.press{n:04d}",
+            "actions": [action],
+        }
+        if home:
+            payload["container"] = {"type": "view", "view_id": "V0HOME"}
+            payload["view"] = {"id": "V0HOME", "type": "home"}
+        else:
+            ts = (message or {}).get("ts", "1700000000.000001")
+            payload["container"] = {
+                "type": "message",
+                "message_ts": ts,
+                "channel_id": channel,
+                "is_ephemeral": False,
+            }
+            payload["channel"] = {"id": channel, "name": "general"}
+            payload["message"] = message or {"ts": ts, "type": "message", "text": ""}
+            self.last_response_url = self.fake.response_url()
+            payload["response_url"] = self.last_response_url
+        return self.interact(payload)
+
+    def submit(self, user: str, view: dict[str, Any], values: dict[str, Any]) -> Sent:
+        """Submit a modal the bot opened (`view` as sent to views.open) with `values` by input name."""
+        state: dict[str, Any] = {}
+        for block in view["blocks"]:
+            if block.get("type") != "input":
+                continue
+            name, element = block["block_id"], block["element"]
+            state[name] = {element["action_id"]: _state(element, values.get(name))}
+        n = next(self._ids)
+        payload = {
+            "type": "view_submission",
+            "team": {"id": self.team, "domain": "fake"},
+            "user": {"id": user, "username": user.lower(), "team_id": self.team},
+            "api_app_id": "A0FAKE",
+            "trigger_id": f"{n}.{n}.submit{n:04d}",
+            "view": {
+                **view,
+                "id": f"V0MODAL{n}",
+                "team_id": self.team,
+                "state": {"values": state},
+                "hash": f"{n}.hash",
+            },
+        }
+        return self.interact(payload)
+
+    def event(
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        retry: int | None = None,
+        **kwargs: Any,
+    ) -> Sent:
+        n = next(self._ids)
+        body = json.dumps(
+            {
+                "token": "legacy-unused",
+                "team_id": self.team,
+                "api_app_id": "A0FAKE",
+                "event": event,
+                "type": "event_callback",
+                "event_id": event_id or f"Ev{n:08d}",
+                "event_time": int(time.time()),
+                "authorizations": [{"team_id": self.team, "user_id": BOT_USER, "is_bot": True}],
+            }
+        ).encode()
+        extra = {}
+        if retry:
+            extra = {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"}
+        return self._send(body, "application/json", extra=extra, **kwargs)
+
+
+def _state(element: dict[str, Any], value: Any) -> dict[str, Any]:
+    kind = element["type"]
+    if kind == "static_select":
+        chosen = next((o for o in element["options"] if o["value"] == value), None)
+        return {"type": kind, "selected_option": chosen}
+    if kind == "users_select":
+        return {"type": kind, "selected_user": value}
+    if kind == "multi_users_select":
+        return {"type": kind, "selected_users": list(value or [])}
+    if kind == "datepicker":
+        return {"type": kind, "selected_date": value}
+    return {"type": kind, "value": None if value is None else str(value)}

@@ -1,0 +1,144 @@
+"""A real Bolt app on a real OkrApp, talking to the fake Slack over HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.delivery import Outgoing, PlatformSender
+from bot.http import HttpRequest
+from bot.settings import Settings, load_settings
+from bot.slack.app import SlackConnection
+from handlers.app import OkrApp
+from handlers.clock import ManualClock
+from handlers.views import ToChannel, ToUser, from_json
+from storage.db import SessionFactory
+from storage.models import Workspace
+from storage.repos import outbox
+from tests.conftest import WEDNESDAY
+from tests.fakes.slack_api import (
+    GOOD_TOKEN,
+    SIGNING_SECRET,
+    FakeSlack,
+    FakeUser,
+    Post,
+    SlackDriver,
+)
+
+ALICE, BOB, CHEN = "U0ALICE01", "U0BOB0001", "U0CHEN001"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    slack = FakeSlack(
+        users={
+            ALICE: FakeUser("Alice", tz="Asia/Shanghai", locale="en-US"),
+            BOB: FakeUser("Bob", tz="Europe/Berlin", locale="en-GB"),
+            CHEN: FakeUser("陈静", tz="Asia/Shanghai", locale="zh-CN"),
+        }
+    ).start()
+    yield slack
+    slack.stop()
+
+
+def slack_settings(fake: FakeSlack, **extra: object) -> Settings:
+    values: dict[str, object] = {
+        "slack_bot_token": GOOD_TOKEN,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_app_token": None,
+        "slack_api_url": fake.api_url,
+        "default_timezone": "Asia/Shanghai",
+    }
+    values.update(extra)
+    return load_settings(**values)
+
+
+@dataclass
+class Bot:
+    """The Slack connection under test, and ways to look at what it did."""
+
+    connection: SlackConnection
+    okr: OkrApp
+    sessions: SessionFactory
+    clock: ManualClock
+    fake: FakeSlack
+    slack: SlackDriver
+
+    def drain_outbox(self) -> list[str]:
+        """Send every due outbox row through the Slack sender, as the sender loop does."""
+        return drain_outbox(self.sessions, self.connection.sender(), self.clock.now())
+
+
+def drain_outbox(sessions: SessionFactory, sender: PlatformSender, now: datetime) -> list[str]:
+    refs: list[str] = []
+    with sessions.begin() as session:
+        claimed = outbox.claim_due(
+            session=session, now=now, holder="test", limit=100, claim_for=timedelta(minutes=1)
+        )
+        for row in claimed:
+            assert row.id is not None
+            workspace = session.get(Workspace, row.workspace_id)
+            assert workspace is not None
+            to: ToUser | ToChannel = (
+                ToUser(row.recipient_id)
+                if row.recipient_kind == "user"
+                else ToChannel(row.recipient_id)
+            )
+            ref = (
+                outbox.find_ref(session=session, workspace_id=row.workspace_id, key=row.replaces)
+                if row.replaces
+                else None
+            )
+            item = Outgoing(
+                id=row.id,
+                platform=row.platform,
+                workspace=workspace.external_id,
+                to=to,
+                message=from_json(json.loads(row.view)),
+                key=row.key,
+                ref=ref,
+            )
+            sent = sender.update(item) if ref else sender.send(item)
+            outbox.mark_sent(session=session, message_id=row.id, ref=sent, now=now, holder="test")
+            refs.append(sent)
+    return refs
+
+
+def route_post(connection: SlackConnection) -> Post:
+    def post(body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        response = connection.handle_http(
+            HttpRequest(method="POST", path="/slack/events", headers=headers, body=body)
+        )
+        return response.status, response.body
+
+    return post
+
+
+@pytest.fixture
+def bot(fake: FakeSlack, sessions: SessionFactory) -> Iterator[Bot]:
+    clock = ManualClock(WEDNESDAY)
+    okr = OkrApp(sessions=sessions, clock=clock, default_timezone="Asia/Shanghai")
+    connection = SlackConnection(slack_settings(fake), okr)
+    yield Bot(
+        connection=connection,
+        okr=okr,
+        sessions=sessions,
+        clock=clock,
+        fake=fake,
+        slack=SlackDriver(route_post(connection), fake),
+    )
+    connection.stop()
+    # Let lazy listeners still running finish before the database goes away.
+    connection.app.listener_runner.listener_executor.shutdown(wait=True)  # type: ignore[attr-defined]
+
+
+def rows(sessions: SessionFactory, model: type) -> list:  # type: ignore[type-arg]
+    with sessions.begin() as session:
+        found = list(session.exec(select(model)).all())
+        session.expunge_all()
+        return found

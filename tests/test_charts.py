@@ -1,0 +1,67 @@
+"""The digest's chart is drawn headless as a PNG, Chinese names in real glyphs."""
+
+from __future__ import annotations
+
+import struct
+import warnings
+
+import pytest
+
+from bot import charts
+from handlers.views import Chart, Image, Message, Series, Text
+
+CHINESE = Chart(
+    title="关键结果进度",
+    series=(
+        Series("KR1 海外粉丝数量", (("W45", 10.0), ("W46", 35.0), ("W47", 52.5))),
+        Series("KR2 互动率", (("W45", 5.0), ("W46", 20.0), ("W47", 40.0))),
+    ),
+    y_label="%",
+    filename="digest-progress.png",
+)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def missing_glyph_warnings(chart: Chart) -> list[str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        charts.draw(chart)
+    return [str(w.message) for w in caught if "missing from" in str(w.message)]
+
+
+def test_a_chart_becomes_a_png_of_the_promised_size() -> None:
+    image = charts.draw(CHINESE)
+    assert image.filename == "digest-progress.png"
+    assert image.alt == "关键结果进度"
+    assert png_size(image.data) == (
+        int(charts.WIDTH_IN * charts.DPI),
+        int(charts.HEIGHT_IN * charts.DPI),
+    )
+
+
+def test_chinese_titles_and_names_render_without_tofu_boxes() -> None:
+    assert charts.cjk_font_family() is not None, "install fonts-wqy-microhei (see .ci/run)"
+    assert missing_glyph_warnings(CHINESE) == []
+
+
+def test_the_tofu_check_would_catch_a_font_without_chinese(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without the CJK font, matplotlib reports each missing glyph: the check above can fail."""
+    monkeypatch.setattr(charts, "cjk_font_family", lambda: None)
+    assert any("关" in w or "U+5173" in w or "5173" in w for w in missing_glyph_warnings(CHINESE))
+
+
+def test_prepare_replaces_chart_blocks_by_images_and_leaves_the_rest() -> None:
+    message = Message(summary="digest", blocks=(Text("wins"), CHINESE))
+    prepared = charts.prepare(message)
+    assert prepared.blocks[0] == Text("wins")
+    assert isinstance(prepared.blocks[1], Image)
+    assert png_size(prepared.blocks[1].data)[0] == 1000
+    plain = Message(summary="no chart", blocks=(Text("x"),))
+    assert charts.prepare(plain) is plain

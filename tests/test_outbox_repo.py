@@ -1,0 +1,155 @@
+"""The outbox table's rules, on the `sessions` database (SQLite, or PostgreSQL when asked)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from storage.db import SessionFactory
+from storage.repos import outbox, schedule, workspaces
+from storage.repos.outbox import NewMessage
+
+NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
+CLAIM = timedelta(seconds=60)
+
+
+def _workspace(sessions: SessionFactory, external_id: str = "T1") -> int:
+    with sessions.begin() as session:
+        ws = workspaces.get_or_create_workspace(
+            session=session, platform="slack", external_id=external_id
+        )
+        assert ws.id is not None
+        return ws.id
+
+
+def _put(sessions: SessionFactory, ws: int, *messages: NewMessage) -> int:
+    with sessions.begin() as session:
+        return outbox.enqueue(
+            session=session, workspace_id=ws, platform="slack", messages=messages, now=NOW
+        )
+
+
+def _claim(sessions: SessionFactory, *, now: datetime = NOW, holder: str = "a") -> list[str]:
+    with sessions.begin() as session:
+        rows = outbox.claim_due(session=session, now=now, holder=holder, limit=50, claim_for=CLAIM)
+        return [r.key for r in rows]
+
+
+def _dm(user: str, key: str | None) -> NewMessage:
+    return NewMessage(recipient_kind="user", recipient_id=user, view="{}", key=key)
+
+
+def test_a_key_is_written_once_per_workspace_and_keyless_rows_never_collide(
+    sessions: SessionFactory,
+) -> None:
+    ws, other = _workspace(sessions), _workspace(sessions, "T2")
+    assert _put(sessions, ws, _dm("U1", "digest:team1:2026-W48")) == 1
+    assert _put(sessions, ws, _dm("U1", "digest:team1:2026-W48")) == 0
+    assert _put(sessions, other, _dm("U1", "digest:team1:2026-W48")) == 1
+    assert _put(sessions, ws, _dm("U1", None), _dm("U1", None)) == 2
+    with sessions.begin() as session:
+        assert outbox.counts(session=session)["pending"] == 4
+
+
+def test_a_claimed_row_is_not_claimed_again_until_its_claim_expires(
+    sessions: SessionFactory,
+) -> None:
+    ws = _workspace(sessions)
+    _put(sessions, ws, _dm("U1", "k1"), _dm("U2", "k2"))
+    assert _claim(sessions, holder="a") == ["k1", "k2"]
+    assert _claim(sessions, holder="b") == []
+    assert _claim(sessions, now=NOW + CLAIM + timedelta(seconds=1), holder="b") == ["k1", "k2"]
+
+
+def test_a_row_waits_while_an_earlier_row_to_the_same_recipient_waits_for_a_retry(
+    sessions: SessionFactory,
+) -> None:
+    ws = _workspace(sessions)
+    _put(sessions, ws, _dm("U1", "first"), _dm("U1", "second"), _dm("U2", "other"))
+    with sessions.begin() as session:
+        (first, _second, _other) = outbox.claim_due(
+            session=session, now=NOW, holder="a", limit=50, claim_for=CLAIM
+        )
+        assert first.id is not None
+        # The first fails; the others go back unsent.
+        outbox.mark_retry(
+            session=session,
+            message_id=first.id,
+            error="HTTP 503",
+            next_attempt_at=NOW + timedelta(minutes=1),
+        )
+        outbox.release(session=session, holder="a")
+    assert _claim(sessions) == ["other"]
+    assert _claim(sessions, now=NOW + timedelta(minutes=1)) == ["first", "second"]
+
+
+def test_dead_rows_are_counted_and_requeued(sessions: SessionFactory) -> None:
+    ws = _workspace(sessions)
+    _put(sessions, ws, _dm("U1", "k1"))
+    with sessions.begin() as session:
+        (row,) = outbox.claim_due(session=session, now=NOW, holder="a", limit=5, claim_for=CLAIM)
+        assert row.id is not None
+        assert outbox.mark_dead(session=session, message_id=row.id, error="channel_not_found")
+    with sessions.begin() as session:
+        assert outbox.counts(session=session)["dead"] == 1
+        (dead,) = outbox.recent(session=session, states=["dead"], limit=5)
+        assert dead.last_error == "channel_not_found"
+        assert outbox.requeue_dead(session=session, now=NOW) == 1
+    assert _claim(sessions) == ["k1"]
+
+
+def test_the_reference_of_a_sent_row_is_found_by_its_key(sessions: SessionFactory) -> None:
+    ws = _workspace(sessions)
+    _put(sessions, ws, _dm("U1", "k1"))
+    with sessions.begin() as session:
+        assert outbox.find_ref(session=session, workspace_id=ws, key="k1") is None
+        (row,) = outbox.claim_due(session=session, now=NOW, holder="a", limit=5, claim_for=CLAIM)
+        assert row.id is not None
+        # A sender whose claim was taken over cannot record its late result.
+        assert not outbox.mark_sent(
+            session=session, message_id=row.id, ref="ts-1", now=NOW, holder="b"
+        )
+        assert outbox.mark_sent(session=session, message_id=row.id, ref="ts-1", now=NOW, holder="a")
+    with sessions.begin() as session:
+        assert outbox.find_ref(session=session, workspace_id=ws, key="k1") == "ts-1"
+
+
+def test_the_watermark_only_moves_forward(sessions: SessionFactory) -> None:
+    with sessions.begin() as session:
+        assert schedule.read_watermark(session=session) is None
+        schedule.advance_watermark(session=session, to=NOW, ticked_at=NOW)
+        schedule.advance_watermark(session=session, to=NOW - timedelta(hours=1))
+    with sessions.begin() as session:
+        assert schedule.read_watermark(session=session) == NOW
+        state = schedule.get_state(session=session, name=schedule.RHYTHM)
+        assert state is not None and state.last_tick_at == NOW
+
+
+def test_rows_waiting_behind_a_retry_do_not_starve_other_recipients(
+    sessions: SessionFactory,
+) -> None:
+    ws = _workspace(sessions)
+    _put(sessions, ws, _dm("U1", "first"))
+    with sessions.begin() as session:
+        (first,) = outbox.claim_due(session=session, now=NOW, holder="a", limit=1, claim_for=CLAIM)
+        assert first.id is not None
+        outbox.mark_retry(
+            session=session, message_id=first.id, error="503", next_attempt_at=NOW + CLAIM
+        )
+    _put(sessions, ws, *(_dm("U1", f"behind{n}") for n in range(5)), _dm("U2", "free"))
+    with sessions.begin() as session:
+        rows = outbox.claim_due(session=session, now=NOW, holder="a", limit=2, claim_for=CLAIM)
+    assert [r.key for r in rows] == ["free"]
+
+
+@pytest.mark.postgres_only("one process sends on SQLite")
+def test_two_senders_claiming_at_once_take_different_rows(sessions: SessionFactory) -> None:
+    """SKIP LOCKED lets a second sender pass over the rows the first holds."""
+    ws = _workspace(sessions)
+    _put(sessions, ws, *(_dm(f"U{n}", f"k{n}") for n in range(6)))
+    with sessions.begin() as first, sessions.begin() as second:
+        a = outbox.claim_due(session=first, now=NOW, holder="a", limit=3, claim_for=CLAIM)
+        b = outbox.claim_due(session=second, now=NOW, holder="b", limit=6, claim_for=CLAIM)
+        assert [r.key for r in a] == ["k0", "k1", "k2"]
+        assert [r.key for r in b] == ["k3", "k4", "k5"]
