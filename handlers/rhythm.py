@@ -411,6 +411,6 @@ class _Job:
         from handlers.review import team_charts
 
         # The text stays complete; the charts come after it.
-        charts = team_charts(self, name="digest")
+        charts = team_charts(self, name="digest", krs=data.krs)
         message = Message(summary=message.summary, blocks=(*message.blocks, *charts))
         return self.channel_post(message, "digest")
