@@ -266,6 +266,11 @@ class _Job:
             and dm_zone(members[i], self.team) == self.zone
         ]
 
+    def member_ids(self) -> list[int]:
+        """Everyone in the team, present or not."""
+        self.data.include(self.team)
+        return self.data.member_ids(self.ws, self.team_id)
+
     def krs_by_owner(self, members: list[Member]) -> dict[int, list[KRFacts]]:
         """This cycle's KRs of these members, by owner."""
         owned = self.data.krs_by_owner(self.ws, self.cycle())

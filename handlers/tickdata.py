@@ -18,8 +18,8 @@ from sqlmodel import Session
 from handlers import digests
 from handlers.okr.weeks import CycleBounds
 from handlers.usecases.plan import TaskLine, task_lines
-from storage.models import Cycle, Member, TaskStatus, Team, Workspace
-from storage.repos import okrs, rhythm, workspaces
+from storage.models import Cycle, HelpRequest, HelpStatus, Member, TaskStatus, Team, Workspace
+from storage.repos import collab, okrs, rhythm, workspaces
 from storage.repos.okrs import KRFacts
 from storage.repos.rhythm import CheckinFacts, TaskFacts
 
@@ -52,6 +52,7 @@ class TickData:
         self._checkins: dict[tuple[int, int, str], dict[int, CheckinFacts]] = {}
         self._tasks: dict[tuple[int, str], dict[int, list[TaskFacts]]] = {}
         self._leftovers: dict[tuple[int, str], dict[int, list[TaskLine]]] = {}
+        self._open_help: dict[int, dict[int, list[HelpRequest]]] = {}
         self._team_weeks: dict[tuple[int, str, date, int], dict[int, digests.TeamWeek]] = {}
 
     def include(self, team: Team) -> None:
@@ -68,6 +69,7 @@ class TickData:
         self._checkins.clear()
         self._tasks.clear()
         self._leftovers.clear()
+        self._open_help.clear()
 
     def workspace(self, ws: int) -> Workspace:
         if ws not in self._workspaces:
@@ -181,6 +183,23 @@ class TickData:
                     grouped[line.task.owner_member_id].append(line)
             self._leftovers[(ws, week)] = grouped
         return self._leftovers[(ws, week)]
+
+    def open_help(self, ws: int, member_ids: set[int]) -> list[HelpRequest]:
+        """Open help requests these members asked or were asked, by number."""
+        if ws not in self._open_help:
+            grouped: dict[int, list[HelpRequest]] = defaultdict(list)
+            for request in collab.list_help_requests(
+                session=self.session,
+                workspace_id=ws,
+                member_ids=self._everyone(ws),
+                statuses=[HelpStatus.OPEN],
+            ):
+                grouped[request.requester_id].append(request)
+                if request.helper_id != request.requester_id:
+                    grouped[request.helper_id].append(request)
+            self._open_help[ws] = grouped
+        found = {r.number: r for i in member_ids for r in self._open_help[ws].get(i, [])}
+        return [found[n] for n in sorted(found)]
 
     def team_week(self, team: Team, week: str, cycle: Cycle, today: date) -> digests.TeamWeek:
         """The digest data of `team`, loaded with every team whose digest shares its week."""
