@@ -33,8 +33,10 @@ def health(*, sessions: SessionFactory, clock: Clock, holder: str) -> tuple[int,
         with sessions.begin() as session:
             session.execute(text("SELECT 1"))
             revision = migrate.current_revision(engine=sessions.engine)
-            state = lease.read_lease(session=session, name=schedule.RHYTHM)
-            counts = outbox.counts(session=session)
+            current = revision == head
+            # The tables may not be there at all on a schema that is not current.
+            state = lease.read_lease(session=session, name=schedule.RHYTHM) if current else None
+            counts = outbox.counts(session=session) if current else {}
     except SQLAlchemyError as error:
         cause = getattr(error, "orig", None) or error
         first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
@@ -42,8 +44,14 @@ def health(*, sessions: SessionFactory, clock: Clock, holder: str) -> tuple[int,
             "status": "unavailable",
             "database": {"reachable": False, "error": first},
         }
-    current = revision == head
-    now = clock.now()
+    database = {
+        "reachable": True,
+        "schema": "current" if current else "not current: run `okrbot db upgrade`",
+        "revision": revision,
+        "needs": head,
+    }
+    if not current:
+        return 503, {"status": "unavailable", "database": database}
     scheduler: dict[str, Any] = {"this_process": holder}
     if state is not None:
         scheduler.update(
@@ -53,22 +61,14 @@ def health(*, sessions: SessionFactory, clock: Clock, holder: str) -> tuple[int,
             last_tick=_iso(state.last_tick_at),
             watermark=_iso(state.watermark),
         )
-    report = {
-        "status": "ok" if current else "unavailable",
-        "now": now.isoformat(),
-        "database": {
-            "reachable": True,
-            "schema": "current" if current else "not current",
-            "revision": revision,
-            "needs": head,
-        },
+    pending = counts.get("pending", 0) + counts.get("sending", 0)
+    return 200, {
+        "status": "ok",
+        "now": clock.now().isoformat(),
+        "database": database,
         "scheduler": scheduler,
-        "outbox": {
-            "pending": counts.get("pending", 0) + counts.get("sending", 0),
-            "dead": counts.get("dead", 0),
-        },
+        "outbox": {"pending": pending, "dead": counts.get("dead", 0)},
     }
-    return (200 if current else 503), report
 
 
 def health_route(*, sessions: SessionFactory, clock: Clock, holder: str) -> Route:

@@ -251,7 +251,13 @@ class OutboxSender:
         except (ValueError, KeyError, TypeError) as error:
             self._dead(row, f"unreadable view: {error}", report)
             return True
-        item = self.prepare(item)
+        try:
+            item = self.prepare(item)
+        except Exception as error:
+            # A chart that cannot be drawn fails this row, not the loop: it is retried, then dead.
+            log.exception("preparing outbox row %s failed", row.id)
+            unprepared = SendFailed(f"preparing the message failed: {error}", retryable=True)
+            return self._failed(row, unprepared, report)
         buckets = list(sender.buckets(item))
         wait = self.limiter.wait_for(buckets)
         if wait > self.max_wait:

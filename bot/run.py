@@ -11,7 +11,6 @@ scheduler hands its lease back, the sender gives back the rows it claimed.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import signal
 import sys
@@ -21,24 +20,18 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-from bot import charts
-from bot.health import health_route
-from bot.http import Connection, Route
-from bot.outbox import OutboxSender, holder_name
+from bot.outbox import OutboxSender
 from bot.scheduler import Scheduler
 from bot.server import HttpServer
 from bot.settings import Settings, SettingsError
-from bot.testaids import RECORDED_PLATFORMS, FileClock, RecordingConnection
-from bot.wiring import Runtime, build
+from bot.testaids import FileClock
+from bot.wiring import Runtime, build, build_process
 from handlers.clock import Clock, SystemClock
 
 log = logging.getLogger("okrbot.run")
 
 EXIT_FIX_SETUP = 2
 STOP_SECONDS = 10.0
-
-# Each platform's factory, imported only when that platform is configured.
-FACTORIES = {"slack": "bot.slack", "feishu": "bot.feishu"}
 
 NOTHING_CONFIGURED = (
     "no chat platform is configured, so there is nothing to run. For Slack set "
@@ -85,73 +78,14 @@ def _clock(settings: Settings) -> Clock:
     return SystemClock()
 
 
-def connections(settings: Settings, runtime: Runtime) -> list[Connection]:
-    """The configured platform connections, each checked with its platform."""
-    found: list[Connection] = []
-    for platform in settings.platforms_configured:
-        module_name = FACTORIES[platform]
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as error:
-            raise SettingsError(
-                f"{platform.capitalize()} is configured, but its connection could not be "
-                f"loaded ({error}); reinstall okrbot, or unset "
-                f"{'SLACK_BOT_TOKEN' if platform == 'slack' else 'FEISHU_APP_ID'}"
-            ) from None
-        connection: Connection = module.connect(runtime.settings, runtime)
-        connection.check()
-        found.append(connection)
+def _serve(runtime: Runtime, *, host: str | None, port: int | None, stop: threading.Event) -> int:
+    settings = runtime.settings
     if settings.test_recorder is not None:
-        served = {c.platform for c in found}
-        for platform in RECORDED_PLATFORMS:
-            if platform not in served:
-                found.append(
-                    RecordingConnection(
-                        platform, settings.test_recorder, seconds=settings.test_send_seconds
-                    )
-                )
         log.warning(
             "test aid: sends are recorded in %s (OKRBOT_TEST_RECORDER)", settings.test_recorder
         )
-    return found
-
-
-def _serve(runtime: Runtime, *, host: str | None, port: int | None, stop: threading.Event) -> int:
-    settings = runtime.settings
-    holder = holder_name()
-    connected = connections(settings, runtime)
-    sender = OutboxSender(
-        sessions=runtime.sessions,
-        senders=[connection.sender() for connection in connected],
-        clock=runtime.clock,
-        holder=holder,
-        # A killed process's claims come back to the others after one lease.
-        claim_for=settings.lease,
-        prepare=charts.prepare_outgoing,  # charts become pictures before a platform sends them
-    )
-    scheduler = Scheduler(
-        app=runtime.app,
-        sessions=runtime.sessions,
-        clock=runtime.clock,
-        holder=holder,
-        tick_seconds=settings.tick_seconds,
-        lease_for=settings.lease,
-        catch_up=settings.catch_up,
-        on_ticked=sender.wake,
-    )
-    routes: dict[str, Route] = {
-        "/healthz": health_route(sessions=runtime.sessions, clock=runtime.clock, holder=holder)
-    }
-    for connection in connected:
-        for path, route in connection.routes().items():
-            if path in routes:
-                raise SettingsError(f"two connections both want to serve {path}")
-            routes[path] = route
-    server = HttpServer(
-        host=host if host is not None else settings.host,
-        port=port if port is not None else settings.port,
-        routes=routes,
-    )
+    bot = build_process(runtime, host=host, port=port)
+    server, sender, scheduler = bot.server, bot.sender, bot.scheduler
     started: list[Any] = []
     try:
         server.start()
@@ -160,12 +94,12 @@ def _serve(runtime: Runtime, *, host: str | None, port: int | None, stop: thread
             "okrbot is serving on http://%s:%d (%s) as %s",
             server.host,
             server.port,
-            ", ".join(sorted(routes)),
-            holder,
+            ", ".join(sorted(server.app.routes)),
+            bot.holder,
         )
         sender.start()
         started.append(sender)
-        for connection in connected:
+        for connection in bot.connections:
             connection.start()
             started.append(connection)
         scheduler.start()
@@ -173,7 +107,7 @@ def _serve(runtime: Runtime, *, host: str | None, port: int | None, stop: thread
         log.info(
             "the scheduler ticks every %s s; platforms: %s",
             f"{settings.tick_seconds:g}",
-            ", ".join(c.platform for c in connected),
+            ", ".join(c.platform for c in bot.connections),
         )
         stop.wait()
         log.info("stopping")

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from handlers.app import OkrApp
 from handlers.clock import Clock, SystemClock
 from storage import migrate
 from storage.db import SessionFactory, make_engine
+
+if TYPE_CHECKING:  # the process's parts load only for `okrbot run`, not for the trial
+    from bot.http import Connection
+    from bot.outbox import OutboxSender
+    from bot.scheduler import Scheduler
+    from bot.server import HttpServer
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,3 +55,102 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_upgrade: bool 
         default_timezone=settings.default_timezone,
     )
     return Runtime(settings=settings, engine=engine, sessions=sessions, app=app, clock=used_clock)
+
+
+# --- the bot process (`okrbot run`) ------------------------------------------------
+
+# Each platform's factory module, imported only when that platform is configured:
+# `connect(settings, runtime)` returns a bot.http.Connection.
+FACTORIES = {"slack": "bot.slack", "feishu": "bot.feishu"}
+
+
+@dataclass(frozen=True, slots=True)
+class Process:
+    """The parts `okrbot run` starts and stops, built but not yet started."""
+
+    holder: str  # who this process is in leases and outbox claims
+    connections: list[Connection]
+    sender: OutboxSender
+    scheduler: Scheduler
+    server: HttpServer
+
+
+def connections(settings: Settings, runtime: Runtime) -> list[Connection]:
+    """The configured platform connections, each checked with its platform.
+
+    Raises SettingsError naming the setting when a platform refuses the credentials.
+    """
+    from bot.testaids import RECORDED_PLATFORMS, RecordingConnection
+
+    found: list[Connection] = []
+    for platform in settings.platforms_configured:
+        try:
+            module = importlib.import_module(FACTORIES[platform])
+        except ImportError as error:
+            switch = "SLACK_BOT_TOKEN" if platform == "slack" else "FEISHU_APP_ID"
+            raise SettingsError(
+                f"{platform.capitalize()} is configured, but its connection could not be "
+                f"loaded ({error}); reinstall okrbot, or unset {switch}"
+            ) from None
+        connection: Connection = module.connect(settings, runtime)
+        connection.check()
+        found.append(connection)
+    if settings.test_recorder is not None:
+        served = {c.platform for c in found}
+        found.extend(
+            RecordingConnection(
+                platform, settings.test_recorder, seconds=settings.test_send_seconds
+            )
+            for platform in RECORDED_PLATFORMS
+            if platform not in served
+        )
+    return found
+
+
+def build_process(runtime: Runtime, *, host: str | None = None, port: int | None = None) -> Process:
+    """Connections → outbox sender → scheduler → HTTP server with every route."""
+    from bot import charts
+    from bot.health import health_route
+    from bot.http import Route
+    from bot.outbox import OutboxSender, holder_name
+    from bot.scheduler import Scheduler
+    from bot.server import HttpServer
+
+    settings = runtime.settings
+    holder = holder_name()
+    connected = connections(settings, runtime)
+    sender = OutboxSender(
+        sessions=runtime.sessions,
+        senders=[connection.sender() for connection in connected],
+        clock=runtime.clock,
+        holder=holder,
+        # A killed process's claims come back to the others after one lease.
+        claim_for=settings.lease,
+        prepare=charts.prepare_outgoing,  # charts become pictures before a platform sends them
+    )
+    scheduler = Scheduler(
+        app=runtime.app,
+        sessions=runtime.sessions,
+        clock=runtime.clock,
+        holder=holder,
+        tick_seconds=settings.tick_seconds,
+        lease_for=settings.lease,
+        catch_up=settings.catch_up,
+        on_ticked=sender.wake,
+    )
+    routes: dict[str, Route] = {
+        "/healthz": health_route(sessions=runtime.sessions, clock=runtime.clock, holder=holder)
+    }
+    for connection in connected:
+        for path, route in connection.routes().items():
+            if path in routes:
+                raise SettingsError(f"two connections both want to serve {path}")
+            routes[path] = route
+    server = HttpServer(
+        host=host if host is not None else settings.host,
+        port=port if port is not None else settings.port,
+        routes=routes,
+    )
+    return Process(
+        holder=holder, connections=connected, sender=sender, scheduler=scheduler, server=server
+    )

@@ -14,15 +14,15 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from handlers import followups, rhythm, scoring
 from handlers import grammar as g
-from handlers import rhythm, scoring
 from handlers.clock import Clock
 from handlers.events import ButtonPressed, Command, Event, FormSubmitted, HomeOpened
 from handlers.i18n import negotiate, translator
 from handlers.okr.weeks import next_occurrence, parse_week_key, week_of, week_start
 from handlers.usecases import changes, checkin, collab, help, home, okrs, plan, settings, team
 from handlers.usecases.context import Ctx, UserError, member_timezone
-from handlers.views import Delivery, Message, Outcome, Text, ToUser, to_json
+from handlers.views import Delivery, FormErrors, Message, Outcome, Text, ToUser, to_json
 from storage.db import SessionFactory, is_unavailable
 from storage.models import Team
 from storage.repos import events, outbox, schedule, workspaces
@@ -83,6 +83,11 @@ ROUTES: dict[type, Handler] = {
     g.AwayCancel: lambda ctx, _: settings.away_cancel(ctx),
 }
 
+
+def _refused(outcome: Outcome) -> bool:
+    return any(isinstance(reply, FormErrors) for reply in outcome.replies)
+
+
 # Buttons answered by a use case straight from their value.
 _ROUTED_BUTTONS: dict[str, Callable[[Ctx, str], Outcome]] = {
     "change.approve": changes.approve,
@@ -96,7 +101,7 @@ _REF = re.compile(r"^(KR|O|T|H)(\d{1,9})$", re.IGNORECASE)
 
 def ref_from_value(value: str) -> g.Ref:
     """The reference a button or form carries (we wrote it, but it came back over the wire)."""
-    match = _REF.match(value.strip())
+    match = _REF.match(g.clean_typed(value).strip())
     if match is None:
         raise UserError("That button has expired. Type /okr to start again.")
     return g.Ref(match.group(1).upper(), int(match.group(2)))  # type: ignore[arg-type]  # checked by the regex
@@ -479,7 +484,7 @@ class OkrApp:
             session=session,
             workspace_id=workspace.id,
             external_id=actor.user_id,
-            display_name=actor.display_name,
+            display_name=g.clean_typed(actor.display_name),
             locale=negotiate(actor.locale) if actor.locale else None,
             timezone=actor.timezone,
         )
@@ -505,7 +510,10 @@ class OkrApp:
                 cmd: object = g.parse(event.text, today=ctx.today)
             except g.ParseError as error:
                 return help.parse_error(ctx, error)
-            return ROUTES[type(cmd)](ctx, cmd)
+            outcome = ROUTES[type(cmd)](ctx, cmd)
+            if isinstance(cmd, g.Checkin) and not _refused(outcome):
+                outcome.deliveries.extend(followups.after_checkin(ctx))
+            return outcome
         if isinstance(event, ButtonPressed):
             special = _ROUTED_BUTTONS.get(event.action)
             if special is not None:
@@ -520,7 +528,10 @@ class OkrApp:
 
     def _form(self, ctx: Ctx, event: FormSubmitted) -> Outcome:
         if event.form_id == checkin.FORM_ID:
-            return checkin.submit_form(ctx, event.values, event.context)
+            outcome = checkin.submit_form(ctx, event.values, event.context)
+            if not _refused(outcome):
+                outcome.deliveries.extend(followups.after_checkin(ctx))
+            return outcome
         if event.form_id == changes.DECLINE_FORM:
             reason = event.values.get("reason")
             if isinstance(reason, list):

@@ -350,6 +350,8 @@ def _seed(*, session: Session, workspace_id: int, clock: _Calendar) -> None:
                 target=kr_spec.target,
                 current=kr_spec.before,
                 unit=kr_spec.unit,
+                # Written weeks ago: the history below is older than this week.
+                now=clock.now - timedelta(weeks=3),
             )
             assert kr.id is not None
             krs[kr_spec.key] = kr.id

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from handlers.i18n import Translator
 from handlers.okr import math
-from handlers.okr.weeks import elapsed_fraction, week_end, week_start
+from handlers.okr.weeks import elapsed_fraction, local_date, week_end, week_start
 from handlers.usecases.present import of_target, value_text
 from handlers.views import (
     Actions,
@@ -41,7 +41,7 @@ from storage.models import (
     Team,
 )
 from storage.repos import collab, okrs, rhythm, workspaces
-from storage.repos.okrs import KRFacts
+from storage.repos.okrs import KRFacts, ObjectiveFacts
 from storage.repos.rhythm import CheckinFacts, TaskFacts
 
 # --- loading -------------------------------------------------------------------
@@ -65,6 +65,7 @@ class TeamWeek:
     open_requests: Sequence[HelpRequest]
     kudos: Sequence[Kudos]
     people: dict[int, Member]  # everyone named anywhere above
+    objectives: Sequence[ObjectiveFacts] = ()  # of the KRs above
 
 
 def week_bounds_utc(week: str, tz: str) -> tuple[datetime, datetime]:
@@ -185,8 +186,14 @@ def load_team_weeks(
             open_requests=sorted(_gather(ids, open_of).values(), key=lambda r: r.number),
             kudos=sorted(_gather(ids, kudos_of).values(), key=lambda k: k.id or 0),
             people=people,
+            objectives=_objectives_of(team_krs.values()),
         )
     return loaded
+
+
+def _objectives_of(krs: Iterable[KRFacts]) -> list[ObjectiveFacts]:
+    found = {kr.objective_id: kr.objective for kr in krs}
+    return sorted(found.values(), key=lambda o: o.number)
 
 
 _Item = TypeVar("_Item", KRFacts, TaskFacts, HelpRequest, Kudos)
@@ -273,6 +280,15 @@ def kr_rows(data: TeamWeek) -> list[KRRow]:
             if this is not None and confidence is not None and previous_conf is not None
             else None
         )
+        risks = math.risk_reasons(
+            confidence=confidence,
+            previous_confidence=previous_conf,
+            progress=progress,
+            elapsed=elapsed,
+        )
+        if local_date(kr.created_at, data.team.timezone) >= week_start(data.week):
+            # A KR created this week has had no time to keep pace.
+            risks = [r for r in risks if r != math.RiskReason.BEHIND_PACE]
         rows.append(
             KRRow(
                 kr=kr,
@@ -284,14 +300,7 @@ def kr_rows(data: TeamWeek) -> list[KRRow]:
                 progress_before=progress_before,
                 confidence=confidence,
                 confidence_change=conf_change,
-                risks=tuple(
-                    math.risk_reasons(
-                        confidence=confidence,
-                        previous_confidence=previous_conf,
-                        progress=progress,
-                        elapsed=elapsed,
-                    )
-                ),
+                risks=tuple(risks),
                 note=this.note if this is not None else "",
             )
         )
@@ -410,6 +419,9 @@ def rollup_message(tr: Translator, data: TeamWeek) -> Message:
         blocks.append(Divider())
         blocks.append(Text(tr.t("Other key results of the team's objectives")))
         blocks.extend(_row_block(tr, r) for r in others)
+    partly = [p.member.display_name for p in people if p.status == "partial"]
+    if partly:
+        blocks.insert(2, Context(tr.t("Partly checked in: {names}", names=tr.list(partly))))
     at_risk = sum(1 for r in rows if r.risks)
     summary = tr.t(
         "{name}: {checked} of {total} checked in, {risk} key results at risk",
@@ -502,6 +514,12 @@ def digest_message(tr: Translator, data: TeamWeek) -> Message:
             Context(tr.t("A quiet week. Every small step counts: check in and share what moved."))
         )
 
+    objective_bars = _objective_bars(data, rows)
+    if objective_bars:
+        blocks.append(Divider())
+        blocks.append(Text(tr.t("Objectives (weighted by their key results)")))
+        blocks.extend(objective_bars)
+
     planned = [t for t in data.tasks if t.status != TaskStatus.CARRIED_OVER.value]
     blocks.append(Divider())
     blocks.append(Text(tr.t("Planned vs done")))
@@ -575,10 +593,14 @@ def digest_message(tr: Translator, data: TeamWeek) -> Message:
         blocks.append(Text(tr.t("Stuck or waiting")))
         blocks.extend(Context(s) for s in stuck)
 
-    missing = [p.member.display_name for p in people if p.status in ("missing", "partial")]
-    if missing:
+    missing = [p.member.display_name for p in people if p.status == "missing"]
+    partly = [p.member.display_name for p in people if p.status == "partial"]
+    if missing or partly:
         blocks.append(Divider())
+    if missing:
         blocks.append(Text(tr.t("Not checked in yet: {names}", names=tr.list(missing))))
+    if partly:
+        blocks.append(Text(tr.t("Partly checked in: {names}", names=tr.list(partly))))
     blocks.append(Actions((Button(tr.t("Team rollup"), "team.rollup", data.team.name),)))
     summary = tr.t(
         "{name}: {wins} wins, {done} of {total} key tasks done",
@@ -588,6 +610,17 @@ def digest_message(tr: Translator, data: TeamWeek) -> Message:
         total=len(planned),
     )
     return Message(summary=summary, blocks=tuple(blocks))
+
+
+def _objective_bars(data: TeamWeek, rows: Sequence[KRRow]) -> list[Block]:
+    """Each objective's progress: its KRs' progress, weighted."""
+    bars: list[Block] = []
+    for objective in data.objectives:
+        mine = [(r.kr.weight, r.progress) for r in rows if r.kr.objective_id == objective.id]
+        progress = math.objective_progress(mine)
+        if progress is not None:
+            bars.append(Progress(label=f"O{objective.number} {objective.title}", fraction=progress))
+    return bars
 
 
 def _change_text(tr: Translator, row: KRRow) -> str:

@@ -16,7 +16,9 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import threading
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -62,6 +64,9 @@ class Databases:
         self._template: str | None = None  # a file path or a database name
         self._admin: Engine | None = None
         self._created: list[str] = []
+        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-databases")
+        self._prepared: Future[str] | None = None
+        self._lock = threading.Lock()
 
     # --- what tests ask for ---------------------------------------------------
 
@@ -72,7 +77,13 @@ class Databases:
             path = self.workdir / f"db{next(self._numbers)}.db"
             shutil.copyfile(template, path)
             return f"sqlite:///{path}"
-        return self._create_postgres(template=template)
+        # The copy takes the server a while: make the next test's while this one runs.
+        if self._prepared is not None:
+            ready = self._prepared.result()
+        else:
+            ready = self._create_postgres(template=template)
+        self._prepared = self._background.submit(self._create_postgres, template=template)
+        return ready
 
     def empty(self) -> str:
         """The URL of a new database with no tables at all."""
@@ -85,11 +96,15 @@ class Databases:
         if self.kind == SQLITE:
             return
         name = make_url(url).database
-        assert name is not None and name in self._created
-        self._created.remove(name)
+        with self._lock:
+            assert name is not None and name in self._created
+            self._created.remove(name)
         self._drop_postgres(name)
 
     def close(self) -> None:
+        if self._prepared is not None:
+            self._prepared.result()
+        self._background.shutdown(wait=True)
         if self.kind == POSTGRES:
             for name in list(self._created):
                 self._drop_postgres(name)
@@ -126,10 +141,11 @@ class Databases:
         return name
 
     def _create_postgres(self, *, template: str | None) -> str:
-        name = f"okrbot_t_{self._tag}_{next(self._numbers)}"
+        with self._lock:
+            name = f"okrbot_t_{self._tag}_{next(self._numbers)}"
+            self._created.append(name)
         suffix = f' TEMPLATE "{template}"' if template else ""
         self._admin_execute(f'CREATE DATABASE "{name}"{suffix}')
-        self._created.append(name)
         return self._url_of(name)
 
     def _drop_postgres(self, name: str, *, template: bool = False) -> None:
@@ -143,9 +159,10 @@ class Databases:
         return url.render_as_string(hide_password=False)
 
     def _admin_execute(self, sql: str) -> None:
-        if self._admin is None:
-            self._admin = create_engine(
-                postgres_admin_url(), isolation_level="AUTOCOMMIT", pool_size=1
-            )
+        with self._lock:
+            if self._admin is None:
+                self._admin = create_engine(
+                    postgres_admin_url(), isolation_level="AUTOCOMMIT", pool_size=2
+                )
         with self._admin.connect() as connection:
             connection.execute(text(sql))

@@ -276,16 +276,19 @@ MONDAY_0000 = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)  # ISO week 2026-W49 begi
 def test_two_replicas_deliver_100_moments_once_and_one_takes_over_when_the_holder_dies(
     bots: Bots, db: Db, database_url: str, clock: ClockFile
 ) -> None:
-    # Ten teams, five weeks, a Monday plan and a Friday digest each: 100 moments.
+    # Ten teams, five weeks, a Monday plan and a Friday digest each: 100 moments
+    # (and the other moments of the rhythm, such as a month's review, on top).
     team_ids = seed_teams(database_url, 10)
     weeks = [f"2026-W{n}" for n in range(49, 54)]
-    expected = {
+    weekly = {
         f"{kind}:team{team}:{week}"
         for kind in ("plan", "digest")
         for team in team_ids
         for week in weeks
     }
-    assert len(expected) == 100
+    assert len(weekly) == 100
+    # ... and November's monthly review on the first Monday of December, once per team.
+    reviews = {f"review:team{team}:2026-11" for team in team_ids}
     clock.set(MONDAY_0000)
     # The clock moves a day at a time: every moment of the day is within the catch-up.
     first = bots.new("a", OKRBOT_CATCH_UP="P2D").start()
@@ -318,24 +321,21 @@ def test_two_replicas_deliver_100_moments_once_and_one_takes_over_when_the_holde
     killed_at = time.monotonic()
     wait_for("the survivor to take the lease", lambda: holder() == survivor.holder, timeout=15)
     taken_after = time.monotonic() - killed_at
-    assert taken_after < 3 + 2, f"took {taken_after:.1f} s with OKRBOT_LEASE=PT3S"
+    # The lease runs out 3 s after the dead holder's last renewal; then the survivor's
+    # next tick (every 0.2 s) takes it. The rest is slack for a loaded machine.
+    assert taken_after < 3 + 3, f"took {taken_after:.1f} s with OKRBOT_LEASE=PT3S"
 
     for n in range(15, 35):  # the rest of the five weeks on the survivor alone
         day(n)
-    try:
-        wait_for("every delivery", lambda: bots.recording.keys() == expected, timeout=30)
-    except AssertionError:
-        states = db.outbox_states()
-        raise AssertionError(
-            f"missing {sorted(expected - bots.recording.keys())}; "
-            f"unexpected {sorted(bots.recording.keys() - expected)}; "
-            f"outbox {[(k, v) for k, v in states.items() if v != 'sent']}"
-        ) from None
-    wait_for("all marked sent", lambda: set(db.outbox_states().values()) == {"sent"}, timeout=20)
+    wait_for("all marked sent", lambda: set(db.outbox_states().values()) == {"sent"}, timeout=30)
+    written = set(db.outbox_states())
+    assert weekly | reviews <= written, sorted((weekly | reviews) - written)
+    assert all(key.split(":")[1] in {f"team{t}" for t in team_ids} for key in written)
 
-    # The holder died between two days, with nothing in flight: nothing may repeat.
+    # Every written delivery reached the platform; the holder died between two days,
+    # with nothing in flight, so nothing may repeat.
+    assert bots.recording.keys() == written
     assert set(bots.recording.attempts().values()) == {1}
-    assert set(db.outbox_states()) == expected
     assert survivor.terminate() == 0
 
 

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import struct
 import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot import charts
+from bot.delivery import Bucket, Outgoing
+from bot.outbox import OutboxSender
+from handlers.demo import DemoWorkspace
 from handlers.views import Chart, Image, Message, Series, Text
+from tests.conftest import Harness
 
 CHINESE = Chart(
     title="关键结果进度",
@@ -65,3 +72,50 @@ def test_prepare_replaces_chart_blocks_by_images_and_leaves_the_rest() -> None:
     assert png_size(prepared.blocks[1].data)[0] == 1000
     plain = Message(summary="no chart", blocks=(Text("x"),))
     assert charts.prepare(plain) is plain
+
+
+# --- the digest's chart reaches the platform sender as a picture ---------------------
+
+
+@dataclass
+class Recording:
+    """A platform sender that keeps what it was given."""
+
+    platform: str = "console"
+    sent: list[Outgoing] = field(default_factory=list)
+
+    def buckets(self, item: Outgoing) -> Sequence[Bucket]:
+        return ()
+
+    def send(self, item: Outgoing) -> str:
+        self.sent.append(item)
+        return f"ref-{item.key}"
+
+    def update(self, item: Outgoing) -> str:
+        return self.send(item)
+
+
+def test_the_scheduled_digest_reaches_the_sender_with_its_charts_as_pngs(
+    harness: Harness, demo: DemoWorkspace
+) -> None:
+    friday_evening = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # 17:00 in Shanghai
+    harness.clock.set(friday_evening - timedelta(minutes=1))
+    harness.app.tick(until=harness.clock.now(), catch_up=None, own_clocks=())
+    harness.clock.set(friday_evening)
+    harness.app.tick(until=friday_evening, catch_up=None, own_clocks=())
+    platform = Recording()
+    OutboxSender(
+        sessions=harness.sessions,
+        senders=[platform],
+        clock=harness.clock,
+        sleep=lambda _seconds: None,
+        prepare=charts.prepare_outgoing,
+        holder="test",
+    ).drain()
+    digests = [item for item in platform.sent if item.key.startswith("digest:")]
+    assert len(digests) == 3  # one per demo team, once each
+    for item in digests:
+        assert not any(isinstance(b, Chart) for b in item.message.blocks)
+        images = [b for b in item.message.blocks if isinstance(b, Image)]
+        assert [i.filename for i in images] == ["digest-progress.png", "digest-confidence.png"]
+        assert all(png_size(i.data) == (1000, 560) for i in images)

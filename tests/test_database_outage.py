@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import socket
 import subprocess
@@ -21,7 +22,15 @@ from storage.db import SessionFactory, make_engine
 from tests.bot_process import Bots, ClockFile, wait_for
 from tests.conftest import WEDNESDAY, text_of
 from tests.databases import on_postgres
-from tests.test_bot_process import FRIDAY_1600, Db, digest_keys, seed_teams, watermark_reached
+from tests.fakes.slack_api import (
+    GOOD_TOKEN,
+    SIGNING_SECRET,
+    FakeSlack,
+    FakeUser,
+    SlackDriver,
+    http_post,
+)
+from tests.test_bot_process import FRIDAY_1600, Db, seed_teams, watermark_reached
 
 
 def _closed_port() -> int:
@@ -161,8 +170,14 @@ def test_a_database_restart_under_a_running_bot_is_survived_without_losing_anyth
     clock = ClockFile(tmp_path / "now.txt", FRIDAY_1600)
     bots = Bots(workdir=tmp_path, database_url=own_postgres.url, clock=clock, extra={})
     db = Db(own_postgres.url)
+    slack = FakeSlack(users={"U0ALICE": FakeUser("Alice")}).start()
     try:
-        bot = bots.new().start()
+        bot = bots.new(
+            SLACK_API_URL=slack.api_url,
+            SLACK_BOT_TOKEN=GOOD_TOKEN,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        ).start()
+        driver = SlackDriver(http_post(f"http://127.0.0.1:{bot.port}/slack/events"), slack)
         wait_for("the first tick", lambda: watermark_reached(db, FRIDAY_1600), timeout=20)
         assert bot.get("/healthz")[0] == 200
         db.engine.dispose()
@@ -174,17 +189,33 @@ def test_a_database_restart_under_a_running_bot_is_survived_without_losing_anyth
         # The digest falls due during the outage: it must not be lost.
         clock.set(FRIDAY_1600 + timedelta(hours=1, minutes=1))
         wait_for("a failed tick", lambda: "tick failed" in bot.log(), timeout=20)
+        assert "I can't reach my database right now" in answer_of(
+            driver, slack, "kudos @bob thanks"
+        )
 
         own_postgres.start()
         wait_for("health again", lambda: bot.get("/healthz")[0] == 200, timeout=30)
-        wait_for(
-            "the digests due during the outage",
-            lambda: bots.recording.keys() == digest_keys(team_ids),
-            timeout=30,
-        )
-        assert set(bots.recording.attempts().values()) == {1}
+        # The teams are in a Slack workspace: their digests go to the fake Slack.
+        channels = {f"C{n:04d}" for n in range(len(team_ids))}
+
+        def posted() -> list[str]:
+            return [str(call.args.get("channel")) for call in slack.of("chat.postMessage")]
+
+        wait_for("the digests due during the outage", lambda: set(posted()) == channels, timeout=30)
+        assert sorted(posted()) == sorted(channels)  # each once
+        assert "Objective" in answer_of(driver, slack, "new Objective | Things: 0 -> 10 things")
         assert bot.alive()
         assert bot.terminate() == 0
     finally:
         bots.close()
         db.close()
+        slack.stop()
+
+
+def answer_of(driver: SlackDriver, slack: FakeSlack, text: str) -> str:
+    """A slash command's private answer, as the bot posts it to the response_url."""
+    sent = driver.command("U0ALICE", text)
+    assert sent.status == 200, sent.body
+    url = driver.last_response_url
+    answer = slack.wait_until(lambda c: c.method == "response_url" and url.endswith(c.path))
+    return json.dumps(answer.args, ensure_ascii=False)

@@ -5,7 +5,7 @@ each section's rule gives a different answer if it is wrong: a KR that reached
 its target last week is not celebrated again, a fourth mover is cut, a fall of
 one point of confidence is not a drop, a task due today is not overdue, help
 resolved last week and last week's kudos stay out, a carried-over task is not
-"planned", a partly checked-in member is still listed as missing, and a member
+"planned", a partly checked-in member is listed as partly (not missing), and a member
 who is away is neither missing nor counted.
 """
 
@@ -125,6 +125,12 @@ Wins this week
 ✅ Dan finished T6 Record a demo video
 🤝 Dan helped Bob: review the signup form — “the form converts better”
 👏 Alice → Dan: great demo video
+Objectives (weighted by their key results)
+O1 Raise awareness
+O2 Ship the newsletter
+O3 Keep customers
+O4 Build partnerships
+O5 Tell our story
 Planned vs done
 Key tasks
 2 of 5 done
@@ -137,7 +143,8 @@ KR8 Partners (Erin): behind pace
 KR9 Case studies (Frank): behind pace
 T3 Write the welcome email (Bob) was due Nov 24
 H3: Alice is waiting for Frank: share the survey
-Not checked in yet: Bob and Frank
+Not checked in yet: Frank
+Partly checked in: Bob
 Team rollup"""
 
 
@@ -149,6 +156,7 @@ ROLLUP_W48 = """\
 Growth: 2 of 4 checked in, 5 key results at risk
 Team Growth · rollup · week 2026-W48
 2 of 4 checked in · 1 away · cycle 2026-Q4
+Partly checked in: Bob
 · Carol · no key results
 ✅ Alice · checked in
 KR1 Followers
@@ -217,6 +225,12 @@ Wins this week
 📈 Alice moved KR1 Followers: +2,000 followers (20% → 40%)
 🤝 Bob helped Alice: old request — “thanks”
 👏 Alice → Bob: last week kudos
+Objectives (weighted by their key results)
+O1 Raise awareness
+O2 Ship the newsletter
+O3 Keep customers
+O4 Build partnerships
+O5 Tell our story
 Planned vs done
 No key tasks were planned this week.
 Confidence drops
@@ -224,7 +238,7 @@ KR7 Demos (Dan): 7 → 5
 Stuck or waiting
 KR9 Case studies (Frank): behind pace
 H3: Alice is waiting for Frank: share the survey
-Not checked in yet: Bob
+Partly checked in: Bob
 Team rollup"""
 
 

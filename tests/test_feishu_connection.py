@@ -370,3 +370,39 @@ def test_the_long_connection_carries_events_and_card_callbacks_and_stops(databas
         fake.stop()
         gateway.stop()
     assert not long._thread.is_alive(), "stop() left the long connection running"
+
+
+def test_a_button_on_a_group_card_answers_the_presser_alone(world: World) -> None:
+    """The card a callback returns replaces the clicked card for everyone in the group."""
+    from handlers.views import Actions, Button
+
+    world.say(ALICE, "新建 拓展海外粉丝 | 海外粉丝: 0 -> 10000 人")
+    prompt = Message(
+        summary="周五签到",
+        blocks=(Text("周五了，记得签到"), Actions((Button("签到", "checkin.open"),))),
+    )
+    FeishuSender(world.connection.api).send(outgoing(ToChannel(GROUP), prompt, key="prompt:w48"))
+    [posted] = [s for s in world.fake.messages() if s.to == GROUP]
+    [(_label, value)] = buttons(posted.content)
+    assert value["shared"] is True
+    before = len(world.fake.messages())
+    answer = press(world, ALICE, value, chat_id=GROUP, message_id=posted.message_id)
+    assert "card" not in answer, "the group's card stays as it is"
+    assert answer["toast"]["type"] == "success"
+    [private] = world.fake.messages()[before:]
+    assert (private.how, private.to) == ("ephemeral", f"{GROUP}/{ALICE}")
+    assert private.content["body"]["elements"][0]["tag"] == "form"
+
+
+def test_a_reply_with_a_chart_is_drawn_uploaded_and_shown_as_an_image(world: World) -> None:
+    from bot.feishu.receive import _Where
+    from handlers.views import Chart, Series
+
+    chart = Chart("KR1 海外粉丝", (Series("实际", (("W47", 2500.0), ("W48", 6000.0))),))
+    reply = Message(summary="KR1 趋势", blocks=(Header("KR1 趋势"), chart))
+    where = _Where(tenant="tenant_fake_1", open_id=ALICE)
+    world.connection.receiver._send_reply(where, reply, "reply:chart")
+    assert len(world.fake.calls_to("/open-apis/im/v1/images", "POST")) == 1
+    [sent] = world.fake.messages()
+    [img] = sent.content["body"]["elements"]
+    assert img["tag"] == "img" and img["img_key"].startswith("img_v3_fake_")

@@ -195,3 +195,10 @@ def test_every_answer_is_within_three_seconds_even_when_feishu_is_slow(world: Wo
     gate.set()
     world.connection.receiver.drain()
     assert len(world.fake.messages()) == 1
+
+
+def test_only_post_is_served(world: World) -> None:
+    response = world.connection.routes()["/feishu/events"](
+        HttpRequest(method="GET", path="/feishu/events")
+    )
+    assert response.status == 405

@@ -248,3 +248,16 @@ def test_a_chinese_reader_sees_wan_and_yi_in_views_and_digests_with_the_exact_fi
     assert "1,200万 / 3.5亿 元" in shown
     digest = words_of(harness.say("chen", "团队 周报 Sales"))
     assert "+1,200万 元" in digest
+
+
+def test_a_milestone_checkin_reads_done_or_not_done_never_plus_one(
+    harness: Harness, demo: DemoWorkspace
+) -> None:
+    text = words_of(harness.say("zhao", "checkin KR9 done confidence 8"))
+    assert "not done → done this week" in text.splitlines()
+    assert "+1" not in text
+    harness.say("zhao", "settings language zh")
+    text = words_of(harness.say("zhao", "签到 KR9 0"))
+    assert "本周 未完成 → 未完成" in text.splitlines()
+    rollup = words_of(harness.say("zhao", "团队 R&D"))
+    assert "+1" not in rollup and "本周 0" not in rollup

@@ -325,3 +325,21 @@ def test_a_bug_in_a_platform_sender_is_logged_and_retried_not_lost(
     assert "the fake sender failed on outbox row" in caplog.text
     run_until_quiet(sender, clock)
     assert [key for _, key, _ in platform.posted] == ["digest"]
+
+
+def test_a_message_that_cannot_be_prepared_dies_after_its_attempts_and_others_still_go(
+    sessions: SessionFactory, clock: ManualClock, workspace_id: int
+) -> None:
+    def draw(item: Outgoing) -> Outgoing:
+        if item.key == "chart":
+            raise ValueError("no data to draw")
+        return item
+
+    platform = FakePlatform(clock=clock)
+    put(sessions, workspace_id, "C1", "chart")
+    put(sessions, workspace_id, "C2", "text")
+    run_until_quiet(make_sender(sessions, clock, platform, prepare=draw, max_attempts=2), clock)
+    assert states(sessions) == {"chart": "dead", "text": "sent"}
+    with sessions.begin() as session:
+        (dead,) = outbox.recent(session=session, states=["dead"], limit=5)
+    assert dead.last_error == "preparing the message failed: no data to draw"

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from handlers import rhythm
-from handlers.views import Actions, Chart, Delivery, Form, Message, Outcome, ToUser
+from handlers.views import Actions, Chart, Delivery, Form, Message, Outcome, Progress, ToUser
 from storage.repos import rhythm as rhythm_repo
 from storage.repos import workspaces
 from tests.conftest import Harness, words_of
@@ -291,3 +293,52 @@ def test_scoring_flow_self_scores_review_queue_adjustment_and_summary(harness: H
     assert "score 0.8" in words and "score 0.6" in words
     final = harness.say("ann", "score KR1 0.9")
     assert "final" in words_of(final)
+
+
+# --- what a check-in changes in messages already posted --------------------------------
+
+
+def test_a_check_in_after_the_digest_updates_the_posted_digest_in_place(harness: Harness) -> None:
+    build(harness)
+    harness.say("ann", "checkin KR1 300 confidence 7")
+    harness.clock.set(datetime(2026, 11, 27, 9, 30, tzinfo=UTC))  # Friday 17:30, digest is out
+    outcome = harness.say("ben", "checkin KR2 10 confidence 6")
+    (update,) = [d for d in outcome.deliveries if d.replaces == "digest:team1:2026-W48"]
+    assert update.key and update.key != update.replaces
+    assert "Not checked in yet" not in text(update.message)
+
+
+def test_a_check_in_before_the_digest_touches_no_digest(harness: Harness) -> None:
+    build(harness)
+    outcome = harness.say("ben", "checkin KR2 10 confidence 6")  # Wednesday
+    assert not [d for d in outcome.deliveries if d.replaces]
+
+
+def test_the_answered_prompt_and_reminder_are_updated_to_say_so(harness: Harness) -> None:
+    build(harness)
+    harness.clock.set(datetime(2026, 11, 27, 8, 30, tzinfo=UTC))  # Friday 16:30: both were sent
+    outcome = harness.say("ben", "checkin KR2 10 confidence 6")
+    replaced = sorted(d.replaces or "" for d in outcome.deliveries if d.to == ToUser("ben"))
+    assert replaced == ["checkin:member3:2026-W48", "remind:member3:2026-W48"]
+    harness.clock.set(datetime(2026, 11, 27, 8, 31, tzinfo=UTC))
+    again = harness.say("ben", "checkin KR2 12 confidence 6")  # an edit answers nothing new
+    assert not [d for d in again.deliveries if d.to == ToUser("ben")]
+
+
+# --- digest fixes ---------------------------------------------------------------------
+
+
+def test_a_kr_created_this_week_is_not_behind_pace_and_objectives_show_weighted_progress(
+    harness: Harness,
+) -> None:
+    build(harness)
+    harness.say("ann", "kr add O1 Newsletter: 0 -> 100 subscribers weight 3")
+    harness.say("ann", "checkin KR1 500 confidence 7")
+    digest = harness.say("maya", "team digest Growth")
+    words = words_of(digest)
+    assert "behind pace" not in words
+    message = digest.replies[0]
+    assert isinstance(message, Message)
+    bars = {b.label: b.fraction for b in message.blocks if isinstance(b, Progress)}
+    # (1 × 50% + 3 × 0%) / 4
+    assert bars["O1 Grow reach"] == pytest.approx(0.125)

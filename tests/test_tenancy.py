@@ -187,6 +187,12 @@ def test_every_command_stays_inside_the_actors_workspace(
             outcome = harness.app.handle(event)
             shown = text_of(outcome) + repr(outcome.deliveries)
             assert APOLOGY not in shown, (what, shown)
+            # Every line here works for its actor: a lookup that strays into the
+            # other workspace shows up as a refusal ("only the owner of T2 …").
+            assert "The right form:" not in shown and "/okr help to see" not in shown, (
+                what,
+                shown,
+            )
             assert SPACES[other] not in shown, (what, shown)
             answered.append(shown)
             assert dump(harness.sessions, twins[other]) == before, what
@@ -403,3 +409,41 @@ def test_every_row_points_only_at_rows_of_its_own_workspace(
                 if count:
                     crossings.append(f"{table}.{column} -> {target}: {count}")
         assert crossings == []
+
+
+@pytest.mark.parametrize(("ours", "theirs"), [("demo", "other"), ("other", "demo")])
+def test_the_terminal_console_sees_only_its_own_workspace(
+    harness: Harness, ours: str, theirs: str
+) -> None:
+    """`:who`, `:as` and what the console shows stay in the console's workspace."""
+    import io
+
+    from bot.console.repl import Console
+
+    with harness.sessions.begin() as session:
+        for external_id in ("demo", "other"):
+            demo = seed_demo(
+                session=session,
+                now=harness.clock.now(),
+                platform="console",
+                external_id=external_id,
+            )
+            tag_workspace(session, demo.workspace_id, f"[{external_id}]")
+    out = io.StringIO()
+    console = Console(
+        app=harness.app,
+        sessions=harness.sessions,
+        clock=harness.clock,
+        workspace=ours,
+        handle="alice",
+        stdin=io.StringIO(
+            ":who\n:as bob\n/okr\n/okr team Marketing\n/okr team digest Marketing\n:quit\n"
+        ),
+        stdout=out,
+        log_path="okrbot-test.log",
+    )
+    assert console.run() == 0
+    shown = out.getvalue()
+    assert f"[{theirs}]" not in shown
+    assert shown.count(f"[{ours}]") > 10
+    assert "Friday celebration" in shown

@@ -97,6 +97,11 @@ _UNITS = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=
 _FORM_PAIR = re.compile(r"""\s*([^\s=]+)=(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([^\s"']*))(?=\s|$)""")
 
 
+# A terminal in line mode keeps at most 4095 bytes of one line (Linux's
+# N_TTY_BUF_SIZE less the newline) and silently drops the rest.
+TERMINAL_LINE_LIMIT = 4095
+
+
 @dataclass(frozen=True, slots=True)
 class _Me:
     """The acting member as the console needs them for one line."""
@@ -191,6 +196,19 @@ class Console:
                 continue
             if line is None:
                 return 0
+            if self.interactive and len(line.encode("utf-8")) >= TERMINAL_LINE_LIMIT:
+                # The terminal drops whatever is typed past its line limit: what
+                # arrived is not what was meant, so run nothing and say why.
+                limit = f"{TERMINAL_LINE_LIMIT:,}"
+                self._say(
+                    self._me().tr.t(
+                        "That line reached the terminal's limit of {limit} bytes and was "
+                        "probably cut off, so I did not run it. Shorten it, or pipe the "
+                        "commands in from a file: okrbot console < commands.txt",
+                        limit=limit,
+                    )
+                )
+                continue
             try:
                 if not self.execute(line):
                     return 0

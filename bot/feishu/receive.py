@@ -12,6 +12,7 @@ import functools
 import json
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -25,15 +26,16 @@ from lark_oapi.event.callback.model.p2_card_action_trigger import (
     P2CardActionTrigger,
     P2CardActionTriggerResponse,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot import charts
 from bot.delivery import SendFailed
 from bot.feishu import render, translate
 from bot.feishu.client import FeishuApi
 from bot.http import HttpRequest, HttpResponse
 from handlers.app import OkrApp
 from handlers.events import Actor, ButtonPressed, Command, Event, FormSubmitted
-from handlers.views import Form, FormErrors, Home, Message, Outcome, View, plain
+from handlers.views import Form, FormErrors, Home, Image, Message, Outcome, View, plain
 from storage.db import SessionFactory
 from storage.repos import workspaces
 
@@ -109,6 +111,8 @@ class FeishuReceiver:
 
     def route(self, request: HttpRequest) -> HttpResponse:
         """POST /feishu/events: events, card callbacks and the URL check, verified by the SDK."""
+        if request.method != "POST":
+            return HttpResponse(status=405, body=b'{"msg":"POST only"}', headers=_JSON)
         headers = {_canonical(name): value for name, value in request.headers.items()}
         raw = lark.RawRequest()
         raw.uri = request.path
@@ -233,7 +237,9 @@ class FeishuReceiver:
                 event_id=event_id,
             )
         outcome = self.app.handle(neutral)
-        return self._card_answer(outcome, _Where(tenant=tenant, open_id=open_id), event_id)
+        shared = isinstance(action.value, dict) and bool(action.value.get("shared"))
+        where = _Where(tenant=tenant, open_id=open_id, chat_id=chat_id, group=shared)
+        return self._card_answer(outcome, where, event_id, shared=shared)
 
     # --- handling --------------------------------------------------------------------
 
@@ -274,34 +280,46 @@ class FeishuReceiver:
         """A new tenant starts in the edition's language: Chinese on Feishu, English on Lark."""
         if tenant in self._known_tenants:
             return
-        try:
-            with self.sessions.begin() as session:
-                workspaces.get_or_create_workspace(
-                    session=session,
-                    platform=translate.PLATFORM,
-                    external_id=tenant,
-                    default_locale=self.default_locale,
-                    default_timezone=self.default_timezone,
+        for attempt in range(3):
+            try:
+                with self.sessions.begin() as session:
+                    workspaces.get_or_create_workspace(
+                        session=session,
+                        platform=translate.PLATFORM,
+                        external_id=tenant,
+                        default_locale=self.default_locale,
+                        default_timezone=self.default_timezone,
+                    )
+                self._known_tenants.add(tenant)
+                return
+            except SQLAlchemyError as error:
+                # SQLite refuses a write that raced another at once; the next try sees it.
+                log.warning(
+                    "could not set up workspace %s (try %d): %s", tenant, attempt + 1, error
                 )
-        except IntegrityError:
-            pass  # another worker created it a moment ago
-        self._known_tenants.add(tenant)
+                time.sleep(0.05 * (attempt + 1))
+        # The event still goes on: the app creates the workspace itself, in its default language.
 
     def _card_answer(
-        self, outcome: Outcome, where: _Where, event_id: str | None
+        self, outcome: Outcome, where: _Where, event_id: str | None, *, shared: bool
     ) -> P2CardActionTriggerResponse:
+        """The toast and the card that replaces the clicked one; other replies sent after.
+
+        On a card the whole group sees, only the product's update of that card
+        replaces it; what is for the presser alone goes to them privately.
+        """
         errors = [view for view in outcome.replies if isinstance(view, FormErrors)]
         if errors:
             text = "; ".join(message for _name, message in errors[0].errors)
             return P2CardActionTriggerResponse({"toast": {"type": "error", "content": text}})
         views = [view for view in outcome.replies if not isinstance(view, FormErrors)]
         shown: View | None = outcome.updated
-        rest = views
-        if shown is None and views:
+        rest = views[1:] if shown is not None else views
+        if shown is None and views and not shared:
             shown, rest = views[0], views[1:]
         answer: dict[str, Any] = {}
         if shown is not None:
-            answer["card"] = {"type": "raw", "data": render.render(shown)}
+            answer["card"] = {"type": "raw", "data": render.render(shown, shared=shared)}
         toast_from = views[0] if views else shown
         if toast_from is not None:
             answer["toast"] = {"type": "success", "content": plain(_summary(toast_from))[:200]}
@@ -310,10 +328,16 @@ class FeishuReceiver:
         return P2CardActionTriggerResponse(answer)
 
     def _send_reply(self, where: _Where, view: Message | Home | Form, key: str) -> None:
-        card = render.render(view)
-        content = json.dumps(card, ensure_ascii=False)
         public = isinstance(view, Message) and view.in_channel
         try:
+            keys: dict[str, str] = {}
+            if not isinstance(view, Form):
+                view = charts.prepare(view)  # on the worker: drawing may take a moment
+                for block in view.blocks:
+                    if isinstance(block, Image) and block.data and block.filename not in keys:
+                        keys[block.filename] = self.api.upload_image(block.data)
+            card = render.render(view, image_keys=keys, shared=where.group and public)
+            content = json.dumps(card, ensure_ascii=False)
             if where.message_id and (not where.group or public):
                 self.api.reply(
                     message_id=where.message_id, msg_type="interactive", content=content, uuid=key

@@ -101,14 +101,15 @@ def bar(fraction: float | None) -> str:
     return "█" * cells + "░" * (BAR_CELLS - cells)
 
 
-def _button(button: Button) -> dict[str, Any]:
+def _button(button: Button, shared: bool) -> dict[str, Any]:
+    value: dict[str, Any] = {"action": button.action, "value": button.value}
+    if shared:
+        value["shared"] = True
     return {
         "tag": "button",
         "text": _plain_text(button.label),
         "type": _BUTTON_TYPES[button.style],
-        "behaviors": [
-            {"type": "callback", "value": {"action": button.action, "value": button.value}}
-        ],
+        "behaviors": [{"type": "callback", "value": value}],
     }
 
 
@@ -164,7 +165,7 @@ def _chart(block: Chart) -> dict[str, Any]:
     return _md("\n".join(lines))
 
 
-def _block(block: Block, image_keys: Mapping[str, str]) -> list[dict[str, Any]]:
+def _block(block: Block, image_keys: Mapping[str, str], shared: bool) -> list[dict[str, Any]]:
     match block:
         case Header(text=text):
             return [_md(f"**{markdown(text)}**", text_size="heading")]
@@ -179,7 +180,7 @@ def _block(block: Block, image_keys: Mapping[str, str]) -> list[dict[str, Any]]:
         case Context(text=text):
             return [_md(markdown(text), text_size="notation")]
         case Actions(buttons=buttons):
-            return [_row([_button(button) for button in buttons])] if buttons else []
+            return [_row([_button(button, shared) for button in buttons])] if buttons else []
         case Image(filename=filename, alt=alt):
             key = image_keys.get(filename)
             if key is None:
@@ -207,15 +208,20 @@ def _card(
 
 
 def render_message(
-    view: Message | Home, *, image_keys: Mapping[str, str] | None = None
+    view: Message | Home, *, image_keys: Mapping[str, str] | None = None, shared: bool = False
 ) -> dict[str, Any]:
-    """A message or home as a card; a leading Header becomes the card's header."""
+    """A message or home as a card; a leading Header becomes the card's header.
+
+    A `shared` card is one a whole group sees: its buttons say so, because the
+    card a callback answers with replaces the clicked card for everyone, and a
+    personal answer (a form, my plan) must then go to the presser alone.
+    """
     keys = image_keys or {}
     blocks = list(view.blocks)
     title: str | None = None
     if blocks and isinstance(blocks[0], Header):
         title = blocks.pop(0).text  # type: ignore[union-attr]  # checked just above
-    elements = [element for block in blocks for element in _block(block, keys)]
+    elements = [element for block in blocks for element in _block(block, keys, shared)]
     if not elements and title is None:
         elements = [_md(markdown(view.summary))]
     return _card(view.summary, title, elements)
@@ -310,11 +316,14 @@ def render_form(form: Form, errors: FormErrors | None = None) -> dict[str, Any]:
 
 
 def render(
-    view: Message | Home | Form, *, image_keys: Mapping[str, str] | None = None
+    view: Message | Home | Form,
+    *,
+    image_keys: Mapping[str, str] | None = None,
+    shared: bool = False,
 ) -> dict[str, Any]:
     if isinstance(view, Form):
         return render_form(view)
-    return render_message(view, image_keys=image_keys)
+    return render_message(view, image_keys=image_keys, shared=shared)
 
 
 def text_content(text: str) -> dict[str, str]:

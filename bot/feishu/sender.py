@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from bot.delivery import Bucket, Outgoing, SendFailed
 from bot.feishu import render
 from bot.feishu.client import FeishuApi
-from handlers.views import Home, Image, Message, ToUser
+from handlers.views import Image, ToChannel, ToUser
 
 APP_PER_SECOND = 50.0  # message create, per app
 CHAT_PER_SECOND = 5.0  # to one user, or to one group (shared by every bot in it)
@@ -34,7 +34,7 @@ class FeishuSender:
         )
 
     def send(self, item: Outgoing) -> str:
-        content = self._content(item.message)
+        content = self._content(item)
         if isinstance(item.to, ToUser):
             kind, receive_id = "open_id", item.to.user_id
         else:
@@ -52,16 +52,17 @@ class FeishuSender:
         if not item.ref:
             return self.send(item)
         try:
-            return self.api.patch(message_id=item.ref, content=self._content(item.message))
+            return self.api.patch(message_id=item.ref, content=self._content(item))
         except SendFailed as error:
             if error.retryable:
                 raise
             # Too old to edit, or deleted: say it again below instead.
             return self.send(item)
 
-    def _content(self, message: Message | Home) -> str:
+    def _content(self, item: Outgoing) -> str:
         keys: dict[str, str] = {}
-        for block in message.blocks:
+        for block in item.message.blocks:
             if isinstance(block, Image) and block.data and block.filename not in keys:
                 keys[block.filename] = self.api.upload_image(block.data)
-        return json.dumps(render.render(message, image_keys=keys), ensure_ascii=False)
+        card = render.render(item.message, image_keys=keys, shared=isinstance(item.to, ToChannel))
+        return json.dumps(card, ensure_ascii=False)

@@ -184,10 +184,13 @@ class Replies:
             )
             if response.status_code != 200:
                 raise SlackClientError(f"response_url answered {response.status_code}")
-        elif place.channel_id and msg.in_channel:
-            self.client.chat_postMessage(channel=place.channel_id, **payload)
-        elif place.channel_id and not place.from_home:
-            self.client.chat_postEphemeral(channel=place.channel_id, user=place.user_id, **payload)
+        elif place.channel_id and _is_shared_channel(place.channel_id) and not place.from_home:
+            if msg.in_channel:
+                self.client.chat_postMessage(channel=place.channel_id, **payload)
+            else:
+                self.client.chat_postEphemeral(
+                    channel=place.channel_id, user=place.user_id, **payload
+                )
         else:
             # No channel to answer in (the Home tab, a modal): the bot's DM.
             self.client.chat_postMessage(channel=place.user_id, **payload)
@@ -319,8 +322,8 @@ def register(app: App, *, okr: OkrApp, people: translate.People, replies: Replie
             user_id=event.actor.user_id,
             channel_id=body.get("channel_id"),
             trigger_id=body.get("trigger_id"),
+            # The response_url answers in any conversation, a DM between two people included.
             response_url=body.get("response_url"),
-            is_dm=str(body.get("channel_id", "")).startswith("D"),
             command_text=event.text,
         )
         handle(event, place)
@@ -373,7 +376,6 @@ def register(app: App, *, okr: OkrApp, people: translate.People, replies: Replie
             team_id=event.actor.workspace_id,
             user_id=event.actor.user_id,
             channel_id=channel,
-            is_dm=bool(channel and channel.startswith("D")),
         )
         replies.send(outcome, place)
 
@@ -406,6 +408,11 @@ def register(app: App, *, okr: OkrApp, people: translate.People, replies: Replie
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:
         log.error("a Slack request failed (%s)", body.get("type"), exc_info=error)
+
+
+def _is_shared_channel(channel_id: str) -> bool:
+    """A channel or private channel; a "D…" conversation is a DM the bot may not be part of."""
+    return not channel_id.startswith("D")
 
 
 def _text_place(event: Command | None, *, is_dm: bool = False) -> Place | None:

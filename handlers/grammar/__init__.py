@@ -70,12 +70,25 @@ from handlers.grammar.commands import (
     TeamRollup,
 )
 from handlers.grammar.errors import ERROR_CODES, ParseError
+from handlers.grammar.limits import (
+    NAME_LIMIT,
+    TEXT_LIMIT,
+    TITLE_LIMIT,
+    UNIT_LIMIT,
+    clean_typed,
+    too_long,
+)
 from handlers.grammar.parser import parse, parse_number, parse_ref
-from handlers.grammar.vocab import USAGE, VERBS
+from handlers.grammar.vocab import USAGE, USAGE_ZH, VERBS
 
 __all__ = [
     "ERROR_CODES",
+    "NAME_LIMIT",
+    "TEXT_LIMIT",
+    "TITLE_LIMIT",
+    "UNIT_LIMIT",
     "USAGE",
+    "USAGE_ZH",
     "VERBS",
     "AddKR",
     "Align",
@@ -136,7 +149,9 @@ __all__ = [
     "TeamJoin",
     "TeamNew",
     "TeamRollup",
+    "clean_typed",
     "parse",
     "parse_number",
     "parse_ref",
+    "too_long",
 ]

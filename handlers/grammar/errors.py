@@ -21,6 +21,10 @@ ERROR_CODES: frozenset[str] = frozenset(
         "number_too_precise",  # token: more significant digits than the database keeps
         "number_exponent",  # token: written as 1e5 or 10^5
         "number_not_finite",  # token: NaN or infinity
+        "title_too_long",  # limit, length: an objective, KR or task title
+        "name_too_long",  # limit, length: a team name
+        "unit_too_long",  # limit, length
+        "text_too_long",  # limit, length: a note, request, kudos, reason
         "bad_confidence",  # token: must be a whole number 1..10
         "bad_weight",  # token: must be above 0
         "bad_score",  # token: must be 0..1, 0..10 or 0..100 %

@@ -10,6 +10,7 @@ from handlers.grammar.commands import Cmd, Help, MyOkrs, Ref
 from handlers.grammar.common import no_more, suggest
 from handlers.grammar.errors import ParseError
 from handlers.grammar.lexer import Token, tokenize
+from handlers.grammar.limits import check_lengths, clean_typed
 from handlers.grammar.objectives import parse_align, parse_kr, parse_new, parse_score
 from handlers.grammar.people import parse_ask, parse_kudos, parse_show, parse_team
 from handlers.grammar.rhythm import parse_away, parse_checkin, parse_plan
@@ -60,6 +61,7 @@ def parse(text: str, *, today: date) -> Cmd:
     `today` is the person's local date: it resolves "tomorrow", "fri" and
     dates written without a year.
     """
+    text = clean_typed(text)
     line = tokenize(text)
     if not line.tokens:
         return MyOkrs()
@@ -72,7 +74,9 @@ def parse(text: str, *, today: date) -> Cmd:
     # "<verb> ?" and "<verb> help" ask for that verb's help.
     if verb != "help" and len(args) == 1 and args[0].key in vocab.HELP_WORDS:
         return Help(verb)
-    return _READERS[verb](rest, today)
+    cmd = _READERS[verb](rest, today)
+    check_lengths(cmd, verb)
+    return cmd
 
 
 def _glued_verb(first: Token, text: str, tokens: tuple[Token, ...]) -> tuple[str, str]:
@@ -97,7 +101,7 @@ def _verb_hint(first: Token, tokens: tuple[Token, ...]) -> dict[str, str]:
 
 def parse_ref(text: str) -> Ref:
     """A reference on its own ("KR12", "#o3"), as a form field or a button value holds it."""
-    toks = tokenize(text).tokens
+    toks = tokenize(clean_typed(text)).tokens
     found = read_ref(toks[0]) if len(toks) == 1 else None
     if found is None:
         raise ParseError("bad_ref", None, {"token": text.strip()})
@@ -110,7 +114,7 @@ def parse_number(text: str) -> float:
     For form fields: a sign is kept as a sign here, since a form asks for the
     value itself, never a change.
     """
-    toks = tokenize(text).tokens
+    toks = tokenize(clean_typed(text)).tokens
     found = read_number(toks[0]) if len(toks) == 1 else None
     if found is None:
         raise number_error(text, None)

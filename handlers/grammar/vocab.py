@@ -253,3 +253,83 @@ USAGE: dict[str, list[str]] = {
         "away cancel",
     ],
 }
+
+# The same examples in Chinese words, line for line: Chinese help and error
+# messages show these, so a Chinese reader never has to type an English
+# keyword. A test checks each parses to the command its English line does.
+USAGE_ZH: dict[str, list[str]] = {
+    "my": ["我的"],
+    "help": ["帮助", "帮助 签到"],
+    "new": [
+        "新建",
+        "新建 提升品牌知名度 挑战型 团队:Marketing"
+        " | 目标国家粉丝数：0 -> 10000 粉丝 权重 2 @alice"
+        " | 互动率：2%",
+        "新建 上线欧洲商店 承诺型 | 商店上线：里程碑 @bob | 支付渠道",
+    ],
+    "kr": [
+        "关键结果 添加 O3 订阅用户数：0 -> 5000 权重 2 @bob",
+        "关键结果 KR12 目标值 12000",
+        "关键结果 KR12 当前值 500",
+        "关键结果 KR12 单位 粉丝",
+        "关键结果 KR12 负责人 @bob",
+        "关键结果 KR12 删除",
+    ],
+    "checkin": [
+        "签到",
+        "签到 KR12",
+        "签到 KR12 6000 信心 7 “备注”",
+        "签到 KR12 +500 信心 8 https://docs.example.com/weekly",
+        "签到 KR7 完成",
+    ],
+    "plan": [
+        "计划",
+        "计划 列表 @alice",
+        "计划 列表 团队 Growth",
+        "计划 添加 起草发布文章 KR12 协助 @bob 截止 周五",
+        "计划 完成 T40 T41",
+        "计划 放弃 T40",
+        "计划 顺延 T40",
+        "计划 修改 T40 标题 起草发布文章 KR12 截止 周四 协助 @bob",
+    ],
+    "show": ["查看 @alice", "查看 团队 Growth", "查看 KR12"],
+    "team": [
+        "团队",
+        "团队 Growth",
+        "团队 周报 Growth",
+        "团队 新建 Growth #growth",
+        "团队 加入 Growth",
+        "团队 添加 Growth @alice @bob",
+    ],
+    "ask": [
+        "求助 @bob KR12 “能帮忙看看落地页吗？”",
+        "求助 列表",
+        "求助 接受 H5",
+        "求助 拒绝 H5 这周没时间",
+        "求助 完成 H5 谢谢！",
+        "求助 取消 H5",
+    ],
+    "kudos": ["点赞 @alice KR12 发布文章带来了 800 个注册"],
+    "align": ["对齐 O3 到 O1", "对齐 O3 到 KR2", "对齐 O3 取消"],
+    "score": ["评分", "评分 O3", "评分 KR12 0.7 完成了 7,000 / 10,000", "评分 审核"],
+    "settings": [
+        "设置",
+        "设置 语言 zh",
+        "设置 时区 Asia/Shanghai",
+        "设置 周期 季度",
+        "设置 提醒 关闭",
+        "设置 团队 Growth 计划 周一 09:30",
+        "设置 团队 Growth 周报 周五 17:00",
+        "设置 团队 Growth 频道 #growth",
+        "设置 团队 Growth 时区 Europe/Paris",
+        "设置 团队 Growth 假期 2026-10-01 2026-10-02",
+        "设置 团队 Growth 假期 CN",
+        "设置 团队 Growth 语言 en",
+    ],
+    "away": [
+        "请假 2026-12-01 2026-12-05 家庭旅行",
+        "请假 直到 周五",
+        "请假 列表",
+        "请假 取消",
+    ],
+}

@@ -182,14 +182,23 @@ def _save(
         if saved.created
         else ctx.t("Updated this week's check-in of {ref}.", ref=kr_ref(kr))
     )
-    facts = [
-        ctx.t(
-            "{before} → {after} this week ({change})",
-            before=bare_value(ctx.tr, kr, row.previous_value),
-            after=value_text(ctx.tr, kr, row.value),
-            change=ctx.tr.signed(change),
-        )
-    ]
+    if kr.kind == KRKind.MILESTONE.value:  # done or not done, never "+1"
+        facts = [
+            ctx.t(
+                "{before} → {after} this week",
+                before=value_text(ctx.tr, kr, row.previous_value),
+                after=value_text(ctx.tr, kr, row.value),
+            )
+        ]
+    else:
+        facts = [
+            ctx.t(
+                "{before} → {after} this week ({change})",
+                before=bare_value(ctx.tr, kr, row.previous_value),
+                after=value_text(ctx.tr, kr, row.value),
+                change=ctx.tr.signed(change),
+            )
+        ]
     if row.confidence is not None and before is not None and before.confidence is not None:
         trend = math.confidence_trend([before.confidence, row.confidence])
         if trend.delta:
@@ -254,8 +263,11 @@ def submit_form(ctx: Ctx, values: Mapping[str, str | list[str] | None], context:
     for ref, kr in zip(refs, krs, strict=True):
         raw_value = _first(values.get(f"value:{ref}"))
         raw_conf = _first(values.get(f"confidence:{ref}"))
-        note = (_first(values.get(f"note:{ref}")) or "").strip()
+        note = g.clean_typed(_first(values.get(f"note:{ref}")) or "").strip()
         field_errors: list[tuple[str, str]] = []
+        if len(note) > g.TEXT_LIMIT:
+            error = g.too_long("text_too_long", "checkin", note, g.TEXT_LIMIT)
+            field_errors.append((f"note:{ref}", parse_error_text(ctx.tr, error)))
         value: float | None = None
         if raw_value is None or not raw_value.strip():
             field_errors.append((f"value:{ref}", ctx.t("Enter the current value, like 6000.")))

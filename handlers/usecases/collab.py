@@ -9,6 +9,7 @@ from handlers.usecases.context import (
     UserError,
     help_ref,
     kr_ref,
+    member_mention,
     member_name,
     resolve_help_request,
     resolve_kr,
@@ -99,7 +100,7 @@ def ask(ctx: Ctx, cmd: g.Ask) -> Outcome:
     about = tr.t(" on {kr} {title}", kr=kr_ref(kr), title=kr.title) if kr else ""
     ask_text = tr.t(
         "{who} asks for your help{about}: {text}",
-        who=member_name(ctx.member),
+        who=member_mention(ctx.member),
         about=about,
         text=cmd.text,
     )
@@ -307,7 +308,7 @@ def kudos(ctx: Ctx, cmd: g.Kudos) -> Outcome:
     )
     reply = ctx.t("Kudos sent to {who}. It will be in Friday's celebration.", who=member_name(to))
     tr = ctx.translator_for(to)
-    text = tr.t("🎉 {who} gave you kudos: {text}", who=member_name(ctx.member), text=cmd.text)
+    text = tr.t("🎉 {who} gave you kudos: {text}", who=member_mention(ctx.member), text=cmd.text)
     return Outcome(
         replies=[Message(summary=reply, blocks=(Text(reply),))],
         deliveries=[

@@ -10,9 +10,10 @@ from functools import cached_property
 from sqlmodel import Session
 
 from handlers.events import MentionedUser
-from handlers.grammar import PersonRef, Ref
+from handlers.grammar import PersonRef, Ref, clean_typed
 from handlers.i18n import Translator, negotiate, translator
 from handlers.okr.weeks import cycle_for, is_valid_timezone, local_date, week_of
+from handlers.views import mention
 from storage.models import Cycle, HelpRequest, KeyResult, Member, Objective, PlanTask, Team
 from storage.repos import collab, okrs, rhythm, workspaces
 
@@ -102,7 +103,7 @@ def resolve_person(ctx: Ctx, ref: PersonRef) -> Member:
             session=ctx.session,
             workspace_id=ctx.workspace_id,
             external_id=mentioned.user_id,
-            display_name=mentioned.display_name,
+            display_name=clean_typed(mentioned.display_name),
         )
     found = workspaces.find_member(
         session=ctx.session, workspace_id=ctx.workspace_id, name=ref.token
@@ -221,6 +222,12 @@ def kr_owner_id(ctx: Ctx, kr: KeyResult) -> int | None:
         )
         return team.manager_id if team else None
     return None
+
+
+def member_mention(member: Member) -> str:
+    """The member as a real mention in a message to someone else (the platform notifies and
+    links them); plain renderers show the name."""
+    return mention(member.external_id, member_name(member))
 
 
 def member_name(member: Member | None) -> str:

@@ -29,12 +29,9 @@ def describe(tr: Translator, verb: str) -> str:
 
 
 def usage_lines(tr: Translator, verb: str) -> list[str]:
-    """A verb's usage, with its Chinese name for Chinese readers (both parse the same)."""
-    lines = ["/okr " + line for line in g.USAGE.get(verb, [])]
-    chinese = next((a for a in g.VERBS.get(verb, ()) if not a.isascii()), None)
-    if tr.locale != "zh" or chinese is None:
-        return lines
-    return [line.replace(f"/okr {verb}", f"/okr {chinese}", 1) for line in lines]
+    """A verb's usage; in Chinese words for Chinese readers (both parse the same)."""
+    table = g.USAGE_ZH if tr.locale == "zh" else g.USAGE
+    return ["/okr " + line for line in table.get(verb, [])]
 
 
 def help_view(ctx: Ctx, topic: str | None) -> Outcome:
@@ -95,6 +92,26 @@ def parse_error_text(tr: Translator, error: g.ParseError) -> str:
         "number_not_finite": tr.t(
             '"{token}" is not a value a key result can have. Use a number like 6000.',
             token=token,
+        ),
+        "title_too_long": tr.t(
+            "A title can be at most {limit} characters; this one has {length}.",
+            limit=p.get("limit", ""),
+            length=p.get("length", ""),
+        ),
+        "name_too_long": tr.t(
+            "A team name can be at most {limit} characters; this one has {length}.",
+            limit=p.get("limit", ""),
+            length=p.get("length", ""),
+        ),
+        "unit_too_long": tr.t(
+            "A unit can be at most {limit} characters; this one has {length}.",
+            limit=p.get("limit", ""),
+            length=p.get("length", ""),
+        ),
+        "text_too_long": tr.t(
+            "A note or message can be at most {limit} characters; this one has {length}.",
+            limit=p.get("limit", ""),
+            length=p.get("length", ""),
         ),
         "bad_confidence": tr.t(
             'Confidence is a whole number from 1 to 10, not "{token}".', token=token

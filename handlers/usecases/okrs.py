@@ -13,6 +13,7 @@ from handlers.usecases.context import (
     can_act_for,
     kr_owner_id,
     kr_ref,
+    member_mention,
     member_name,
     objective_ref,
     resolve_kr,
@@ -383,12 +384,13 @@ def create_objective(ctx: Ctx, cmd: g.NewObjective) -> Outcome:
 
 def _require_measurable(start: float, target: float | None, title: str) -> None:
     if target is not None and target == start:
+        shown = f"{start:g}"
         raise UserError(
             "{title}: the target equals the start ({value}), so there is nothing to measure. "
             "Give a target different from the start, like 0 -> 100.",
             usage="kr",
             title=title,
-            value=f"{start:g}",
+            value=shown,
         )
 
 
@@ -427,6 +429,7 @@ def _add_kr(ctx: Ctx, objective: Objective, spec: g.KRSpec) -> KeyResult:
         target=spec.target,
         unit=spec.unit,
         weight=spec.weight,
+        now=ctx.now,
     )
 
 
@@ -590,7 +593,7 @@ def align(ctx: Ctx, cmd: g.Align) -> Outcome:
             tr = ctx.translator_for(owner)
             note = tr.t(
                 '{who} aligned {ref} "{title}" to your {parent}.',
-                who=member_name(ctx.member),
+                who=member_mention(ctx.member),
                 ref=objective_ref(objective),
                 title=objective.title,
                 parent=parent_label,
@@ -818,12 +821,15 @@ def submit_new_objective(ctx: Ctx, values: Mapping[str, str | list[str] | None])
         value = values.get(name)
         if isinstance(value, list):
             value = value[0] if value else None
-        return (value or "").strip()
+        return g.clean_typed(value or "").strip()
 
     errors: list[tuple[str, str]] = []
     title = text("title")
     if not title:
         errors.append(("title", ctx.t("Write the objective: where do you want to go?")))
+    elif len(title) > g.TITLE_LIMIT:
+        error = g.too_long("title_too_long", "new", title, g.TITLE_LIMIT)
+        errors.append(("title", parse_error_text(ctx.tr, error)))
     kind = text("kind") or ObjectiveKind.COMMITTED.value
     if kind not in (ObjectiveKind.COMMITTED.value, ObjectiveKind.ASPIRATIONAL.value):
         errors.append(("kind", ctx.t("Choose committed or aspirational.")))

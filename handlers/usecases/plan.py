@@ -13,6 +13,7 @@ from handlers.usecases.context import (
     Ctx,
     UserError,
     can_act_for,
+    member_mention,
     member_name,
     resolve_kr,
     resolve_person,
@@ -116,7 +117,7 @@ def plan_add(ctx: Ctx, cmd: g.PlanAdd) -> Outcome:
         role = tr.t("owner") if person.id == owner.id else tr.t("helper")
         text = tr.t(
             "{who} planned {ref} with you as {role}: {title}",
-            who=member_name(ctx.member),
+            who=member_mention(ctx.member),
             ref=task_ref(task),
             role=role,
             title=task.title,

@@ -90,7 +90,9 @@ def create_key_result(
     current: float | None = None,
     unit: str = "",
     weight: float = 1.0,
+    now: datetime | None = None,
 ) -> KeyResult:
+    """A new KR; `now` (the app's clock) dates it, so "created this week" is the team's week."""
     if kind == KRKind.MILESTONE:
         start, target = 0.0, 1.0
     kr = KeyResult(
@@ -106,6 +108,8 @@ def create_key_result(
         unit=unit,
         weight=weight,
     )
+    if now is not None:
+        kr.created_at = kr.updated_at = now
     session.add(kr)
     session.flush()
     return kr
@@ -213,6 +217,15 @@ def list_key_results(
 
 
 @dataclass(frozen=True, slots=True)
+class ObjectiveFacts:
+    """What a digest shows of an objective."""
+
+    id: int
+    number: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
 class KRFacts:
     """What prompts, rollups and digests read of a key result, as plain values.
 
@@ -231,9 +244,16 @@ class KRFacts:
     weight: float
     owner_member_id: int | None
     objective_id: int
+    created_at: datetime
     # The objective's owner, so callers can tell which team a key result belongs to.
     objective_owner_member_id: int | None
     objective_owner_team_id: int | None
+    objective_number: int
+    objective_title: str
+
+    @property
+    def objective(self) -> ObjectiveFacts:
+        return ObjectiveFacts(self.objective_id, self.objective_number, self.objective_title)
 
 
 _KR_FACTS = (
@@ -248,8 +268,11 @@ _KR_FACTS = (
     col(KeyResult.weight),
     col(KeyResult.owner_member_id),
     col(KeyResult.objective_id),
+    col(KeyResult.created_at),
     col(Objective.owner_member_id),
     col(Objective.owner_team_id),
+    col(Objective.number),
+    col(Objective.title),
 )
 
 # SQLite allows 32,766 parameters in one statement: long id lists go in slices.

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
-from bot.delivery import Outgoing, PlatformSender
 from bot.http import HttpRequest
+from bot.outbox import OutboxSender, SendReport
 from bot.settings import Settings, load_settings
 from bot.slack.app import SlackConnection
 from handlers.app import OkrApp
 from handlers.clock import ManualClock
-from handlers.views import ToChannel, ToUser, from_json
 from storage.db import SessionFactory
-from storage.models import Workspace
-from storage.repos import outbox
 from tests.conftest import WEDNESDAY
 from tests.fakes.slack_api import (
     GOOD_TOKEN,
@@ -69,44 +64,11 @@ class Bot:
     fake: FakeSlack
     slack: SlackDriver
 
-    def drain_outbox(self) -> list[str]:
-        """Send every due outbox row through the Slack sender, as the sender loop does."""
-        return drain_outbox(self.sessions, self.connection.sender(), self.clock.now())
-
-
-def drain_outbox(sessions: SessionFactory, sender: PlatformSender, now: datetime) -> list[str]:
-    refs: list[str] = []
-    with sessions.begin() as session:
-        claimed = outbox.claim_due(
-            session=session, now=now, holder="test", limit=100, claim_for=timedelta(minutes=1)
-        )
-        for row in claimed:
-            assert row.id is not None
-            workspace = session.get(Workspace, row.workspace_id)
-            assert workspace is not None
-            to: ToUser | ToChannel = (
-                ToUser(row.recipient_id)
-                if row.recipient_kind == "user"
-                else ToChannel(row.recipient_id)
-            )
-            ref = (
-                outbox.find_ref(session=session, workspace_id=row.workspace_id, key=row.replaces)
-                if row.replaces
-                else None
-            )
-            item = Outgoing(
-                id=row.id,
-                platform=row.platform,
-                workspace=workspace.external_id,
-                to=to,
-                message=from_json(json.loads(row.view)),
-                key=row.key,
-                ref=ref,
-            )
-            sent = sender.update(item) if ref else sender.send(item)
-            outbox.mark_sent(session=session, message_id=row.id, ref=sent, now=now, holder="test")
-            refs.append(sent)
-    return refs
+    def drain_outbox(self) -> SendReport:
+        """Send every due outbox row through the Slack sender with the bot's sender loop."""
+        return OutboxSender(
+            sessions=self.sessions, senders=[self.connection.sender()], clock=self.clock
+        ).drain()
 
 
 def route_post(connection: SlackConnection) -> Post:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from storage.models import (
     Kudos,
     Member,
     Objective,
+    OutboxMessage,
     PlanTask,
     ProcessedEvent,
     Team,
@@ -325,11 +327,15 @@ def test_help_request_from_a_mention_to_an_accepted_dm(bot: Bot) -> None:
 
     # The outbox's sender delivers the DM to the helper.
     (request,) = rows(bot.sessions, HelpRequest)
-    refs = bot.drain_outbox()
+    sent = bot.drain_outbox()
+    assert sent.sent == 1 and not sent.errors
     dm = bot.fake.wait_for("chat.postMessage")[0]
     assert dm.args["channel"] == BOB
     assert "help.accept" in said(dm)
-    channel, ts = refs[0].split(":")
+    assert f"<@{ALICE}> asks for your help" in said(dm)  # a real mention: Slack links it
+    (row,) = rows(bot.sessions, OutboxMessage)
+    assert row.state == "sent" and row.platform_ref is not None
+    channel, ts = row.platform_ref.split(":")
 
     bot.slack.press(BOB, "help.accept", "H1", message={"ts": ts}, channel=channel)
     replaced = bot.fake.wait_until(lambda c: c.args.get("replace_original") is True)
@@ -461,3 +467,47 @@ def test_answering_a_request_from_home_republishes_home(bot: Bot) -> None:
     assert request.status == "accepted"
     # No channel to answer in from Home: the confirmation comes as a DM.
     assert bot.fake.wait_for("chat.postMessage")[0].args["channel"] == ALICE
+
+
+def test_a_dm_rate_limited_twice_is_delivered_after_retry_after(bot: Bot) -> None:
+    create_objective(bot)
+    reply(bot, ALICE, f"kudos <@{BOB}|bob> for the review")
+    # The client waits out one 429 itself; a second one goes back to the outbox with its wait.
+    bot.fake.fail_next("chat.postMessage", status=429, retry_after=2, times=2)
+    first = bot.drain_outbox()
+    assert (first.sent, first.retried, first.errors) == (0, 1, ["rate limited (ratelimited)"])
+    (row,) = rows(bot.sessions, OutboxMessage)
+    assert row.state == "pending" and row.next_attempt_at >= bot.clock.now() + timedelta(seconds=2)
+    bot.clock.set(bot.clock.now() + timedelta(seconds=3))
+    assert bot.drain_outbox().sent == 1
+    tries = bot.fake.of("chat.postMessage")
+    assert len(tries) == 3 and tries[-1].args["channel"] == BOB
+
+
+def test_a_form_asked_for_in_a_dm_opens_from_a_button(bot: Bot) -> None:
+    create_objective(bot)
+    bot.slack.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "D0ALICE01",
+            "user": ALICE,
+            "text": "checkin",
+            "ts": "1700000006.000100",
+        }
+    )
+    offer = bot.fake.wait_for("chat.postMessage")[0]
+    (button,) = offer.args["blocks"][-1]["elements"]
+    assert button["action_id"] == "okrbot.form" and button["value"] == "checkin"
+    bot.slack.press(ALICE, button["action_id"], button["value"], channel="D0ALICE01")
+    view = bot.fake.wait_for("views.open")[0].args["view"]
+    assert view["callback_id"] == "checkin"
+
+
+def test_a_modal_opened_in_a_dm_between_people_confirms_in_the_bots_dm(bot: Bot) -> None:
+    bot.slack.command(ALICE, "new", channel="D0ALICEBOB")
+    view = bot.fake.wait_for("views.open")[0].args["view"]
+    bot.slack.submit(ALICE, view, {"title": "Win", "kind": "committed", "kr1": "Stores: 0 -> 3"})
+    confirmation = bot.fake.wait_for("chat.postMessage")[0]
+    assert confirmation.args["channel"] == ALICE  # not the two people's DM, where the bot is not
+    assert bot.fake.of("chat.postEphemeral") == []
