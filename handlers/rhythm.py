@@ -273,8 +273,8 @@ class _Job:
 
     def krs_by_owner(self, members: list[Member]) -> dict[int, list[KRFacts]]:
         """This cycle's KRs of these members, by owner."""
-        owned = self.data.krs_by_owner(self.ws, self.cycle())
-        return {m.id: owned[m.id] for m in members if m.id is not None and m.id in owned}
+        self.data.include(self.team)
+        return self.data.krs_of(self.ws, self.cycle(), [m.id for m in members if m.id is not None])
 
     def channel_post(
         self, message: Message, kind: str, period: str | None = None

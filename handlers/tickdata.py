@@ -53,6 +53,7 @@ class TickData:
         self._tasks: dict[tuple[int, str], dict[int, list[TaskFacts]]] = {}
         self._leftovers: dict[tuple[int, str], dict[int, list[TaskLine]]] = {}
         self._open_help: dict[int, dict[int, list[HelpRequest]]] = {}
+        self._everyone_of: dict[int, set[int]] = {}
         self._team_weeks: dict[tuple[int, str, date, int], dict[int, digests.TeamWeek]] = {}
 
     def include(self, team: Team) -> None:
@@ -70,6 +71,7 @@ class TickData:
         self._tasks.clear()
         self._leftovers.clear()
         self._open_help.clear()
+        self._everyone_of.clear()
 
     def workspace(self, ws: int) -> Workspace:
         if ws not in self._workspaces:
@@ -101,7 +103,11 @@ class TickData:
         return self._membership[ws].get(team_id, [])
 
     def _everyone(self, ws: int) -> set[int]:
-        return {m for t in self.teams[ws] for m in self.member_ids(ws, t.id or -1)}
+        if ws not in self._everyone_of:
+            self._everyone_of[ws] = {
+                m for t in self.teams[ws] for m in self.member_ids(ws, t.id or -1)
+            }
+        return self._everyone_of[ws]
 
     def members(self, ws: int) -> dict[int, Member]:
         """Every member of the workspace's due teams, and their managers, by id."""
@@ -141,6 +147,21 @@ class TickData:
                     grouped[kr.owner_member_id].append(kr)
             self._krs[key] = grouped
         return self._krs[key]
+
+    def krs_of(self, ws: int, cycle: Cycle, member_ids: Sequence[int]) -> dict[int, list[KRFacts]]:
+        """The cycle's KRs these members own, by owner (reading any not in a due team)."""
+        owned = self.krs_by_owner(ws, cycle)
+        everyone = self._everyone(ws)
+        outside = [i for i in member_ids if i not in everyone]
+        found = {i: owned[i] for i in member_ids if i in owned}
+        if outside:
+            assert cycle.id is not None
+            for kr in okrs.cycle_kr_facts(
+                session=self.session, workspace_id=ws, cycle_id=cycle.id, owner_member_ids=outside
+            ):
+                if kr.owner_member_id is not None:
+                    found.setdefault(kr.owner_member_id, []).append(kr)
+        return found
 
     def week_checkins(self, ws: int, cycle: Cycle, week: str) -> dict[int, CheckinFacts]:
         """This week's check-ins of the key results in `krs_by_owner`."""
