@@ -502,6 +502,9 @@ class OkrApp:
             mentions=event.mentions if isinstance(event, Command) else {},
             workspace_locale=workspace.default_locale,
             cycle_kind=workspace.cycle_kind,
+            channel_id=(
+                event.channel_id if isinstance(event, Command) and not event.direct else None
+            ),
         )
 
     def _route(self, ctx: Ctx, event: Event) -> Outcome:

@@ -44,6 +44,9 @@ class Command:
     mentions: Mapping[str, MentionedUser] = field(default_factory=dict)
     channel_id: str | None = None
     event_id: str | None = None
+    # Typed in a one-to-one chat with the bot: `channel_id` then names that chat, which
+    # is nobody else's, rather than a channel or group the team shares.
+    direct: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from storage.models import (
     Member,
     Objective,
     PlanTask,
+    Team,
     Workspace,
 )
 from tests.fakes.feishu_api import Sent
@@ -302,3 +303,10 @@ def test_bot_menu_entries_answer_in_the_direct_chat(world: World, key: str, show
     [sent] = world.fake.messages()[before:]
     assert (sent.how, sent.to_kind, sent.to) == ("create", "open_id", ALICE)
     assert shown in card_text(sent.content)
+
+
+def test_a_team_created_in_a_group_posts_its_rhythm_there(world: World) -> None:
+    assert "这个频道" in card_text(only_card(say_in_group(world, ALICE, "团队 新建 市场部")))
+    assert "这个频道" not in card_text(only_card(say_direct(world, ALICE, "团队 新建 个人")))
+    channels = {team.name: team.channel_external_id for team in rows(world, Team)}
+    assert channels == {"市场部": GROUP, "个人": None}

@@ -177,6 +177,8 @@ DOCUMENTED = {
     '计划 添加 写推广文章 KR12 协助 @bob 截止 周五': "PlanAdd(title='写推广文章', kr=Ref(kind='KR', number=12), helpers=(PersonRef(token='@bob'),), owner=None, due=datetime.date(2026, 11, 27))",
     '周计划 完成 T40': "PlanDone(tasks=(Ref(kind='T', number=40),))",
     '计划 顺延 T41': "PlanCarry(tasks=(Ref(kind='T', number=41),))",
+    "plan edit T40 title Draft two launch posts due thu": "PlanEdit(task=Ref(kind='T', number=40), title='Draft two launch posts', kr=None, helpers=None, due=datetime.date(2026, 11, 26))",
+    "计划 修改 T40 标题 写两篇推广文章 截止 周四": "PlanEdit(task=Ref(kind='T', number=40), title='写两篇推广文章', kr=None, helpers=None, due=datetime.date(2026, 11, 26))",
     '计划 列表 团队 增长组': "PlanList(person=None, team='增长组')",
     'show @alice': "ShowPerson(person=PersonRef(token='@alice'))",
     'show team Growth': "ShowTeam(name='Growth')",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from handlers.demo import DemoWorkspace
-from handlers.events import MentionedUser
+from handlers.events import Command, MentionedUser
 from handlers.views import Actions, Delivery, Outcome, ToUser
 from storage.models import HelpRequest, HelpStatus, Kudos, Member, Team
 from storage.repos import collab, okrs, workspaces
@@ -319,3 +319,30 @@ def test_team_add_with_one_unknown_person_adds_nobody(
     outcome = harness.say("alice", "team add Growth @li @nobody")
     assert_polite(outcome, "I don't know anyone called @nobody")
     assert team_members(harness, demo, "Growth") == {"alice"}
+
+
+def test_a_team_created_in_a_channel_posts_there_but_not_one_created_in_a_direct_chat(
+    harness: Harness, demo: DemoWorkspace
+) -> None:
+    in_channel = harness.app.handle(
+        Command(actor=harness.actor("alice"), text="team new Growth", channel_id="C0GROWTH")
+    )
+    assert "will be posted in this channel" in flat(in_channel)
+    growth = find_team(harness, demo, "Growth")
+    assert growth is not None and growth.channel_external_id == "C0GROWTH"
+
+    in_dm = harness.app.handle(
+        Command(
+            actor=harness.actor("alice"), text="team new Solo", channel_id="D0ALICE", direct=True
+        )
+    )
+    assert "will be posted in this channel" not in flat(in_dm)
+    solo = find_team(harness, demo, "Solo")
+    assert solo is not None and solo.channel_external_id is None
+
+    # A channel named in the command wins over the one it was typed in.
+    harness.app.handle(
+        Command(actor=harness.actor("alice"), text="team new Named #elsewhere", channel_id="C0X")
+    )
+    named = find_team(harness, demo, "Named")
+    assert named is not None and named.channel_external_id == "elsewhere"

@@ -258,6 +258,7 @@ class FeishuReceiver:
                 mentions=parsed.mentions,
                 channel_id=channel_id,
                 event_id=event_id,
+                direct=not where.group,
             )
         )
         for index, view in enumerate(outcome.replies):

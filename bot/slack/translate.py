@@ -126,6 +126,7 @@ def slash_command(body: Mapping[str, Any], people: People) -> Command:
         mentions=named(mentions, team_id, people),
         channel_id=body.get("channel_id") or None,
         event_id="cmd:" + _digest(team_id, user_id, body.get("trigger_id"), body.get("text")),
+        direct=_is_direct(body.get("channel_id"), body.get("channel_name")),
     )
 
 
@@ -251,7 +252,13 @@ def _text_command(
         mentions=named(mentions, team_id, people),
         channel_id=event.get("channel") or None,
         event_id=_event_id(body),
+        direct=event.get("channel_type") == "im" or _is_direct(event.get("channel"), None),
     )
+
+
+def _is_direct(channel_id: object, channel_name: object) -> bool:
+    """A one-to-one chat with the bot (Slack's DM conversation ids start with D)."""
+    return channel_name == "directmessage" or str(channel_id or "").startswith("D")
 
 
 def home_opened(body: Mapping[str, Any], people: People) -> HomeOpened | None:

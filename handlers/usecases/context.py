@@ -45,6 +45,8 @@ class Ctx:
     mentions: Mapping[str, MentionedUser] = field(default_factory=dict)
     workspace_locale: str = "en"
     cycle_kind: str = "quarter"
+    # The shared channel or group chat the command was typed in (None in a direct chat).
+    channel_id: str | None = None
 
     @property
     def member_id(self) -> int:

@@ -39,15 +39,23 @@ def new(ctx: Ctx, cmd: g.TeamNew) -> Outcome:
         session=ctx.session,
         workspace_id=ctx.workspace_id,
         name=cmd.name,
-        channel_external_id=cmd.channel.lstrip("#") if cmd.channel else None,
+        # Created in a channel or group chat with no channel named: the team posts there.
+        channel_external_id=cmd.channel.lstrip("#") if cmd.channel else ctx.channel_id,
         manager_id=ctx.member_id,
         timezone=ctx.tz,
         locale=ctx.tr.locale,
     )
-    text = ctx.t(
-        "Created team {name} with you as its manager. Add people with /okr team add {name} @alice @bob.",
-        name=team.name,
-    )
+    if cmd.channel is None and ctx.channel_id is not None:
+        text = ctx.t(
+            "Created team {name} with you as its manager; its Monday plans and Friday digests "
+            "will be posted in this channel. Add people with /okr team add {name} @alice @bob.",
+            name=team.name,
+        )
+    else:
+        text = ctx.t(
+            "Created team {name} with you as its manager. Add people with /okr team add {name} @alice @bob.",
+            name=team.name,
+        )
     return Outcome(replies=[Message(summary=text, blocks=(Text(text),))])
 
 

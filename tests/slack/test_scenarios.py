@@ -511,3 +511,10 @@ def test_a_modal_opened_in_a_dm_between_people_confirms_in_the_bots_dm(bot: Bot)
     confirmation = bot.fake.wait_for("chat.postMessage")[0]
     assert confirmation.args["channel"] == ALICE  # not the two people's DM, where the bot is not
     assert bot.fake.of("chat.postEphemeral") == []
+
+
+def test_a_team_created_in_a_channel_posts_its_rhythm_there(bot: Bot) -> None:
+    assert "this channel" in reply(bot, ALICE, "team new Growth", channel="C0GROWTH")
+    assert "this channel" not in reply(bot, ALICE, "team new Solo", channel="D0ALICE")
+    channels = {team.name: team.channel_external_id for team in rows(bot.sessions, Team)}
+    assert channels == {"Growth": "C0GROWTH", "Solo": None}
