@@ -6,9 +6,11 @@ each can be tested and measured on its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -29,20 +31,18 @@ from handlers.views import (
     Text,
 )
 from storage.models import (
-    Checkin,
     Cycle,
     HelpRequest,
     HelpStatus,
-    KeyResult,
     KRKind,
     Kudos,
     Member,
-    Objective,
-    PlanTask,
     TaskStatus,
     Team,
 )
 from storage.repos import collab, okrs, rhythm, workspaces
+from storage.repos.okrs import KRFacts, ObjectiveFacts
+from storage.repos.rhythm import CheckinFacts, TaskFacts
 
 # --- loading -------------------------------------------------------------------
 
@@ -57,15 +57,15 @@ class TeamWeek:
     cycle: Cycle
     members: Sequence[Member]
     away_ids: frozenset[int]
-    krs: Sequence[KeyResult]
-    checkins: dict[int, Checkin]  # this week, by KR id
-    previous: dict[int, Checkin]  # last before this week, by KR id
-    tasks: Sequence[PlanTask]
+    krs: Sequence[KRFacts]
+    checkins: dict[int, CheckinFacts]  # this week, by KR id
+    previous: dict[int, CheckinFacts]  # last before this week, by KR id
+    tasks: Sequence[TaskFacts]
     helped: Sequence[HelpRequest]  # closed as done this week
     open_requests: Sequence[HelpRequest]
     kudos: Sequence[Kudos]
     people: dict[int, Member]  # everyone named anywhere above
-    objectives: Sequence[Objective] = ()  # of the KRs above
+    objectives: Sequence[ObjectiveFacts] = ()  # of the KRs above
 
 
 def week_bounds_utc(week: str, tz: str) -> tuple[datetime, datetime]:
@@ -79,83 +79,148 @@ def week_bounds_utc(week: str, tz: str) -> tuple[datetime, datetime]:
 def load_team_week(
     *, session: Session, team: Team, week: str, cycle: Cycle, today: date
 ) -> TeamWeek:
-    ws = team.workspace_id
     assert team.id is not None
-    member_ids = workspaces.team_member_ids(session=session, workspace_id=ws, team_id=team.id)
-    members = workspaces.list_members(session=session, workspace_id=ws, ids=member_ids)
-    objectives = okrs.list_objectives(
+    return load_team_weeks(session=session, teams=[team], week=week, cycle=cycle, today=today)[
+        team.id
+    ]
+
+
+def load_team_weeks(
+    *, session: Session, teams: Sequence[Team], week: str, cycle: Cycle, today: date
+) -> dict[int, TeamWeek]:
+    """The week of many teams of one workspace, by team id, read together.
+
+    The same dozen queries serve one team or a thousand, each selecting only the
+    columns the digest shows; nothing reads further back than the week before.
+    """
+    if not teams:
+        return {}
+    ws = teams[0].workspace_id
+    assert cycle.id is not None and all(t.workspace_id == ws for t in teams)
+    team_ids = [t.id for t in teams if t.id is not None]
+    membership = workspaces.team_memberships(session=session, workspace_id=ws, team_ids=team_ids)
+    everyone = {m for ids in membership.values() for m in ids}
+    krs = okrs.cycle_kr_facts(
         session=session,
         workspace_id=ws,
         cycle_id=cycle.id,
-        owner_member_ids=member_ids,
-        owner_team_ids=[team.id],
+        objective_member_ids=everyone,
+        objective_team_ids=team_ids,
     )
-    krs = okrs.list_key_results(
-        session=session, workspace_id=ws, objective_ids=[o.id for o in objectives if o.id]
-    )
-    kr_ids = [kr.id for kr in krs if kr.id is not None]
-    start, end = week_bounds_utc(week, team.timezone)
+    kr_ids = [kr.id for kr in krs]
+    bounds = {t.timezone: week_bounds_utc(week, t.timezone) for t in teams}
     helped = collab.list_help_requests(
         session=session,
         workspace_id=ws,
-        member_ids=member_ids,
+        member_ids=everyone,
         statuses=[HelpStatus.DONE],
-        resolved_between=(start, end),
+        resolved_between=(min(b[0] for b in bounds.values()), max(b[1] for b in bounds.values())),
     )
     open_requests = collab.list_help_requests(
         session=session,
         workspace_id=ws,
-        member_ids=member_ids,
+        member_ids=everyone,
         statuses=[HelpStatus.OPEN, HelpStatus.ACCEPTED],
     )
-    requests = [*helped, *open_requests]
-    kudos = collab.list_kudos(session=session, workspace_id=ws, week=week, member_ids=member_ids)
+    kudos = collab.list_kudos(session=session, workspace_id=ws, week=week, member_ids=everyone)
+    tasks = rhythm.week_task_facts(
+        session=session, workspace_id=ws, week=week, owner_member_ids=everyone
+    )
+    away = rhythm.away_member_ids(
+        session=session,
+        workspace_id=ws,
+        member_ids=everyone,
+        start=week_start(week),
+        end=week_end(week),
+    )
+    checkins = rhythm.week_checkin_facts(session=session, workspace_id=ws, week=week, kr_ids=kr_ids)
+    previous = rhythm.latest_checkin_facts_before(
+        session=session, workspace_id=ws, week=week, kr_ids=kr_ids
+    )
     named = (
-        set(member_ids)
+        everyone
         | {kr.owner_member_id for kr in krs if kr.owner_member_id}
-        | {r.requester_id for r in requests}
-        | {r.helper_id for r in requests}
+        | {r.requester_id for r in [*helped, *open_requests]}
+        | {r.helper_id for r in [*helped, *open_requests]}
         | {k.from_member_id for k in kudos}
     )
-    return TeamWeek(
-        team=team,
-        week=week,
-        today=today,
-        cycle=cycle,
-        members=members,
-        away_ids=frozenset(
-            rhythm.away_member_ids(
-                session=session,
-                workspace_id=ws,
-                member_ids=member_ids,
-                start=week_start(week),
-                end=week_end(week),
-            )
-        ),
-        krs=krs,
-        checkins=rhythm.checkins_for_week(
-            session=session, workspace_id=ws, week=week, kr_ids=kr_ids
-        ),
-        previous=rhythm.last_checkins_before(
-            session=session, workspace_id=ws, week=week, kr_ids=kr_ids
-        ),
-        tasks=rhythm.list_tasks(
-            session=session,
-            workspace_id=ws,
+    people = {
+        m.id: m
+        for m in workspaces.list_members(session=session, workspace_id=ws, ids=named)
+        if m.id is not None
+    }
+
+    # Index each kind by the people it concerns, then gather per team.
+    krs_of_member = _group(krs, lambda kr: (kr.objective_owner_member_id,))
+    krs_of_team = _group(krs, lambda kr: (kr.objective_owner_team_id,))
+    tasks_of = _group(tasks, lambda t: (t.owner_member_id,))
+    kudos_of = _group(kudos, lambda k: (k.to_member_id,))
+    helped_of = _group(helped, lambda r: (r.requester_id, r.helper_id))
+    open_of = _group(open_requests, lambda r: (r.requester_id, r.helper_id))
+
+    loaded: dict[int, TeamWeek] = {}
+    for team in teams:
+        assert team.id is not None
+        ids = membership.get(team.id, [])
+        start, end = bounds[team.timezone]
+        team_krs = _gather(ids, krs_of_member, extra=krs_of_team.get(team.id, []))
+        loaded[team.id] = TeamWeek(
+            team=team,
             week=week,
-            member_ids=member_ids,
-            include_helping=False,
-        ),
-        helped=helped,
-        open_requests=open_requests,
-        kudos=kudos,
-        people={
-            m.id: m
-            for m in workspaces.list_members(session=session, workspace_id=ws, ids=named)
-            if m.id is not None
-        },
-        objectives=objectives,
-    )
+            today=today,
+            cycle=cycle,
+            members=[people[i] for i in ids if i in people],
+            away_ids=frozenset(i for i in ids if i in away),
+            krs=sorted(team_krs.values(), key=lambda kr: kr.number),
+            checkins={kr_id: checkins[kr_id] for kr_id in team_krs if kr_id in checkins},
+            previous={kr_id: previous[kr_id] for kr_id in team_krs if kr_id in previous},
+            tasks=sorted(_gather(ids, tasks_of).values(), key=lambda t: t.number),
+            helped=sorted(
+                (
+                    r
+                    for r in _gather(ids, helped_of).values()
+                    if r.resolved_at is not None and start <= r.resolved_at < end
+                ),
+                key=lambda r: r.number,
+            ),
+            open_requests=sorted(_gather(ids, open_of).values(), key=lambda r: r.number),
+            kudos=sorted(_gather(ids, kudos_of).values(), key=lambda k: k.id or 0),
+            people=people,
+            objectives=_objectives_of(team_krs.values()),
+        )
+    return loaded
+
+
+def _objectives_of(krs: Iterable[KRFacts]) -> list[ObjectiveFacts]:
+    found = {kr.objective_id: kr.objective for kr in krs}
+    return sorted(found.values(), key=lambda o: o.number)
+
+
+_Item = TypeVar("_Item", KRFacts, TaskFacts, HelpRequest, Kudos)
+
+
+def _group(
+    items: Iterable[_Item], keys: Callable[[_Item], tuple[int | None, ...]]
+) -> dict[int, list[_Item]]:
+    grouped: dict[int, list[_Item]] = defaultdict(list)
+    for item in items:
+        for key in dict.fromkeys(keys(item)):
+            if key is not None:
+                grouped[key].append(item)
+    return grouped
+
+
+def _gather(
+    member_ids: Iterable[int], grouped: dict[int, list[_Item]], extra: Iterable[_Item] = ()
+) -> dict[int, _Item]:
+    """The items of these members (and `extra`), once each, by id."""
+    found: dict[int, _Item] = {}
+    for item in extra:
+        found[item.id or 0] = item
+    for member_id in member_ids:
+        for item in grouped.get(member_id, ()):
+            found[item.id or 0] = item
+    return found
 
 
 # --- computing (pure) -----------------------------------------------------------
@@ -163,7 +228,7 @@ def load_team_week(
 
 @dataclass(frozen=True, slots=True)
 class KRRow:
-    kr: KeyResult
+    kr: KRFacts
     owner: Member | None
     checked_in: bool
     value: float

@@ -28,8 +28,8 @@ from handlers.views import (
     Text,
     ToUser,
 )
-from storage.models import HelpStatus, TaskStatus
-from storage.repos import collab, rhythm, workspaces
+from storage.models import TaskStatus
+from storage.repos import workspaces
 
 if TYPE_CHECKING:
     from handlers.rhythm import _Job
@@ -42,12 +42,7 @@ def remind(job: _Job) -> list[Delivery]:
     out: list[Delivery] = []
     members = [m for m in job.present_members() if m.reminders]
     krs_of = job.krs_by_owner(members)
-    done = rhythm.checkins_for_week(
-        session=job.session,
-        workspace_id=job.ws,
-        week=job.week,
-        kr_ids=[kr.id for krs in krs_of.values() for kr in krs if kr.id is not None],
-    )
+    done = job.data.week_checkins(job.ws, job.cycle(), job.week)
     for member in members:
         assert member.id is not None
         missing = [kr for kr in krs_of.get(member.id, []) if kr.id not in done]
@@ -93,12 +88,9 @@ def nudges(job: _Job) -> list[Delivery]:
 
 
 def _help_nudges(job: _Job) -> list[Delivery]:
-    ids = workspaces.team_member_ids(session=job.session, workspace_id=job.ws, team_id=job.team_id)
+    ids = set(job.member_ids())
     out: list[Delivery] = []
-    requests = collab.list_help_requests(
-        session=job.session, workspace_id=job.ws, member_ids=ids, statuses=[HelpStatus.OPEN]
-    )
-    for request in requests:
+    for request in job.data.open_help(job.ws, ids):
         if request.helper_id not in ids:
             continue
         asked_on = local_date(request.created_at, job.team.timezone)
@@ -142,25 +134,17 @@ def _help_nudges(job: _Job) -> list[Delivery]:
 
 
 def _overdue_tasks(job: _Job) -> list[Delivery]:
-    ids = workspaces.team_member_ids(session=job.session, workspace_id=job.ws, team_id=job.team_id)
+    ids = job.member_ids()
     tasks = [
         task
         for week in (previous_week(job.week), job.week)
-        for task in rhythm.list_tasks(
-            session=job.session,
-            workspace_id=job.ws,
-            week=week,
-            member_ids=ids,
-            include_helping=False,
+        for task in sorted(
+            (t for i in ids for t in job.data.tasks(job.ws, week).get(i, [])),
+            key=lambda t: t.number,
         )
     ]
     out: list[Delivery] = []
-    owners = {
-        m.id: m
-        for m in workspaces.list_members(
-            session=job.session, workspace_id=job.ws, ids={t.owner_member_id for t in tasks}
-        )
-    }
+    owners = job.data.members(job.ws)
     for task in tasks:
         if task.status != TaskStatus.PLANNED.value or task.due_date is None:
             continue

@@ -34,6 +34,8 @@ from handlers.views import (
 )
 from storage.models import Checkin, KeyResult, KRKind, Member, TaskStatus, Team
 from storage.repos import history, okrs, rhythm, workspaces
+from storage.repos.okrs import KRFacts
+from storage.repos.rhythm import CheckinFacts
 
 if TYPE_CHECKING:
     from handlers.rhythm import _Job
@@ -57,7 +59,7 @@ def month_weeks(year: int, month: int) -> list[str]:
     return weeks
 
 
-def _progress(kr: KeyResult, value: float) -> float | None:
+def _progress(kr: KeyResult | KRFacts, value: float) -> float | None:
     return math.kr_progress(
         start=kr.start_value,
         target=kr.target_value,
@@ -108,7 +110,7 @@ def kr_months(
     people: dict[int, Member],
 ) -> list[KRMonth]:
     """Each KR's value before and after the month's weeks, and its confidences in them."""
-    by_kr: dict[int, list[Checkin]] = defaultdict(list)
+    by_kr: dict[int, list[Checkin | CheckinFacts]] = defaultdict(list)
     for row in checkins:
         by_kr[row.kr_id].append(row)
     rows = []
@@ -140,8 +142,8 @@ def kr_months(
 
 def cycle_charts(
     tr: Translator,
-    krs: Sequence[KeyResult],
-    checkins: Sequence[Checkin],
+    krs: Sequence[KeyResult | KRFacts],
+    checkins: Sequence[Checkin | CheckinFacts],
     weeks: Sequence[str],
     *,
     name: str,
@@ -149,7 +151,7 @@ def cycle_charts(
     """Progress (%) and confidence (1–10) of each KR at the end of each week of the cycle."""
     if not krs or not weeks:
         return ()
-    by_kr: dict[int, list[Checkin]] = defaultdict(list)
+    by_kr: dict[int, list[Checkin | CheckinFacts]] = defaultdict(list)
     for row in checkins:
         by_kr[row.kr_id].append(row)
     progress_series: list[Series] = []
@@ -208,18 +210,27 @@ def weeks_between(first: date, last: date) -> list[str]:
     return weeks
 
 
-def team_charts(job: _Job, *, name: str) -> tuple[Chart, ...]:
-    """The team's cycle charts up to the job's week, in the team's language."""
+def team_charts(job: _Job, *, name: str, krs: Sequence[KRFacts] | None = None) -> tuple[Chart, ...]:
+    """The team's cycle charts up to the job's week, in the team's language.
+
+    `krs` are the team's KRs when the caller has them already (the digest does).
+    """
     cycle = job.cycle()
-    krs = team_krs(session=job.session, team=job.team, cycle_id=cycle.id)
+    shown = (
+        krs if krs is not None else team_krs(session=job.session, team=job.team, cycle_id=cycle.id)
+    )
     weeks = weeks_between(cycle.start_date, week_start(job.week))
-    checkins = history.checkins_through(
+    if not weeks:
+        return ()
+    # Only the cycle's weeks: the charts never show what came before them.
+    checkins = history.checkin_facts_between(
         session=job.session,
         workspace_id=job.ws,
-        kr_ids=[kr.id for kr in krs if kr.id is not None],
+        kr_ids=[kr.id for kr in shown[:CHART_MAX_SERIES] if kr.id is not None],
+        first_week=weeks[0],
         last_week=job.week,
     )
-    return cycle_charts(job.team_tr(), krs, checkins, weeks, name=name)
+    return cycle_charts(job.team_tr(), shown, checkins, weeks, name=name)
 
 
 def monthly_review(job: _Job) -> list[Delivery]:

@@ -26,7 +26,7 @@ from handlers.okr.weeks import (
     previous_week,
     week_of,
 )
-from handlers.usecases.plan import task_lines
+from handlers.tickdata import TickData
 from handlers.usecases.present import kr_block, task_text
 from handlers.views import (
     Actions,
@@ -41,8 +41,9 @@ from handlers.views import (
     ToChannel,
     ToUser,
 )
-from storage.models import Cycle, KeyResult, Member, PlanTask, TaskStatus, Team, Workspace
-from storage.repos import okrs, rhythm, workspaces
+from storage.models import Cycle, Member, TaskStatus, Team, Workspace
+from storage.repos import workspaces
+from storage.repos.okrs import KRFacts
 
 # The weekly moments at a team's own weekday and time (operators can trigger these).
 MOMENTS = ("plan", "checkin", "remind", "digest")
@@ -132,18 +133,18 @@ def due_moments(
         else workspaces.list_teams(session=session, workspace_id=workspace_id)
     )
     kinds = _moments()
+    if team_id is not None:
+        teams = [team for team in teams if team.id == team_id]
+    zones_of = _member_zones(session, teams)
+    jobs: list[tuple[int, Moment, _Job]] = []
     for team in teams:
-        if team_id is not None and team.id != team_id:
-            continue
         workspace = workspaces.get_workspace(session=session, workspace_id=team.workspace_id)
         assert workspace is not None and workspace.id is not None
         calendar = TeamCalendar(team)
-        zones = [team.timezone]
+        zones = [team.timezone, *zones_of.get(team.id or -1, [])]
         for order, moment in enumerate(kinds):
             if moments is not None and moment.name not in moments:
                 continue
-            if moment.personal and len(zones) == 1:
-                zones = [team.timezone, *_member_zones(session, team)]
             for zone in zones if moment.personal else zones[:1]:
                 for weekday, hhmm in moment.times(team):
                     for at in occurrences_between(
@@ -162,33 +163,46 @@ def due_moments(
                                 continue
                         elif calendar.is_holiday(job.today):
                             continue
-                        for delivery in moment.run(job):
-                            assert delivery.key is not None
-                            addressed = replace(
-                                delivery,
-                                platform=workspace.platform,
-                                workspace=workspace.external_id,
-                            )
-                            found.setdefault(
-                                (workspace.id, delivery.key),
-                                (order, Due(addressed, at, moment.name, team.name, workspace.id)),
-                            )
+                        jobs.append((order, moment, job))
+    # Every due team's data is read together, once, before any job builds its messages.
+    data = TickData(
+        session=session,
+        due=[(job.team, moment.name, job.week, job.today) for _, moment, job in jobs],
+    )
+    for order, moment, job in jobs:
+        job.data = data
+        workspace = job.workspace
+        assert workspace.id is not None
+        for delivery in moment.run(job):
+            assert delivery.key is not None
+            addressed = replace(
+                delivery, platform=workspace.platform, workspace=workspace.external_id
+            )
+            found.setdefault(
+                (workspace.id, delivery.key),
+                (order, Due(addressed, job.at, moment.name, job.team.name, workspace.id)),
+            )
     ordered = sorted(found.values(), key=lambda item: (item[1].at, item[0]))
     return [due for _, due in ordered]
 
 
-def _member_zones(session: Session, team: Team) -> list[str]:
-    """The other timezones the team's members set for themselves."""
-    assert team.id is not None
-    ids = workspaces.team_member_ids(
-        session=session, workspace_id=team.workspace_id, team_id=team.id
-    )
-    zones = {
-        m.timezone
-        for m in workspaces.list_members(session=session, workspace_id=team.workspace_id, ids=ids)
-        if m.timezone and m.timezone != team.timezone and is_valid_timezone(m.timezone)
-    }
-    return sorted(zones)
+def _member_zones(session: Session, teams: Sequence[Team]) -> dict[int, list[str]]:
+    """The other timezones each team's members set for themselves, read for all teams at once."""
+    by_workspace: dict[int, list[Team]] = defaultdict(list)
+    for team in teams:
+        by_workspace[team.workspace_id].append(team)
+    found: dict[int, list[str]] = {}
+    for ws, group in by_workspace.items():
+        zones = workspaces.member_timezones_of_teams(
+            session=session, workspace_id=ws, team_ids=[t.id for t in group if t.id is not None]
+        )
+        for team in group:
+            found[team.id or -1] = sorted(
+                z
+                for z in zones.get(team.id or -1, set())
+                if z != team.timezone and is_valid_timezone(z)
+            )
+    return found
 
 
 def dm_zone(member: Member, team: Team) -> str:
@@ -210,8 +224,11 @@ class _Job:
         at: datetime,
         zone: str | None = None,
         calendar: TeamCalendar | None = None,
+        data: TickData | None = None,
     ) -> None:
         self.session = session
+        # The tick's shared reads; a job run on its own reads for its team alone.
+        self.data = data if data is not None else TickData(session=session, due=[])
         self.workspace = workspace
         self.team = team
         self.at = at
@@ -227,15 +244,7 @@ class _Job:
         self.ws: int = workspace.id
 
     def cycle(self) -> Cycle:
-        bounds = cycle_for(self.workspace.cycle_kind, self.today)
-        return okrs.get_or_create_cycle(
-            session=self.session,
-            workspace_id=self.ws,
-            name=bounds.name,
-            kind=bounds.kind,
-            start=bounds.start,
-            end=bounds.end,
-        )
+        return self.data.cycle(self.ws, cycle_for(self.workspace.cycle_kind, self.today))
 
     def team_tr(self) -> Translator:
         return translator(negotiate(self.team.locale, self.workspace.default_locale))
@@ -244,35 +253,28 @@ class _Job:
         return translator(negotiate(member.locale, self.team.locale, self.workspace.default_locale))
 
     def present_members(self) -> list[Member]:
-        """Team members who are not away today."""
-        ids = workspaces.team_member_ids(
-            session=self.session, workspace_id=self.ws, team_id=self.team_id
-        )
-        away = rhythm.away_member_ids(
-            session=self.session,
-            workspace_id=self.ws,
-            member_ids=ids,
-            start=self.today,
-            end=self.today,
-        )
+        """Team members who are not away today (and whose DMs follow this job's zone)."""
+        self.data.include(self.team)
+        members = self.data.members(self.ws)
+        away = self.data.away(self.ws, self.today)
         return [
-            m
-            for m in workspaces.list_members(session=self.session, workspace_id=self.ws, ids=ids)
-            if m.id not in away and m.is_active and dm_zone(m, self.team) == self.zone
+            members[i]
+            for i in self.data.member_ids(self.ws, self.team_id)
+            if i in members
+            and i not in away
+            and members[i].is_active
+            and dm_zone(members[i], self.team) == self.zone
         ]
 
-    def krs_by_owner(self, members: list[Member]) -> dict[int, list[KeyResult]]:
-        """This cycle's KRs of these members, by owner, in one query."""
-        grouped: dict[int, list[KeyResult]] = defaultdict(list)
-        for kr in okrs.list_key_results(
-            session=self.session,
-            workspace_id=self.ws,
-            owner_member_ids=[m.id for m in members if m.id is not None],
-            cycle_id=self.cycle().id,
-        ):
-            if kr.owner_member_id is not None:
-                grouped[kr.owner_member_id].append(kr)
-        return grouped
+    def member_ids(self) -> list[int]:
+        """Everyone in the team, present or not."""
+        self.data.include(self.team)
+        return self.data.member_ids(self.ws, self.team_id)
+
+    def krs_by_owner(self, members: list[Member]) -> dict[int, list[KRFacts]]:
+        """This cycle's KRs of these members, by owner."""
+        self.data.include(self.team)
+        return self.data.krs_of(self.ws, self.cycle(), [m.id for m in members if m.id is not None])
 
     def channel_post(
         self, message: Message, kind: str, period: str | None = None
@@ -282,9 +284,7 @@ class _Job:
         if self.team.channel_external_id:
             to: ToChannel | ToUser = ToChannel(self.team.channel_external_id)
         elif self.team.manager_id is not None:
-            manager = workspaces.get_member(
-                session=self.session, workspace_id=self.ws, member_id=self.team.manager_id
-            )
+            manager = self.data.members(self.ws).get(self.team.manager_id)
             if manager is None:
                 return []
             to = ToUser(manager.external_id)
@@ -298,16 +298,7 @@ class _Job:
         last_week = previous_week(self.week)
         members = self.present_members()
         krs_of = self.krs_by_owner(members)
-        leftovers_of: dict[int, list[PlanTask]] = defaultdict(list)
-        for task in rhythm.list_tasks(
-            session=self.session,
-            workspace_id=self.ws,
-            week=last_week,
-            member_ids=[m.id for m in members if m.id is not None],
-            include_helping=False,
-        ):
-            if task.status == TaskStatus.PLANNED.value:
-                leftovers_of[task.owner_member_id].append(task)
+        leftovers_of = self.data.leftovers(self.ws, last_week)
         for member in members:
             assert member.id is not None
             tr = self.member_tr(member)
@@ -326,15 +317,16 @@ class _Job:
             blocks.extend(kr_block(tr, kr) for kr in krs)
             if leftovers:
                 blocks.append(Text(tr.t("Still open from last week:")))
-                lines = task_lines(session=self.session, workspace_id=self.ws, tasks=leftovers)
-                blocks.extend(Text(task_text(tr, line, show_owner=False)) for line in lines)
+                blocks.extend(Text(task_text(tr, line, show_owner=False)) for line in leftovers)
                 blocks.append(
                     Actions(
                         tuple(
                             Button(
-                                tr.t("Carry over T{n}", n=t.number), "task.carry", f"T{t.number}"
+                                tr.t("Carry over T{n}", n=line.task.number),
+                                "task.carry",
+                                f"T{line.task.number}",
                             )
-                            for t in leftovers[:5]
+                            for line in leftovers[:5]
                         )
                     )
                 )
@@ -357,15 +349,10 @@ class _Job:
                 )
             )
         tr = self.team_tr()
-        tasks = rhythm.list_tasks(
-            session=self.session,
-            workspace_id=self.ws,
-            week=last_week,
-            member_ids=workspaces.team_member_ids(
-                session=self.session, workspace_id=self.ws, team_id=self.team_id
-            ),
-            include_helping=False,
-        )
+        tasks_of = self.data.tasks(self.ws, last_week)
+        tasks = [
+            t for i in self.data.member_ids(self.ws, self.team_id) for t in tasks_of.get(i, [])
+        ]
         done = sum(1 for t in tasks if t.status == TaskStatus.DONE.value)
         counted = sum(1 for t in tasks if t.status != TaskStatus.CARRIED_OVER.value)
         title = tr.t("Monday planning · {team} · week {week}", team=self.team.name, week=self.week)
@@ -386,12 +373,7 @@ class _Job:
         out: list[Delivery] = []
         members = self.present_members()
         krs_of = self.krs_by_owner(members)
-        done = rhythm.checkins_for_week(
-            session=self.session,
-            workspace_id=self.ws,
-            week=self.week,
-            kr_ids=[kr.id for krs in krs_of.values() for kr in krs if kr.id is not None],
-        )
+        done = self.data.week_checkins(self.ws, self.cycle(), self.week)
         for member in members:
             assert member.id is not None
             krs = krs_of.get(member.id, [])
@@ -407,7 +389,7 @@ class _Job:
                     )
                 ),
             ]
-            blocks.extend(kr_block(tr, kr, checkin=done.get(kr.id or -1)) for kr in krs)
+            blocks.extend(kr_block(tr, kr, checkin=done.get(kr.id)) for kr in krs)
             blocks.append(
                 Context(
                     tr.t(
@@ -429,17 +411,11 @@ class _Job:
         return out
 
     def digest(self) -> list[Delivery]:
-        data = digests.load_team_week(
-            session=self.session,
-            team=self.team,
-            week=self.week,
-            cycle=self.cycle(),
-            today=self.today,
-        )
+        data = self.data.team_week(self.team, self.week, self.cycle(), self.today)
         message = digests.digest_message(self.team_tr(), data)
         from handlers.review import team_charts
 
         # The text stays complete; the charts come after it.
-        charts = team_charts(self, name="digest")
+        charts = team_charts(self, name="digest", krs=data.krs)
         message = Message(summary=message.summary, blocks=(*message.blocks, *charts))
         return self.channel_post(message, "digest")

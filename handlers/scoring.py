@@ -40,6 +40,7 @@ from handlers.views import (
 )
 from storage.models import Cycle, KeyResult, Member, Objective, Score, Team
 from storage.repos import okrs, workspaces
+from storage.repos.okrs import KRFacts
 
 if TYPE_CHECKING:
     from handlers.rhythm import _Job
@@ -119,7 +120,9 @@ def prompts(job: _Job) -> list[Delivery]:
     return out
 
 
-def _objectives_of(session: Session, ws: int, krs: Sequence[KeyResult]) -> dict[int, Objective]:
+def _objectives_of(
+    session: Session, ws: int, krs: Sequence[KeyResult | KRFacts]
+) -> dict[int, Objective]:
     found: dict[int, Objective] = {}
     for objective_id in {kr.objective_id for kr in krs}:
         objective = okrs.get_objective_by_id(
@@ -131,7 +134,7 @@ def _objectives_of(session: Session, ws: int, krs: Sequence[KeyResult]) -> dict[
 
 
 def _kr_line(
-    tr: Translator, kr: KeyResult, objective: Objective | None, row: Score | None
+    tr: Translator, kr: KeyResult | KRFacts, objective: Objective | None, row: Score | None
 ) -> Context | Text:
     suggested = math.suggested_score(kr_progress(kr))
     kind = objective.kind if objective is not None else "committed"

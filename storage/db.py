@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlmodel import Session, create_engine
@@ -29,7 +30,39 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
         if engine.url.database not in (None, "", ":memory:"):
             event.listen(engine, "connect", _sqlite_wal)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "checkin", _sqlite_optimize_now_and_then)
     return engine
+
+
+# SQLite plans from the statistics ANALYZE leaves; without them it takes any
+# indexed column for selective and can walk a whole workspace. PostgreSQL's
+# autovacuum keeps its own statistics fresh; SQLite has nothing of the kind, so
+# each pooled connection runs PRAGMA optimize (which re-analyses only the tables
+# whose statistics went stale) at most once per interval, when it is handed back.
+OPTIMIZE_EVERY_SECONDS = 3600.0
+# Rows ANALYZE samples per index: enough for good plans, bounded on big databases.
+ANALYSIS_LIMIT = 1000
+
+
+def analyze(engine: Engine) -> None:
+    """Refresh the planner's statistics for every table (after migrations or bulk loads)."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            raw = connection.connection.dbapi_connection
+            assert raw is not None
+            raw.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+            raw.execute("ANALYZE")
+        else:
+            connection.execute(text("ANALYZE"))
+            connection.commit()
+
+
+def _sqlite_optimize_now_and_then(dbapi_connection: Any, record: Any) -> None:
+    now = time.monotonic()
+    last = record.info.setdefault("optimized_at", now)
+    if now - last >= OPTIMIZE_EVERY_SECONDS:
+        record.info["optimized_at"] = now
+        dbapi_connection.execute("PRAGMA optimize")
 
 
 def _ensure_sqlite_dir(database_url: str) -> None:
@@ -45,6 +78,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
     cursor.close()
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from storage.db import MIGRATIONS_DIR
+from storage.db import MIGRATIONS_DIR, analyze
 
 UPGRADE_COMMAND = "okrbot db upgrade"
 
@@ -72,9 +72,11 @@ def _describe(engine: Engine) -> str:
 
 
 def upgrade(*, engine: Engine, revision: str = "head") -> None:
-    """Apply every migration up to ``revision``."""
+    """Apply every migration up to ``revision``, then refresh the planner's statistics."""
     with engine.connect() as connection:
         command.upgrade(_config(connection), revision)
+    # New indexes (and a database that never had statistics) need them to be chosen.
+    analyze(engine)
 
 
 def downgrade(*, engine: Engine, revision: str) -> None:

@@ -10,9 +10,11 @@ from handlers.okr import math
 from handlers.okr.quality import QualityWarning
 from handlers.views import Block, Context, Progress, Text
 from storage.models import Checkin, KeyResult, KRKind, Member, Objective, PlanTask, TaskStatus
+from storage.repos.okrs import KRFacts
+from storage.repos.rhythm import CheckinFacts
 
 
-def kr_progress(kr: KeyResult) -> float | None:
+def kr_progress(kr: KeyResult | KRFacts) -> float | None:
     return math.kr_progress(
         start=kr.start_value,
         target=kr.target_value,
@@ -25,7 +27,7 @@ def objective_progress(krs: Sequence[KeyResult]) -> float | None:
     return math.objective_progress([(kr.weight, kr_progress(kr)) for kr in krs])
 
 
-def value_text(tr: Translator, kr: KeyResult, value: float | None = None) -> str:
+def value_text(tr: Translator, kr: KeyResult | KRFacts, value: float | None = None) -> str:
     """A KR's value with its unit, e.g. "6,000 followers" or "2%"."""
     shown = kr.current_value if value is None else value
     if kr.kind == KRKind.MILESTONE.value:
@@ -38,7 +40,7 @@ def value_text(tr: Translator, kr: KeyResult, value: float | None = None) -> str
     return f"{number} {kr.unit}"
 
 
-def exact_value_text(tr: Translator, kr: KeyResult, value: float) -> str:
+def exact_value_text(tr: Translator, kr: KeyResult | KRFacts, value: float) -> str:
     """value_text, followed by the full figure when the locale shortened it ("1,200万 (12,000,000)")."""
     text = value_text(tr, kr, value)
     if kr.kind != KRKind.MILESTONE.value and tr.number(value) != tr.exact(value):
@@ -46,7 +48,7 @@ def exact_value_text(tr: Translator, kr: KeyResult, value: float) -> str:
     return text
 
 
-def of_target(tr: Translator, kr: KeyResult, value: float) -> str:
+def of_target(tr: Translator, kr: KeyResult | KRFacts, value: float) -> str:
     """The value against the target, e.g. "4,200 of 10,000 followers"."""
     assert kr.target_value is not None
     return tr.t(
@@ -56,14 +58,16 @@ def of_target(tr: Translator, kr: KeyResult, value: float) -> str:
     )
 
 
-def bare_value(tr: Translator, kr: KeyResult, value: float) -> str:
+def bare_value(tr: Translator, kr: KeyResult | KRFacts, value: float) -> str:
     """A value shown beside one that carries the unit ("4,200 → 6,000 followers")."""
     if kr.unit == "%" or kr.kind == KRKind.MILESTONE.value:
         return value_text(tr, kr, value)
     return tr.number(value)
 
 
-def kr_caption(tr: Translator, kr: KeyResult, checkin: Checkin | None = None) -> str:
+def kr_caption(
+    tr: Translator, kr: KeyResult | KRFacts, checkin: Checkin | CheckinFacts | None = None
+) -> str:
     parts: list[str] = []
     if kr.kind == KRKind.MILESTONE.value:
         parts.append(value_text(tr, kr))
@@ -80,7 +84,11 @@ def kr_caption(tr: Translator, kr: KeyResult, checkin: Checkin | None = None) ->
 
 
 def kr_block(
-    tr: Translator, kr: KeyResult, *, checkin: Checkin | None = None, owner: Member | None = None
+    tr: Translator,
+    kr: KeyResult | KRFacts,
+    *,
+    checkin: Checkin | CheckinFacts | None = None,
+    owner: Member | None = None,
 ) -> Progress:
     label = f"KR{kr.number} {kr.title}"
     if owner is not None:

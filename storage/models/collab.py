@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.models._base import utc_field, workspace_fk
@@ -20,7 +20,13 @@ class HelpStatus(StrEnum):
 
 
 class HelpRequest(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("workspace_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number"),
+        Index("ix_helprequest_ws_requester", "workspace_id", "requester_id"),
+        Index("ix_helprequest_ws_helper", "workspace_id", "helper_id"),
+        # Open requests and those resolved in a week, without reading the years of done ones.
+        Index("ix_helprequest_ws_status_resolved", "workspace_id", "status", "resolved_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = workspace_fk()
@@ -36,6 +42,8 @@ class HelpRequest(SQLModel, table=True):
 
 
 class Kudos(SQLModel, table=True):
+    __table_args__ = (Index("ix_kudos_ws_to_week", "workspace_id", "to_member_id", "week"),)
+
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = workspace_fk()
     from_member_id: int = Field(foreign_key="member.id")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.models._base import utc_field, workspace_fk
@@ -56,6 +56,8 @@ class Objective(SQLModel, table=True):
         CheckConstraint(
             "(owner_member_id IS NOT NULL) OR (owner_team_id IS NOT NULL)", name="objective_owner"
         ),
+        Index("ix_objective_ws_member", "workspace_id", "owner_member_id"),
+        Index("ix_objective_ws_team", "workspace_id", "owner_team_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -98,7 +100,10 @@ class KeyResult(SQLModel, table=True):
     """A measurable result. Milestones use start 0, target 1, current 0 or 1."""
 
     __tablename__ = "keyresult"
-    __table_args__ = (UniqueConstraint("workspace_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number"),
+        Index("ix_keyresult_ws_owner", "workspace_id", "owner_member_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = workspace_fk()

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.models._base import json_dict_field, json_list_field, utc_field, workspace_fk
@@ -18,6 +18,9 @@ class Checkin(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("kr_id", "week"),
         CheckConstraint("confidence IS NULL OR (confidence BETWEEN 1 AND 10)", name="confidence"),
+        # Tenant first, so a plan never trades a key result's few rows for the whole
+        # workspace's; the latest check-in before a week is one seek on it.
+        Index("ix_checkin_ws_kr_week", "workspace_id", "kr_id", "week"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -46,7 +49,10 @@ class TaskStatus(StrEnum):
 class PlanTask(SQLModel, table=True):
     """A key task (关键任务) in a week's plan."""
 
-    __table_args__ = (UniqueConstraint("workspace_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number"),
+        Index("ix_plantask_ws_owner_week", "workspace_id", "owner_member_id", "week"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = workspace_fk()
@@ -106,6 +112,8 @@ class TaskHelper(SQLModel, table=True):
 
 class Away(SQLModel, table=True):
     """Dates (inclusive) a member is away: no prompts, not counted as missing."""
+
+    __table_args__ = (Index("ix_away_ws_member", "workspace_id", "member_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = workspace_fk()

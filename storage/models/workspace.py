@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.models._base import json_list_field, utc_field, workspace_fk
@@ -87,6 +87,9 @@ class TeamRole(StrEnum):
 
 
 class TeamMember(SQLModel, table=True):
+    # Every command looks up the teams of the person who typed it.
+    __table_args__ = (Index("ix_teammember_ws_member", "workspace_id", "member_id"),)
+
     workspace_id: int = workspace_fk()
     team_id: int = Field(foreign_key="team.id", primary_key=True, ondelete="CASCADE")
     member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")

@@ -9,7 +9,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from storage.models import HelpRequest, HelpStatus, Kudos
-from storage.repos.okrs import allocate_number
+from storage.repos.okrs import allocate_number, slices
 
 
 def create_help_request(
@@ -54,11 +54,6 @@ def list_help_requests(
 ) -> list[HelpRequest]:
     """Requests where the members are requester or helper, by status or resolution time."""
     query = select(HelpRequest).where(HelpRequest.workspace_id == workspace_id)
-    if member_ids is not None:
-        ids = list(member_ids)
-        query = query.where(
-            or_(col(HelpRequest.requester_id).in_(ids), col(HelpRequest.helper_id).in_(ids))
-        )
     if statuses is not None:
         query = query.where(col(HelpRequest.status).in_([s.value for s in statuses]))
     if resolved_between is not None:
@@ -66,7 +61,17 @@ def list_help_requests(
         query = query.where(
             col(HelpRequest.resolved_at) >= start, col(HelpRequest.resolved_at) < end
         )
-    return list(session.exec(query.order_by(col(HelpRequest.number))).all())
+    if member_ids is None:
+        return list(session.exec(query.order_by(col(HelpRequest.number))).all())
+    found: dict[int, HelpRequest] = {}
+    for ids in slices(member_ids):
+        rows = session.exec(
+            query.where(
+                or_(col(HelpRequest.requester_id).in_(ids), col(HelpRequest.helper_id).in_(ids))
+            )
+        ).all()
+        found.update((row.number, row) for row in rows)
+    return [found[number] for number in sorted(found)]
 
 
 def update_help_request(
@@ -110,6 +115,9 @@ def list_kudos(
     *, session: Session, workspace_id: int, week: str, member_ids: Iterable[int] | None = None
 ) -> list[Kudos]:
     query = select(Kudos).where(Kudos.workspace_id == workspace_id, Kudos.week == week)
-    if member_ids is not None:
-        query = query.where(col(Kudos.to_member_id).in_(list(member_ids)))
-    return list(session.exec(query.order_by(col(Kudos.id))).all())
+    if member_ids is None:
+        return list(session.exec(query.order_by(col(Kudos.id))).all())
+    found: list[Kudos] = []
+    for ids in slices(member_ids):
+        found.extend(session.exec(query.where(col(Kudos.to_member_id).in_(ids))).all())
+    return sorted(found, key=lambda k: k.id or 0)

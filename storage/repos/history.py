@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from storage.models import Checkin, HelpRequest, HelpStatus
+from storage.repos.okrs import slices
+from storage.repos.rhythm import CheckinFacts
 
 
 def checkins_through(
@@ -28,6 +31,34 @@ def checkins_through(
             .order_by(col(Checkin.week), col(Checkin.kr_id))
         ).all()
     )
+
+
+def checkin_facts_between(
+    *, session: Session, workspace_id: int, kr_ids: Iterable[int], first_week: str, last_week: str
+) -> list[CheckinFacts]:
+    """The check-ins of these KRs in [first_week, last_week], as plain values, in week order.
+
+    Bounded by the span (a cycle), not by how much history came before it.
+    """
+    found: list[CheckinFacts] = []
+    for ids in slices(kr_ids):
+        rows = session.execute(
+            select_columns(
+                col(Checkin.kr_id),
+                col(Checkin.week),
+                col(Checkin.value),
+                col(Checkin.previous_value),
+                col(Checkin.confidence),
+                col(Checkin.note),
+            ).where(
+                col(Checkin.workspace_id) == workspace_id,
+                col(Checkin.kr_id).in_(ids),
+                col(Checkin.week) >= first_week,
+                col(Checkin.week) <= last_week,
+            )
+        )
+        found.extend(CheckinFacts(*row) for row in rows)
+    return sorted(found, key=lambda c: (c.week, c.kr_id))
 
 
 def help_done_between(

@@ -6,13 +6,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy import select as select_columns
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage.models import Away, Checkin, KeyResult, PlanTask, TaskHelper, TaskStatus
-from storage.repos.okrs import allocate_number
+from storage.repos.okrs import allocate_number, slices
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,28 +95,113 @@ def checkins_for_week(
     *, session: Session, workspace_id: int, week: str, kr_ids: Iterable[int] | None = None
 ) -> dict[int, Checkin]:
     query = select(Checkin).where(Checkin.workspace_id == workspace_id, Checkin.week == week)
-    if kr_ids is not None:
-        query = query.where(col(Checkin.kr_id).in_(list(kr_ids)))
-    return {row.kr_id: row for row in session.exec(query).all()}
+    if kr_ids is None:
+        return {row.kr_id: row for row in session.exec(query).all()}
+    found: dict[int, Checkin] = {}
+    for ids in slices(kr_ids):
+        for row in session.exec(query.where(col(Checkin.kr_id).in_(ids))).all():
+            found[row.kr_id] = row
+    return found
+
+
+def _latest_before(workspace_id: int, week: str, kr_ids: list[int]) -> Any:
+    """The ids of each KR's latest check-in before `week`, as a condition on Checkin.id.
+
+    Driven from the key results, finding each one is a single backward seek on
+    (workspace_id, kr_id, week), so the cost does not grow with the history.
+    """
+    earlier = aliased(Checkin)
+    latest = (
+        select_columns(col(earlier.id))
+        .where(
+            col(earlier.workspace_id) == col(KeyResult.workspace_id),
+            col(earlier.kr_id) == col(KeyResult.id),
+            col(earlier.week) < week,
+        )
+        .order_by(col(earlier.week).desc())
+        .limit(1)
+        .correlate(KeyResult)
+        .scalar_subquery()
+    )
+    return col(Checkin.workspace_id) == workspace_id, col(Checkin.id).in_(
+        select_columns(latest).where(
+            col(KeyResult.workspace_id) == workspace_id, col(KeyResult.id).in_(kr_ids)
+        )
+    )
 
 
 def last_checkins_before(
     *, session: Session, workspace_id: int, week: str, kr_ids: Iterable[int]
 ) -> dict[int, Checkin]:
     """Each KR's most recent check-in strictly before `week` (week keys sort as text)."""
-    rows = session.exec(
-        select(Checkin)
-        .where(
-            Checkin.workspace_id == workspace_id,
-            col(Checkin.kr_id).in_(list(kr_ids)),
-            col(Checkin.week) < week,
+    found: dict[int, Checkin] = {}
+    for ids in slices(kr_ids):
+        rows = session.exec(select(Checkin).where(*_latest_before(workspace_id, week, ids))).all()
+        found.update((row.kr_id, row) for row in rows)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinFacts:
+    """What the rhythm's prompts, rollups and digests read of a check-in: plain values."""
+
+    kr_id: int
+    week: str
+    value: float
+    previous_value: float
+    confidence: int | None
+    note: str
+
+
+_FACTS = (
+    col(Checkin.kr_id),
+    col(Checkin.week),
+    col(Checkin.value),
+    col(Checkin.previous_value),
+    col(Checkin.confidence),
+    col(Checkin.note),
+)
+
+
+def _facts(rows: Iterable[Any]) -> dict[int, CheckinFacts]:
+    return {row[0]: CheckinFacts(*row) for row in rows}
+
+
+def week_checkin_facts(
+    *, session: Session, workspace_id: int, week: str, kr_ids: Iterable[int]
+) -> dict[int, CheckinFacts]:
+    """This week's check-in of each KR, as plain values (no ORM objects to build)."""
+    found: dict[int, CheckinFacts] = {}
+    for ids in slices(kr_ids):
+        found.update(
+            _facts(
+                session.execute(
+                    select_columns(*_FACTS).where(
+                        col(Checkin.workspace_id) == workspace_id,
+                        col(Checkin.week) == week,
+                        col(Checkin.kr_id).in_(ids),
+                    )
+                )
+            )
         )
-        .order_by(col(Checkin.week))
-    ).all()
-    latest: dict[int, Checkin] = {}
-    for row in rows:
-        latest[row.kr_id] = row
-    return latest
+    return found
+
+
+def latest_checkin_facts_before(
+    *, session: Session, workspace_id: int, week: str, kr_ids: Iterable[int]
+) -> dict[int, CheckinFacts]:
+    """Each KR's most recent check-in before `week`, as plain values; costs the same
+    for a week of history as for years of it."""
+    found: dict[int, CheckinFacts] = {}
+    for ids in slices(kr_ids):
+        found.update(
+            _facts(
+                session.execute(
+                    select_columns(*_FACTS).where(*_latest_before(workspace_id, week, ids))
+                )
+            )
+        )
+    return found
 
 
 def checkin_history(
@@ -133,20 +221,20 @@ def confidence_history(
     *, session: Session, workspace_id: int, kr_ids: Iterable[int], up_to_week: str
 ) -> dict[int, list[int]]:
     """Confidence values per KR in week order, up to and including `up_to_week`."""
-    rows = session.exec(
-        select(Checkin)
-        .where(
-            Checkin.workspace_id == workspace_id,
-            col(Checkin.kr_id).in_(list(kr_ids)),
-            col(Checkin.week) <= up_to_week,
-            col(Checkin.confidence).is_not(None),
-        )
-        .order_by(col(Checkin.week))
-    ).all()
     history: dict[int, list[int]] = defaultdict(list)
-    for row in rows:
-        assert row.confidence is not None
-        history[row.kr_id].append(row.confidence)
+    for ids in slices(kr_ids):
+        rows = session.execute(
+            select_columns(col(Checkin.kr_id), col(Checkin.confidence))
+            .where(
+                col(Checkin.workspace_id) == workspace_id,
+                col(Checkin.kr_id).in_(ids),
+                col(Checkin.week) <= up_to_week,
+                col(Checkin.confidence).is_not(None),
+            )
+            .order_by(col(Checkin.kr_id), col(Checkin.week))
+        )
+        for kr_id, confidence in rows:
+            history[kr_id].append(confidence)
     return dict(history)
 
 
@@ -210,7 +298,63 @@ def list_tasks(
             query = query.where(owned | helped)
         else:
             query = query.where(owned)
-    return list(session.exec(query.order_by(col(PlanTask.number))).all())
+    # Sorted here: ORDER BY number would tempt the planner to walk the workspace's
+    # (workspace_id, number) index, every task of every week, to skip a small sort.
+    return sorted(session.exec(query).all(), key=lambda t: t.number)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFacts:
+    """What the rhythm reads of a plan task, as plain values (see PlanTask)."""
+
+    id: int
+    number: int
+    week: str
+    title: str
+    kr_id: int | None
+    owner_member_id: int
+    due_date: date | None
+    status: str
+
+
+def week_task_facts(
+    *, session: Session, workspace_id: int, week: str, owner_member_ids: Iterable[int]
+) -> list[TaskFacts]:
+    """A week's tasks owned by these members, as plain values, ordered by number."""
+    found: list[TaskFacts] = []
+    for ids in slices(owner_member_ids):
+        rows = session.execute(
+            select_columns(
+                col(PlanTask.id),
+                col(PlanTask.number),
+                col(PlanTask.week),
+                col(PlanTask.title),
+                col(PlanTask.kr_id),
+                col(PlanTask.owner_member_id),
+                col(PlanTask.due_date),
+                col(PlanTask.status),
+            ).where(
+                col(PlanTask.workspace_id) == workspace_id,
+                col(PlanTask.week) == week,
+                col(PlanTask.owner_member_id).in_(ids),
+            )
+        )
+        found.extend(TaskFacts(*row) for row in rows)
+    return sorted(found, key=lambda t: t.number)
+
+
+def get_tasks(*, session: Session, workspace_id: int, ids: Iterable[int]) -> list[PlanTask]:
+    """Tasks by id, ordered by number."""
+    found: list[PlanTask] = []
+    for part in slices(ids):
+        found.extend(
+            session.exec(
+                select(PlanTask).where(
+                    PlanTask.workspace_id == workspace_id, col(PlanTask.id).in_(part)
+                )
+            ).all()
+        )
+    return sorted(found, key=lambda t: t.number)
 
 
 def helpers_of(
@@ -287,12 +431,16 @@ def away_member_ids(
     *, session: Session, workspace_id: int, member_ids: Iterable[int], start: date, end: date
 ) -> set[int]:
     """Members away on any day between start and end (inclusive)."""
-    rows = session.exec(
-        select(Away.member_id).where(
-            Away.workspace_id == workspace_id,
-            col(Away.member_id).in_(list(member_ids)),
-            col(Away.start_date) <= end,
-            col(Away.end_date) >= start,
+    away: set[int] = set()
+    for ids in slices(member_ids):
+        away.update(
+            session.exec(
+                select(Away.member_id).where(
+                    Away.workspace_id == workspace_id,
+                    col(Away.member_id).in_(ids),
+                    col(Away.start_date) <= end,
+                    col(Away.end_date) >= start,
+                )
+            ).all()
         )
-    ).all()
-    return set(rows)
+    return away

@@ -6,11 +6,13 @@ import re
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func
+from sqlalchemy import select as select_columns
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.models import Member, Team, TeamMember, TeamRole, Workspace
 from storage.repos._util import insert_ignore
+from storage.repos.okrs import slices
 
 
 def get_or_create_workspace(
@@ -203,9 +205,12 @@ def list_members(
     *, session: Session, workspace_id: int, ids: Iterable[int] | None = None
 ) -> list[Member]:
     query = select(Member).where(Member.workspace_id == workspace_id)
-    if ids is not None:
-        query = query.where(col(Member.id).in_(list(ids)))
-    return list(session.exec(query.order_by(col(Member.id))).all())
+    if ids is None:
+        return list(session.exec(query.order_by(col(Member.id))).all())
+    found: list[Member] = []
+    for part in slices(ids):
+        found.extend(session.exec(query.where(col(Member.id).in_(part))).all())
+    return sorted(found, key=lambda m: m.id or 0)
 
 
 def update_member(
@@ -327,6 +332,42 @@ def team_member_ids(*, session: Session, workspace_id: int, team_id: int) -> lis
             .order_by(col(TeamMember.member_id))
         ).all()
     )
+
+
+def team_memberships(
+    *, session: Session, workspace_id: int, team_ids: Iterable[int]
+) -> dict[int, list[int]]:
+    """Member ids of each of these teams, in one read per few thousand teams."""
+    found: dict[int, list[int]] = {}
+    for part in slices(team_ids):
+        rows = session.execute(
+            select_columns(col(TeamMember.team_id), col(TeamMember.member_id))
+            .where(col(TeamMember.workspace_id) == workspace_id, col(TeamMember.team_id).in_(part))
+            .order_by(col(TeamMember.team_id), col(TeamMember.member_id))
+        )
+        for team_id, member_id in rows:
+            found.setdefault(team_id, []).append(member_id)
+    return found
+
+
+def member_timezones_of_teams(
+    *, session: Session, workspace_id: int, team_ids: Iterable[int]
+) -> dict[int, set[str]]:
+    """The timezones members of these teams set for themselves, by team."""
+    found: dict[int, set[str]] = {}
+    for part in slices(team_ids):
+        rows = session.execute(
+            select_columns(col(TeamMember.team_id), col(Member.timezone))
+            .join(Member, col(Member.id) == col(TeamMember.member_id))
+            .where(
+                col(TeamMember.workspace_id) == workspace_id,
+                col(TeamMember.team_id).in_(part),
+                col(Member.timezone).is_not(None),
+            )
+        )
+        for team_id, zone in rows:
+            found.setdefault(team_id, set()).add(zone)
+    return found
 
 
 def is_manager_of(*, session: Session, workspace_id: int, manager_id: int, member_id: int) -> bool:

@@ -1,0 +1,1 @@
+"""Benchmarks of okrbot at company scale: `python -m bench` (see docs/benchmarks.md)."""

@@ -1,0 +1,286 @@
+"""`python -m bench`: build company-sized databases, run the rhythm and commands, print a table.
+
+    python -m bench                       rhythm at N=1,000/10,000 x W=13/104, latency at N=100/10,000
+    python -m bench --smoke               a tiny run (seconds) that proves the benchmark still works
+    python -m bench --postgres URL        the same on PostgreSQL (URL of a server to create databases on)
+
+Generated databases are kept in .bench/ (SQLite) or as okrbot_bench_* databases
+(PostgreSQL) and reused by later runs; --fresh builds them again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bench import generate
+from bench.progress import Bar
+from storage import migrate
+from storage.db import make_engine
+
+# Bump when the generator changes what it writes, so kept databases are rebuilt.
+GENERATOR_VERSION = "1"
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    sizes: tuple[int, ...]
+    weeks: tuple[int, ...]
+    latency_sizes: tuple[int, ...]
+    samples: int
+    data_dir: Path
+    postgres: str | None
+    fresh: bool
+    timeout: float | None = None
+
+
+def _database(plan: Plan, members: int, weeks: int, bar: Bar, *, copy: str = "") -> str:
+    """The URL of a generated company (built now unless kept from an earlier run)."""
+    name = f"okrbot_bench_n{members}_w{weeks}_v{GENERATOR_VERSION}"
+    label = f"generate N={members:,} W={weeks}"
+    if plan.postgres is None:
+        plan.data_dir.mkdir(parents=True, exist_ok=True)
+        path = plan.data_dir / f"{name}.db"
+        done = path.with_suffix(".ok")
+        if plan.fresh or not done.exists():
+            path.unlink(missing_ok=True)
+            done.unlink(missing_ok=True)
+            _build(f"sqlite:///{path}", members, weeks, bar, label)
+            done.write_text(GENERATOR_VERSION)
+        url = f"sqlite:///{path}"
+        if copy:
+            target = plan.data_dir / f"{name}-{copy}.db"
+            shutil.copyfile(path, target)
+            url = f"sqlite:///{target}"
+        _upgrade(url)
+        return url
+    admin = make_engine(plan.postgres)
+    try:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            ).first()
+            if plan.fresh and exists:
+                connection.execute(text(f'DROP DATABASE "{name}"'))
+                exists = None
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+                try:
+                    _build(_pg_url(plan.postgres, name), members, weeks, bar, label)
+                except BaseException:
+                    connection.execute(text(f'DROP DATABASE "{name}"'))
+                    raise
+            if copy:
+                original, name = name, f"{name}_{copy}"
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+                connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{original}"'))
+    finally:
+        admin.dispose()
+    url = _pg_url(plan.postgres, name)
+    _upgrade(url)
+    return url
+
+
+def _pg_url(server: str, database: str) -> str:
+    return make_url(server).set(database=database).render_as_string(hide_password=False)
+
+
+def _build(url: str, members: int, weeks: int, bar: Bar, label: str) -> None:
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine=engine)
+        generate.generate(
+            engine=engine,
+            members=members,
+            weeks=weeks,
+            progress=lambda what, fraction: bar.show(f"{label}: {what}", fraction),
+        )
+    finally:
+        engine.dispose()
+
+
+def _upgrade(url: str) -> None:
+    # A kept database may predate this code's migrations: bring it up as an operator would.
+    engine = make_engine(url)
+    try:
+        if migrate.pending(engine=engine):
+            migrate.upgrade(engine=engine)
+    finally:
+        engine.dispose()
+
+
+def _probe(plan: Plan, *args: str) -> dict[str, Any] | None:
+    """One measurement in its own process; None when it ran past the plan's timeout."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.probe", *args],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=plan.timeout,
+        )
+    except subprocess.TimeoutExpired:
+        result = None
+    else:
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+    # Each result is logged as it comes, so a long run that is stopped still tells.
+    sys.stderr.write(f"\n  {' '.join(args[::2])} {args[-1]}: {json.dumps(result)}\n")
+    return result
+
+
+def run(plan: Plan) -> str:
+    cases = [(n, w) for n in plan.sizes for w in plan.weeks]
+    steps = len(cases) * 3 + len(plan.latency_sizes) * 2
+    bar = Bar(steps)
+    rhythm_rows: list[tuple[int, int, Result, Result]] = []
+    for members, weeks in cases:
+        url = _database(plan, members, weeks, bar)
+        bar.step()
+        bar.show(f"Friday run N={members:,} W={weeks}")
+        friday = _probe(plan, "rhythm", url, "friday")
+        bar.step()
+        bar.show(f"Monday run N={members:,} W={weeks}")
+        monday = _probe(plan, "rhythm", url, "monday")
+        bar.step()
+        rhythm_rows.append((members, weeks, friday, monday))
+    latency_rows: list[tuple[int, Result]] = []
+    for members in plan.latency_sizes:
+        weeks = min(plan.weeks)
+        url = _database(plan, members, weeks, bar, copy="latency")
+        bar.step()
+        bar.show(f"commands N={members:,} ({plan.samples} each)")
+        latency_rows.append((members, _probe(plan, "latency", url, str(plan.samples))))
+        bar.step()
+    bar.close()
+    return _report(plan, rhythm_rows, latency_rows)
+
+
+Result = dict[str, Any] | None
+
+
+def _report(
+    plan: Plan,
+    rhythm_rows: Sequence[tuple[int, int, Result, Result]],
+    latency_rows: Sequence[tuple[int, Result]],
+) -> str:
+    database = "PostgreSQL" if plan.postgres else "SQLite"
+    late = f"> {plan.timeout:.0f} s" if plan.timeout else "-"
+
+    def run_cells(result: Result) -> str:
+        if result is None:
+            return f"{late} | - | -"
+        return f"{result['seconds']:.2f} s | {result['deliveries']:,} | {result['rss_mb']:.0f} MB"
+
+    lines = [
+        f"Rhythm cost ({database}; one process per run, peak RSS of that process)",
+        "",
+        "| N | W | Friday run | deliveries | peak RSS | Monday run | deliveries | peak RSS |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for members, weeks, friday, monday in rhythm_rows:
+        lines.append(f"| {members:,} | {weeks} | {run_cells(friday)} | {run_cells(monday)} |")
+    seconds = {(n, w): f["seconds"] for n, w, f, _m in rhythm_rows if f is not None}
+    ratios: list[str] = []
+    low, high = min(plan.weeks), max(plan.weeks)
+    for members in plan.sizes:
+        if low != high and (members, low) in seconds and (members, high) in seconds:
+            ratio = seconds[(members, high)] / seconds[(members, low)]
+            ratios.append(f"Friday W={high} / W={low} at N={members:,}: {ratio:.2f}x")
+    small, large = min(plan.sizes), max(plan.sizes)
+    for weeks in plan.weeks:
+        if small != large and (small, weeks) in seconds and (large, weeks) in seconds:
+            ratio = seconds[(large, weeks)] / seconds[(small, weeks)]
+            ratios.append(f"Friday N={large:,} / N={small:,} at W={weeks}: {ratio:.2f}x")
+    if ratios:
+        lines += ["", *(f"- {r}" for r in ratios)]
+    if latency_rows:
+        kinds = ("okr", "checkin", "rollup")
+        lines += [
+            "",
+            f"Command latency in-process through OkrApp.handle ({database}, "
+            f"W={min(plan.weeks)}, {plan.samples} samples each, ms)",
+            "",
+            "| N | `/okr` p50 / p95 / p99 | `/okr checkin` p50 / p95 / p99 "
+            "| team rollup p50 / p95 / p99 |",
+            "|---:|---:|---:|---:|",
+        ]
+        for members, result in latency_rows:
+            if result is None:
+                lines.append(f"| {members:,} | {late} | {late} | {late} |")
+                continue
+            cells = [
+                " / ".join(f"{result[kind][p]:.1f}" for p in ("p50", "p95", "p99"))
+                for kind in kinds
+            ]
+            lines.append(f"| {members:,} | " + " | ".join(cells) + " |")
+        done = [(n, r) for n, r in latency_rows if r is not None]
+        if len(done) > 1:
+            (fewest, first), (most, last) = done[0], done[-1]
+            ratio = ", ".join(
+                f"{kind} {last[kind]['p50'] / first[kind]['p50']:.2f}x" for kind in kinds
+            )
+            lines += ["", f"- p50 at N={most:,} / N={fewest:,}: {ratio}"]
+    return "\n".join(lines)
+
+
+def _ints(value: str) -> tuple[int, ...]:
+    return tuple(int(part.replace("_", "").replace(",", "")) for part in value.split("/"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: seconds, for CI")
+    parser.add_argument(
+        "--sizes", type=_ints, default=(1000, 10000), help="members, e.g. 1000/10000"
+    )
+    parser.add_argument("--weeks", type=_ints, default=(13, 104), help="history, e.g. 13/104")
+    parser.add_argument("--latency-sizes", type=_ints, default=(100, 10000))
+    parser.add_argument("--samples", type=int, default=200, help="commands timed per kind")
+    parser.add_argument("--postgres", metavar="URL", help="run on PostgreSQL at this server")
+    parser.add_argument("--data-dir", type=Path, default=Path(".bench"))
+    parser.add_argument("--fresh", action="store_true", help="rebuild kept databases")
+    parser.add_argument(
+        "--timeout", type=float, default=600, help="seconds before a run is reported as too slow"
+    )
+    args = parser.parse_args(argv)
+    if args.smoke:
+        plan = Plan(
+            sizes=(40,),
+            weeks=(2, 4),
+            latency_sizes=(20,),
+            samples=10,
+            data_dir=args.data_dir / "smoke",
+            postgres=args.postgres,
+            fresh=True,
+        )
+    else:
+        plan = Plan(
+            sizes=args.sizes,
+            weeks=args.weeks,
+            latency_sizes=args.latency_sizes,
+            samples=args.samples,
+            data_dir=args.data_dir,
+            postgres=args.postgres,
+            fresh=args.fresh,
+            timeout=args.timeout,
+        )
+    started = time.monotonic()
+    table = run(plan)
+    print(table)
+    print(f"\n(benchmark took {time.monotonic() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""One measurement in a fresh process, printed as JSON on stdout.
+
+Each rhythm run gets its own process so its peak memory is its own (and not
+the generator's), and it starts the way the bot starts: `bot.wiring.build`
+on the database, then the run.
+
+    python -m bench.probe rhythm URL friday|monday
+    python -m bench.probe latency URL SAMPLES
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bench.generate import FRIDAY, MONDAY, PLATFORM, TEAM_SIZE, WORKSPACE, team_name, user_id
+from bot.settings import load_settings
+from bot.wiring import Runtime, build
+from handlers.clock import ManualClock
+from handlers.events import Actor, Command
+from handlers.i18n import translator
+from handlers.views import Delivery, Message, ToChannel
+
+# Local midnight in Shanghai (UTC+8) of the measured Monday and Friday.
+MONDAY_START = datetime.combine(MONDAY, datetime.min.time(), tzinfo=UTC) - timedelta(hours=8)
+FRIDAY_START = datetime.combine(FRIDAY, datetime.min.time(), tzinfo=UTC) - timedelta(hours=8)
+WEDNESDAY_NOON = MONDAY_START + timedelta(days=2, hours=12)
+
+
+def _runtime(url: str, now: datetime) -> Runtime:
+    return build(load_settings(database_url=url, _env_file=None), clock=ManualClock(now))
+
+
+def peak_rss_mb() -> float:
+    # ru_maxrss is in KiB on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rhythm(url: str, moment: str) -> dict[str, Any]:
+    """The whole Friday (check-in prompts at 15:00, digests at 17:00) or Monday (09:30) run."""
+    since = FRIDAY_START if moment == "friday" else MONDAY_START
+    until = since + timedelta(hours=23, minutes=59)
+    runtime = _runtime(url, until)
+    try:
+        # What a long-running bot has loaded already: both message catalogs.
+        translator("en").t("away")
+        translator("zh").t("away")
+        started = time.perf_counter()
+        deliveries = runtime.app.run_due(since=since, until=until)
+        seconds = time.perf_counter() - started
+    finally:
+        runtime.close()
+    return {
+        "seconds": seconds,
+        "rss_mb": peak_rss_mb(),
+        "deliveries": len(deliveries),
+        "channel_posts": sum(1 for d in deliveries if isinstance(d.to, ToChannel)),
+        "blocks": sum(_blocks(d) for d in deliveries),
+    }
+
+
+def _blocks(delivery: Delivery) -> int:
+    return len(delivery.message.blocks) if isinstance(delivery.message, Message) else 0
+
+
+def latency(url: str, samples: int) -> dict[str, Any]:
+    """`/okr`, `/okr checkin KR… value` and the team rollup through OkrApp.handle, in-process."""
+    runtime = _runtime(url, WEDNESDAY_NOON)
+    try:
+        with runtime.sessions.begin() as session:
+            from storage.repos import workspaces
+
+            found = workspaces.find_workspace(
+                session=session, platform=PLATFORM, external_id=WORKSPACE
+            )
+            assert found is not None and found.id is not None
+            members = len(workspaces.list_members(session=session, workspace_id=found.id))
+        app = runtime.app
+        # Spread the askers over the company so no one page of the database stays hot.
+        stride = max(1, members // samples) if samples else 1
+        people = [(i * stride) % members for i in range(samples)]
+
+        def say(i: int, text: str) -> None:
+            actor = Actor(
+                platform=PLATFORM,
+                workspace_id=WORKSPACE,
+                user_id=user_id(i),
+                display_name=f"Member {i}",
+            )
+            outcome = app.handle(Command(actor=actor, text=text))
+            first = outcome.replies[0] if outcome.replies else None
+            if not isinstance(first, Message) or first.summary.startswith("Sorry"):
+                raise RuntimeError(f"{text!r} did not succeed: {first!r}")
+
+        def run(make: Callable[[int, int], str]) -> dict[str, float]:
+            for n, i in enumerate(people[: min(5, len(people))]):
+                say(i, make(n, i))  # warm-up: the first call of each kind loads code
+            times: list[float] = []
+            for n, i in enumerate(people):
+                text = make(n, i)
+                started = time.perf_counter()
+                say(i, text)
+                times.append(time.perf_counter() - started)
+            return _percentiles(times)
+
+        # KR numbers follow member order: member i owns KR 3i+1 .. 3i+3.
+        return {
+            "okr": run(lambda _n, _i: ""),
+            "checkin": run(lambda n, i: f"checkin KR{3 * i + 3} {10 + n % 7}"),
+            "rollup": run(lambda _n, i: f"team {team_name(i // TEAM_SIZE)}"),
+            "rss_mb": peak_rss_mb(),
+        }
+    finally:
+        runtime.close()
+
+
+def _percentiles(times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+    cuts = statistics.quantiles(ordered, n=100, method="inclusive") if len(ordered) > 1 else []
+
+    def at(p: int) -> float:
+        return (cuts[p - 1] if cuts else ordered[0]) * 1000
+
+    return {"p50": at(50), "p95": at(95), "p99": at(99), "n": float(len(ordered))}
+
+
+def main(argv: list[str]) -> int:
+    kind, url, arg = argv
+    result = rhythm(url, arg) if kind == "rhythm" else latency(url, int(arg))
+    sys.stdout.write(json.dumps(result) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

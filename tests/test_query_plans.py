@@ -1,0 +1,110 @@
+"""The rhythm's bulk reads use the indexes made for them, on SQLite and on PostgreSQL.
+
+The statements are captured as the real code issues them (a Friday run and a
+Monday run over a generated company), then each is EXPLAINed on the same
+database. A read that walks a whole table, or the whole of a workspace,
+grows with the company and its history; these must not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import ItemsView, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+
+from bench.generate import generate
+from bench.probe import FRIDAY_START, MONDAY_START
+from handlers.app import OkrApp
+from handlers.clock import ManualClock
+from handlers.views import Delivery
+from storage.db import SessionFactory, analyze
+
+# Tables that grow with history: a read of this week must not read all of them.
+HISTORY = ("checkin", "plantask", "kudos", "helprequest")
+
+
+@contextmanager
+def captured(sessions: SessionFactory) -> Iterator[list[tuple[str, Any]]]:
+    statements: list[tuple[str, Any]] = []
+
+    def keep(_conn: Any, _cursor: Any, sql: str, params: Any, _ctx: Any, _many: bool) -> None:
+        if sql.lstrip().upper().startswith("SELECT"):
+            statements.append((sql, params))
+
+    event.listen(sessions.engine, "before_cursor_execute", keep)
+    try:
+        yield statements
+    finally:
+        event.remove(sessions.engine, "before_cursor_execute", keep)
+
+
+def kinds(deliveries: list[Delivery]) -> ItemsView[str, int]:
+    """How many deliveries of each kind ("checkin:member", "digest:team", ...)."""
+    return Counter(re.sub(r"\d+:.*", "", d.key or "") for d in deliveries).items()
+
+
+def plan_of(connection: Connection, sql: str, params: Any) -> str:
+    if connection.dialect.name == "sqlite":
+        rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params).all()
+        return "\n".join(str(row[-1]) for row in rows)
+    rows = connection.exec_driver_sql("EXPLAIN " + sql, params).all()
+    return "\n".join(str(row[0]) for row in rows)
+
+
+def full_walks(plan: str, dialect: str) -> list[str]:
+    """The plan lines that read all of a big table (or all of its workspace)."""
+    bad: list[str] = []
+    for line in plan.splitlines():
+        if dialect == "sqlite":
+            scan = re.search(r"\bSCAN (\w+)", line)
+            if scan and scan.group(1) in HISTORY:
+                bad.append(line)
+            # Only the tenant column constrained: every row of the workspace.
+            walk = re.search(
+                r"SEARCH (\w+) USING (?:COVERING )?INDEX \S+ \(workspace_id=\?\)$", line
+            )
+            if walk and walk.group(1) in HISTORY:
+                bad.append(line)
+        else:
+            seq = re.search(r"Seq Scan on (\w+)", line)
+            if seq and seq.group(1) in HISTORY:
+                bad.append(line)
+    return bad
+
+
+def test_friday_and_monday_reads_seek_instead_of_walking_history(
+    sessions: SessionFactory,
+) -> None:
+    generate(engine=sessions.engine, members=60, weeks=6)
+    dialect = sessions.engine.dialect.name
+    if dialect == "sqlite":
+        # No statistics (as before the first ANALYZE): the plan must not depend on them.
+        with sessions.engine.begin() as connection:
+            connection.exec_driver_sql("DELETE FROM sqlite_stat1")
+    else:
+        # PostgreSQL's autovacuum analyses new data soon after it lands; do it now.
+        analyze(sessions.engine)
+    app = OkrApp(sessions=sessions, clock=ManualClock(FRIDAY_START))
+    with captured(sessions) as statements:
+        friday = app.run_due(since=FRIDAY_START, until=FRIDAY_START + timedelta(hours=23))
+        monday = app.run_due(since=MONDAY_START, until=MONDAY_START + timedelta(hours=23))
+    # Members 7 and 57 are away this week; everyone else is prompted, every team digested.
+    assert kinds(friday) >= {"checkin:member": 60 - 2, "digest:team": 6}.items()
+    assert kinds(monday) >= {"plan:member": 60 - 2, "plan:team": 6}.items()
+
+    with sessions.engine.connect() as connection:
+        if dialect == "postgresql":
+            # Tiny tables make a sequential scan cheapest: ask whether an index can serve.
+            connection.execute(text("SET enable_seqscan = off"))
+        plans = {sql: plan_of(connection, sql, params) for sql, params in statements}
+    walking = {sql: full_walks(plan, dialect) for sql, plan in plans.items()}
+    assert {sql: lines for sql, lines in walking.items() if lines} == {}
+    latest = [p for sql, p in plans.items() if "ORDER BY checkin_1.week DESC" in sql]
+    assert latest, "the latest check-in before the week is read"
+    assert all("ix_checkin_ws_kr_week" in p for p in latest)
