@@ -342,3 +342,19 @@ def test_a_kr_created_this_week_is_not_behind_pace_and_objectives_show_weighted_
     bars = {b.label: b.fraction for b in message.blocks if isinstance(b, Progress)}
     # (1 × 50% + 3 × 0%) / 4
     assert bars["O1 Grow reach"] == pytest.approx(0.125)
+
+
+def test_a_help_request_asked_on_thursday_is_nudged_on_monday_not_over_the_weekend(
+    harness: Harness,
+) -> None:
+    build(harness)
+    harness.clock.set(datetime(2026, 11, 26, 2, 0, tzinfo=UTC))  # Thursday 10:00 in Shanghai
+    harness.say("ann", 'ask @ben KR1 "review my post"')
+    start = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+    found = [
+        at
+        for at, _name, d in moments(harness, start, start + timedelta(days=10))
+        if d.key and d.key.startswith("nudge:")
+    ]
+    # Thursday + two working days skips Saturday and Sunday: Monday at the team's 09:30.
+    assert found == [datetime(2026, 11, 30, 1, 30, tzinfo=UTC)]
