@@ -35,12 +35,12 @@ class TickData:
     def __init__(self, *, session: Session, due: Sequence[tuple[Team, str, str, date]]) -> None:
         self.session = session
         self.teams: dict[int, list[Team]] = defaultdict(list)
+        self._team_ids: set[int] = set()
         self.digest_teams: dict[tuple[int, str, date], list[Team]] = defaultdict(list)
-        seen: set[int] = set()
         for team, moment, week, day in due:
-            if team.id not in seen:
-                seen.add(team.id or 0)
+            if team.id not in self._team_ids:
                 self.teams[team.workspace_id].append(team)
+                self._team_ids.add(team.id or 0)
             if moment == "digest":
                 self.digest_teams[(team.workspace_id, week, day)].append(team)
         self._workspaces: dict[int, Workspace] = {}
@@ -59,9 +59,11 @@ class TickData:
     def include(self, team: Team) -> None:
         """Serve a team that was not in `due` too."""
         ws = team.workspace_id
-        if team in self.teams[ws]:
+        # By id: comparing the ORM objects themselves costs a field-by-field walk each.
+        if team.id in self._team_ids:
             return
         self.teams[ws].append(team)
+        self._team_ids.add(team.id or 0)
         # Rare (a job run on its own): simply read everything again.
         self._membership.clear()
         self._members.clear()
