@@ -111,8 +111,10 @@ def kr_months(
 ) -> list[KRMonth]:
     """Each KR's value before and after the month's weeks, and its confidences in them."""
     by_kr: dict[int, list[Checkin | CheckinFacts]] = defaultdict(list)
+    by_week: dict[tuple[int, str], list[Checkin | CheckinFacts]] = defaultdict(list)
     for row in checkins:
         by_kr[row.kr_id].append(row)
+        by_week[(row.kr_id, row.week)].append(row)
     rows = []
     for kr in krs:
         mine = by_kr.get(kr.id or -1, [])
@@ -152,8 +154,10 @@ def cycle_charts(
     if not krs or not weeks:
         return ()
     by_kr: dict[int, list[Checkin | CheckinFacts]] = defaultdict(list)
+    by_week: dict[tuple[int, str], list[Checkin | CheckinFacts]] = defaultdict(list)
     for row in checkins:
         by_kr[row.kr_id].append(row)
+        by_week[(row.kr_id, row.week)].append(row)
     progress_series: list[Series] = []
     confidence_series: list[Series] = []
     labels = [w.split("-")[1] for w in weeks]
@@ -164,10 +168,9 @@ def cycle_charts(
         progress_points: list[tuple[str, float]] = []
         confidence_points: list[tuple[str, float]] = []
         for week, label in zip(weeks, labels, strict=True):
-            for row in mine:
-                if row.week == week:
-                    value = row.value
-                    confidence = row.confidence or confidence
+            for row in by_week.get((kr.id or -1, week), ()):
+                value = row.value
+                confidence = row.confidence or confidence
             progress = _progress(kr, value)
             if progress is not None:
                 progress_points.append((label, round(100 * progress, 1)))
@@ -223,12 +226,12 @@ def team_charts(job: _Job, *, name: str, krs: Sequence[KRFacts] | None = None) -
     if not weeks:
         return ()
     # Only the cycle's weeks: the charts never show what came before them.
-    checkins = history.checkin_facts_between(
-        session=job.session,
-        workspace_id=job.ws,
-        kr_ids=[kr.id for kr in shown[:CHART_MAX_SERIES] if kr.id is not None],
-        first_week=weeks[0],
-        last_week=job.week,
+    checkins = job.data.checkins_between(
+        job.ws,
+        [kr.id for kr in shown[:CHART_MAX_SERIES] if kr.id is not None],
+        weeks[0],
+        job.week,
+        per_team=CHART_MAX_SERIES,
     )
     return cycle_charts(job.team_tr(), shown, checkins, weeks, name=name)
 

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from handlers import digests
+from handlers import collector, digests
 from handlers.calendar import TeamCalendar
 from handlers.i18n import Translator, negotiate, translator
 from handlers.okr.weeks import (
@@ -169,19 +169,20 @@ def due_moments(
         session=session,
         due=[(job.team, moment.name, job.week, job.today) for _, moment, job in jobs],
     )
-    for order, moment, job in jobs:
-        job.data = data
-        workspace = job.workspace
-        assert workspace.id is not None
-        for delivery in moment.run(job):
-            assert delivery.key is not None
-            addressed = replace(
-                delivery, platform=workspace.platform, workspace=workspace.external_id
-            )
-            found.setdefault(
-                (workspace.id, delivery.key),
-                (order, Due(addressed, job.at, moment.name, job.team.name, workspace.id)),
-            )
+    with collector.paused():
+        for order, moment, job in jobs:
+            job.data = data
+            workspace = job.workspace
+            assert workspace.id is not None
+            for delivery in moment.run(job):
+                assert delivery.key is not None
+                addressed = replace(
+                    delivery, platform=workspace.platform, workspace=workspace.external_id
+                )
+                found.setdefault(
+                    (workspace.id, delivery.key),
+                    (order, Due(addressed, job.at, moment.name, job.team.name, workspace.id)),
+                )
     ordered = sorted(found.values(), key=lambda item: (item[1].at, item[0]))
     return [due for _, due in ordered]
 

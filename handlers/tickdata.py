@@ -19,7 +19,7 @@ from handlers import digests
 from handlers.okr.weeks import CycleBounds
 from handlers.usecases.plan import TaskLine, task_lines
 from storage.models import Cycle, HelpRequest, HelpStatus, Member, TaskStatus, Team, Workspace
-from storage.repos import collab, okrs, rhythm, workspaces
+from storage.repos import collab, history, okrs, rhythm, workspaces
 from storage.repos.okrs import KRFacts
 from storage.repos.rhythm import CheckinFacts, TaskFacts
 
@@ -55,6 +55,7 @@ class TickData:
         self._open_help: dict[int, dict[int, list[HelpRequest]]] = {}
         self._everyone_of: dict[int, set[int]] = {}
         self._team_weeks: dict[tuple[int, str, date, int], dict[int, digests.TeamWeek]] = {}
+        self._spans: dict[tuple[int, str, str], dict[int, list[CheckinFacts]]] = {}
 
     def include(self, team: Team) -> None:
         """Serve a team that was not in `due` too."""
@@ -231,7 +232,7 @@ class TickData:
         key = (ws, week, today, cycle.id)
         if key not in self._team_weeks or team.id not in self._team_weeks[key]:
             group = self.digest_teams.get((ws, week, today), [])
-            if team not in group:
+            if all(t.id != team.id for t in group):
                 group = [team]
             self._team_weeks.setdefault(key, {}).update(
                 digests.load_team_weeks(
@@ -239,3 +240,33 @@ class TickData:
                 )
             )
         return self._team_weeks[key][team.id]
+
+    def checkins_between(
+        self, ws: int, kr_ids: Sequence[int], first_week: str, last_week: str, *, per_team: int
+    ) -> list[CheckinFacts]:
+        """The check-ins of `kr_ids` in [first_week, last_week], in week order.
+
+        The first read of a span also reads it for the first `per_team` KRs of every
+        digest loaded so far (the charts' KRs), so a tick's charts cost one query.
+        """
+        key = (ws, first_week, last_week)
+        loaded = self._spans.setdefault(key, {})
+        wanted = {i for i in kr_ids if i not in loaded}
+        if wanted:
+            if not loaded:
+                for group in self._team_weeks.values():
+                    for data in group.values():
+                        if data.team.workspace_id == ws:
+                            wanted.update(kr.id for kr in data.krs[:per_team] if kr.id)
+            for kr_id in wanted:
+                loaded[kr_id] = []
+            for row in history.checkin_facts_between(
+                session=self.session,
+                workspace_id=ws,
+                kr_ids=sorted(wanted),
+                first_week=first_week,
+                last_week=last_week,
+            ):
+                loaded[row.kr_id].append(row)
+        rows = [row for i in kr_ids for row in loaded[i]]
+        return sorted(rows, key=lambda c: (c.week, c.kr_id))
