@@ -207,13 +207,22 @@ class Translator:
         self._minus = str(get_minus_sign_symbol(self._babel))
         self._numbers: dict[tuple[float | Decimal, int], str] = {}
         self._percents: dict[Decimal, str] = {}
+        self._messages: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"Translator({self.locale!r})"
 
     def t(self, msgid: str, /, **params: Any) -> str:
         """The translation of `msgid`, with `{name}` placeholders filled from `params`."""
-        return self._format(self._translations.gettext(msgid), params)
+        text = self._messages.get(msgid)
+        if text is None:
+            text = self._translations.gettext(msgid)
+            if len(self._messages) >= _FORMAT_CACHE_SIZE:
+                self._messages.clear()
+            self._messages[msgid] = text
+        if not params and "{" not in text and "}" not in text:
+            return text  # nothing to fill in: most labels and button texts
+        return self._format(text, params)
 
     def tn(self, singular: str, plural: str, n: int, /, **params: Any) -> str:
         """The plural form for `n`; `n` is also available as `{n}` unless given in `params`."""
