@@ -34,6 +34,7 @@ from handlers.views import (
 )
 from storage.models import Checkin, KeyResult, KRKind, Member, TaskStatus, Team
 from storage.repos import history, okrs, rhythm, workspaces
+from storage.repos.history import CheckinPoint
 from storage.repos.okrs import KRFacts
 from storage.repos.rhythm import CheckinFacts
 
@@ -111,10 +112,8 @@ def kr_months(
 ) -> list[KRMonth]:
     """Each KR's value before and after the month's weeks, and its confidences in them."""
     by_kr: dict[int, list[Checkin | CheckinFacts]] = defaultdict(list)
-    by_week: dict[tuple[int, str], list[Checkin | CheckinFacts]] = defaultdict(list)
     for row in checkins:
         by_kr[row.kr_id].append(row)
-        by_week[(row.kr_id, row.week)].append(row)
     rows = []
     for kr in krs:
         mine = by_kr.get(kr.id or -1, [])
@@ -145,7 +144,7 @@ def kr_months(
 def cycle_charts(
     tr: Translator,
     krs: Sequence[KeyResult | KRFacts],
-    checkins: Sequence[Checkin | CheckinFacts],
+    checkins: Sequence[Checkin | CheckinPoint],
     weeks: Sequence[str],
     *,
     name: str,
@@ -153,8 +152,8 @@ def cycle_charts(
     """Progress (%) and confidence (1–10) of each KR at the end of each week of the cycle."""
     if not krs or not weeks:
         return ()
-    by_kr: dict[int, list[Checkin | CheckinFacts]] = defaultdict(list)
-    by_week: dict[tuple[int, str], list[Checkin | CheckinFacts]] = defaultdict(list)
+    by_kr: dict[int, list[Checkin | CheckinPoint]] = defaultdict(list)
+    by_week: dict[tuple[int, str], list[Checkin | CheckinPoint]] = defaultdict(list)
     for row in checkins:
         by_kr[row.kr_id].append(row)
         by_week[(row.kr_id, row.week)].append(row)

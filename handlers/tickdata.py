@@ -55,7 +55,10 @@ class TickData:
         self._open_help: dict[int, dict[int, list[HelpRequest]]] = {}
         self._everyone_of: dict[int, set[int]] = {}
         self._team_weeks: dict[tuple[int, str, date, int], dict[int, digests.TeamWeek]] = {}
-        self._spans: dict[tuple[int, str, str], dict[int, list[CheckinFacts]]] = {}
+        self._spans: dict[tuple[int, str, str], dict[int, list[history.CheckinPoint]]] = {}
+        self._due_open: dict[
+            tuple[int, tuple[str, ...], date, date], dict[int, list[TaskFacts]]
+        ] = {}
 
     def include(self, team: Team) -> None:
         """Serve a team that was not in `due` too."""
@@ -74,6 +77,7 @@ class TickData:
         self._tasks.clear()
         self._leftovers.clear()
         self._open_help.clear()
+        self._due_open.clear()
         self._everyone_of.clear()
 
     def workspace(self, ws: int) -> Workspace:
@@ -191,6 +195,25 @@ class TickData:
             self._tasks[(ws, week)] = grouped
         return self._tasks[(ws, week)]
 
+    def open_tasks_due(
+        self, ws: int, weeks: tuple[str, ...], first_day: date, last_day: date
+    ) -> dict[int, list[TaskFacts]]:
+        """Tasks of `weeks` still planned and due in [first_day, last_day], by owner."""
+        key = (ws, weeks, first_day, last_day)
+        if key not in self._due_open:
+            grouped: dict[int, list[TaskFacts]] = defaultdict(list)
+            for task in rhythm.open_task_facts_due_between(
+                session=self.session,
+                workspace_id=ws,
+                weeks=weeks,
+                owner_member_ids=self._everyone(ws),
+                first_day=first_day,
+                last_day=last_day,
+            ):
+                grouped[task.owner_member_id].append(task)
+            self._due_open[key] = grouped
+        return self._due_open[key]
+
     def leftovers(self, ws: int, week: str) -> dict[int, list[TaskLine]]:
         """Tasks of `week` still planned, with owners, helpers and KRs, by owner."""
         if (ws, week) not in self._leftovers:
@@ -243,7 +266,7 @@ class TickData:
 
     def checkins_between(
         self, ws: int, kr_ids: Sequence[int], first_week: str, last_week: str, *, per_team: int
-    ) -> list[CheckinFacts]:
+    ) -> list[history.CheckinPoint]:
         """The check-ins of `kr_ids` in [first_week, last_week], in week order.
 
         The first read of a span also reads it for the first `per_team` KRs of every
@@ -260,7 +283,7 @@ class TickData:
                             wanted.update(kr.id for kr in data.krs[:per_team] if kr.id)
             for kr_id in wanted:
                 loaded[kr_id] = []
-            for row in history.checkin_facts_between(
+            for row in history.checkin_points_between(
                 session=self.session,
                 workspace_id=ws,
                 kr_ids=sorted(wanted),

@@ -208,6 +208,7 @@ class Translator:
         self._numbers: dict[tuple[float | Decimal, int], str] = {}
         self._percents: dict[Decimal, str] = {}
         self._messages: dict[str, str] = {}
+        self._dates: dict[Date, str] = {}
 
     def __repr__(self) -> str:
         return f"Translator({self.locale!r})"
@@ -301,7 +302,13 @@ class Translator:
 
         A datetime is shown as is; convert it to the team's timezone first.
         """
-        return str(format_skeleton("MMMd", d, locale=self._babel))
+        shown = self._dates.get(d)
+        if shown is None:
+            shown = str(format_skeleton("MMMd", d, locale=self._babel))
+            if len(self._dates) >= _FORMAT_CACHE_SIZE:
+                self._dates.clear()
+            self._dates[d] = shown
+        return shown
 
     def month(self, year: int, month: int) -> str:
         """A month of a year, as the locale writes it: "November 2026", "2026年11月"."""
