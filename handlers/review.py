@@ -106,12 +106,12 @@ def team_krs(*, session: Session, team: Team, cycle_id: int | None) -> list[KeyR
 
 def kr_months(
     krs: Sequence[KeyResult],
-    checkins: Sequence[Checkin],
+    checkins: Sequence[Checkin | CheckinFacts | CheckinPoint],
     weeks: Sequence[str],
     people: dict[int, Member],
 ) -> list[KRMonth]:
     """Each KR's value before and after the month's weeks, and its confidences in them."""
-    by_kr: dict[int, list[Checkin | CheckinFacts]] = defaultdict(list)
+    by_kr: dict[int, list[Checkin | CheckinFacts | CheckinPoint]] = defaultdict(list)
     for row in checkins:
         by_kr[row.kr_id].append(row)
     rows = []
@@ -144,7 +144,7 @@ def kr_months(
 def cycle_charts(
     tr: Translator,
     krs: Sequence[KeyResult | KRFacts],
-    checkins: Sequence[Checkin | CheckinPoint],
+    checkins: Sequence[Checkin | CheckinFacts | CheckinPoint],
     weeks: Sequence[str],
     *,
     name: str,
@@ -152,8 +152,8 @@ def cycle_charts(
     """Progress (%) and confidence (1–10) of each KR at the end of each week of the cycle."""
     if not krs or not weeks:
         return ()
-    by_kr: dict[int, list[Checkin | CheckinPoint]] = defaultdict(list)
-    by_week: dict[tuple[int, str], list[Checkin | CheckinPoint]] = defaultdict(list)
+    by_kr: dict[int, list[Checkin | CheckinFacts | CheckinPoint]] = defaultdict(list)
+    by_week: dict[tuple[int, str], list[Checkin | CheckinFacts | CheckinPoint]] = defaultdict(list)
     for row in checkins:
         by_kr[row.kr_id].append(row)
         by_week[(row.kr_id, row.week)].append(row)
@@ -253,12 +253,19 @@ def monthly_review(job: _Job) -> list[Delivery]:
     )
     krs = team_krs(session=session, team=team, cycle_id=cycle.id)
     member_ids = workspaces.team_member_ids(session=session, workspace_id=ws, team_id=job.team_id)
-    checkins = history.checkins_through(
-        session=session,
-        workspace_id=ws,
-        kr_ids=[kr.id for kr in krs if kr.id is not None],
-        last_week=weeks[-1],
+    # The cycle's and the month's check-ins, and the last one before them: what the
+    # review shows costs the same after years of history as after a month.
+    kr_ids = [kr.id for kr in krs if kr.id is not None]
+    cycle_weeks = weeks_between(cycle.start_date, week_start(weeks[-1]))
+    first_week = min(weeks[0], cycle_weeks[0]) if cycle_weeks else weeks[0]
+    span = history.checkin_points_between(
+        session=session, workspace_id=ws, kr_ids=kr_ids, first_week=first_week, last_week=weeks[-1]
     )
+    before = rhythm.latest_checkin_facts_before(
+        session=session, workspace_id=ws, week=first_week, kr_ids=kr_ids
+    )
+    checkins: list[CheckinFacts | CheckinPoint] = [*before.values(), *span]
+    checkins.sort(key=lambda c: (c.week, c.kr_id))
     zone = ZoneInfo(team.timezone)
     start = datetime.combine(date(year, month, 1), time(0), tzinfo=zone).astimezone(UTC)
     end = datetime.combine(job.today.replace(day=1), time(0), tzinfo=zone).astimezone(UTC)
@@ -366,8 +373,8 @@ def monthly_review(job: _Job) -> list[Delivery]:
                 )
             )
         )
-    cycle_weeks = weeks_between(cycle.start_date, week_start(weeks[-1]))
-    blocks.extend(cycle_charts(tr, krs, checkins, cycle_weeks, name="review"))
+    charted = [c for c in checkins if cycle_weeks and c.week >= cycle_weeks[0]]
+    blocks.extend(cycle_charts(tr, krs, charted, cycle_weeks, name="review"))
     summary = tr.t(
         "{team} · monthly review {month}: {done} of {total} key tasks done",
         team=team.name,

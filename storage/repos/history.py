@@ -13,26 +13,6 @@ from storage.models import Checkin, HelpRequest, HelpStatus
 from storage.repos.okrs import slices
 
 
-def checkins_through(
-    *, session: Session, workspace_id: int, kr_ids: Iterable[int], last_week: str
-) -> list[Checkin]:
-    """Every check-in of these KRs up to and including `last_week`, in week order."""
-    ids = list(kr_ids)
-    if not ids:
-        return []
-    return list(
-        session.exec(
-            select(Checkin)
-            .where(
-                Checkin.workspace_id == workspace_id,
-                col(Checkin.kr_id).in_(ids),
-                col(Checkin.week) <= last_week,
-            )
-            .order_by(col(Checkin.week), col(Checkin.kr_id))
-        ).all()
-    )
-
-
 class CheckinPoint(NamedTuple):
     """A check-in as a chart plots it: where the KR stood after its week."""
 
