@@ -306,6 +306,8 @@ def test_scoring_flow_self_scores_review_queue_adjustment_and_summary(harness: H
     assert {d.to for d in asked} == {ToUser("ann"), ToUser("ben")}
     ann_prompt = text(dm_to(asked, "ann")[0].message)
     assert "suggested 0.8" in ann_prompt and "committed" in ann_prompt
+    ben_prompt = text(dm_to(asked, "ben")[0].message)
+    assert "(aspirational)" in ben_prompt and "(committed)" not in ben_prompt
     harness.clock.set(last_monday + timedelta(hours=1))
     refused = harness.say("ann", "score KR1 1.5")
     assert "A score is 0–1" in words_of(refused)
