@@ -88,12 +88,19 @@ def save_checkin(
 
 
 def members_checked_in_since(
-    *, session: Session, workspace_id: int, since: datetime
+    *, session: Session, workspace_id: int, since: datetime, weeks: Iterable[str]
 ) -> list[tuple[int, datetime]]:
-    """Who recorded or edited a check-in at or after `since`, with when they last did."""
+    """Who recorded or edited a check-in of `weeks` at or after `since`, with when they
+    last did (the weeks bound the read: the rest of history is not looked at)."""
     rows = session.execute(
         select_columns(col(Checkin.member_id), func.max(col(Checkin.updated_at)))
-        .where(col(Checkin.workspace_id) == workspace_id, col(Checkin.updated_at) >= since)
+        .where(
+            # "+ 0" keeps SQLite off the workspace index (a walk of all its check-ins)
+            # and on the week's.
+            col(Checkin.workspace_id) + 0 == workspace_id,
+            col(Checkin.week).in_(sorted(set(weeks))),
+            col(Checkin.updated_at) >= since,
+        )
         .group_by(col(Checkin.member_id))
         .order_by(col(Checkin.member_id))
     )
