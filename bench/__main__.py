@@ -3,6 +3,8 @@
     python -m bench                       rhythm at N=1,000/10,000 x W=13/104, latency at N=100/10,000
     python -m bench --smoke               a tiny run (seconds) that proves the benchmark still works
     python -m bench --postgres URL        the same on PostgreSQL (URL of a server to create databases on)
+    python -m bench --fanout 10000        the Monday DMs through the outbox to rate-limiting fakes
+                                          (part of the full run; --fanout 0 leaves it out)
 
 Generated databases are kept in .bench/ (SQLite) or as okrbot_bench_* databases
 (PostgreSQL) and reused by later runs; --fresh builds them again.
@@ -24,7 +26,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bench import generate
+from bench import fanout, generate
 from bench.progress import Bar
 from storage import migrate
 from storage.db import make_engine
@@ -43,6 +45,9 @@ class Plan:
     postgres: str | None
     fresh: bool
     timeout: float | None = None
+    fanout: int = 0  # members whose Monday DMs go through the outbox (0: no fan-out)
+    fanout_before: int = 1000  # rows the one-worker sender is timed on
+    fanout_speed: float = 1.0  # Feishu's clock compression
 
 
 def _database(plan: Plan, members: int, weeks: int, bar: Bar, *, copy: str = "") -> str:
@@ -141,7 +146,7 @@ def _probe(plan: Plan, *args: str) -> dict[str, Any] | None:
 
 def run(plan: Plan) -> str:
     cases = [(n, w) for n in plan.sizes for w in plan.weeks]
-    steps = len(cases) * 3 + len(plan.latency_sizes) * 2
+    steps = len(cases) * 3 + len(plan.latency_sizes) * 2 + (4 if plan.fanout else 0)
     bar = Bar(steps)
     rhythm_rows: list[tuple[int, int, Result, Result]] = []
     for members, weeks in cases:
@@ -162,8 +167,30 @@ def run(plan: Plan) -> str:
         bar.show(f"commands N={members:,} ({plan.samples} each)")
         latency_rows.append((members, _probe(plan, "latency", url, str(plan.samples))))
         bar.step()
+    table = _report(plan, rhythm_rows, latency_rows)
+    if plan.fanout:
+        table += "\n\n" + _fanout(plan, bar)
     bar.close()
-    return _report(plan, rhythm_rows, latency_rows)
+    return table
+
+
+def _fanout(plan: Plan, bar: Bar) -> str:
+    weeks = min(plan.weeks)
+
+    def step(label: str) -> None:
+        bar.step()
+        bar.show(label)
+
+    done = fanout.run(
+        database=lambda copy: _database(plan, plan.fanout, weeks, bar, copy=copy),
+        rows=plan.fanout,
+        before_rows=plan.fanout_before,
+        speed=plan.fanout_speed,
+        probe=fanout.probe(plan.timeout),
+        progress=step,
+    )
+    database = "PostgreSQL" if plan.postgres else "SQLite"
+    return fanout.report(done, members=plan.fanout, database=database)
 
 
 Result = dict[str, Any] | None
@@ -253,6 +280,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--timeout", type=float, default=600, help="seconds before a run is reported as too slow"
     )
+    parser.add_argument(
+        "--fanout", type=int, default=10000, help="members whose Monday DMs fan out (0: skip)"
+    )
+    parser.add_argument(
+        "--fanout-before", type=int, default=1000, help="rows the one-worker sender is timed on"
+    )
+    parser.add_argument(
+        "--fanout-speed",
+        type=float,
+        default=2.0,
+        help="run Feishu's fake and the sender on a clock this many times faster",
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         plan = Plan(
@@ -263,6 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             data_dir=args.data_dir / "smoke",
             postgres=args.postgres,
             fresh=True,
+            fanout=40 if args.fanout else 0,
+            fanout_before=20,
         )
     else:
         plan = Plan(
@@ -274,6 +315,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             postgres=args.postgres,
             fresh=args.fresh,
             timeout=args.timeout,
+            fanout=args.fanout,
+            fanout_before=args.fanout_before,
+            fanout_speed=args.fanout_speed,
         )
     started = time.monotonic()
     table = run(plan)
