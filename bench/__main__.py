@@ -4,7 +4,8 @@
     python -m bench --smoke               a tiny run (seconds) that proves the benchmark still works
     python -m bench --postgres URL        the same on PostgreSQL (URL of a server to create databases on)
     python -m bench --fanout 10000        the Monday DMs through the outbox to rate-limiting fakes
-                                          (part of the full run; --fanout 0 leaves it out)
+                                          (part of the full run; --fanout 0 leaves it out,
+                                          --fanout-only runs nothing else)
 
 Generated databases are kept in .bench/ (SQLite) or as okrbot_bench_* databases
 (PostgreSQL) and reused by later runs; --fresh builds them again.
@@ -48,6 +49,7 @@ class Plan:
     fanout: int = 0  # members whose Monday DMs go through the outbox (0: no fan-out)
     fanout_before: int = 1000  # rows the one-worker sender is timed on
     fanout_speed: float = 1.0  # Feishu's clock compression
+    fanout_only: bool = False  # leave the rhythm and latency runs out
 
 
 def _database(plan: Plan, members: int, weeks: int, bar: Bar, *, copy: str = "") -> str:
@@ -145,8 +147,9 @@ def _probe(plan: Plan, *args: str) -> dict[str, Any] | None:
 
 
 def run(plan: Plan) -> str:
-    cases = [(n, w) for n in plan.sizes for w in plan.weeks]
-    steps = len(cases) * 3 + len(plan.latency_sizes) * 2 + (4 if plan.fanout else 0)
+    cases = [] if plan.fanout_only else [(n, w) for n in plan.sizes for w in plan.weeks]
+    latency_sizes = () if plan.fanout_only else plan.latency_sizes
+    steps = len(cases) * 3 + len(latency_sizes) * 2 + (4 if plan.fanout else 0)
     bar = Bar(steps)
     rhythm_rows: list[tuple[int, int, Result, Result]] = []
     for members, weeks in cases:
@@ -160,16 +163,16 @@ def run(plan: Plan) -> str:
         bar.step()
         rhythm_rows.append((members, weeks, friday, monday))
     latency_rows: list[tuple[int, Result]] = []
-    for members in plan.latency_sizes:
+    for members in latency_sizes:
         weeks = min(plan.weeks)
         url = _database(plan, members, weeks, bar, copy="latency")
         bar.step()
         bar.show(f"commands N={members:,} ({plan.samples} each)")
         latency_rows.append((members, _probe(plan, "latency", url, str(plan.samples))))
         bar.step()
-    table = _report(plan, rhythm_rows, latency_rows)
+    table = "" if plan.fanout_only else _report(plan, rhythm_rows, latency_rows) + "\n\n"
     if plan.fanout:
-        table += "\n\n" + _fanout(plan, bar)
+        table += _fanout(plan, bar)
     bar.close()
     return table
 
@@ -292,6 +295,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=2.0,
         help="run Feishu's fake and the sender on a clock this many times faster",
     )
+    parser.add_argument(
+        "--fanout-only", action="store_true", help="only the fan-out (at --fanout members)"
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         plan = Plan(
@@ -318,6 +324,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             fanout=args.fanout,
             fanout_before=args.fanout_before,
             fanout_speed=args.fanout_speed,
+            fanout_only=args.fanout_only,
         )
     started = time.monotonic()
     table = run(plan)
