@@ -317,8 +317,15 @@ class OutboxSender:
                 futures = [
                     pool.submit(self._send_lane, lane, SendReport()) for lane in lanes.values()
                 ]
+                failed: BaseException | None = None
                 for future in futures:
-                    _add(report, future.result())
+                    # Every lane ends before the pass does, even when one failed.
+                    try:
+                        _add(report, future.result())
+                    except Exception as error:
+                        failed = failed or error
+                if failed is not None:
+                    raise failed
         finally:
             self.marks.flush()
         return report
@@ -383,6 +390,10 @@ class OutboxSender:
             paused = self.limiter.paused_for(buckets)
             if paused > 0:
                 self.sleep(paused)
+            if self._stopping.is_set():
+                # The wait was cut short by a stop: sending now would break the limit.
+                self._give_back([row], report)
+                return False
         try:
             ref = sender.update(item) if item.ref is not None else sender.send(item)
         except SendFailed as failure:

@@ -279,3 +279,32 @@ def test_stopping_with_sends_in_flight_records_what_went_and_gives_back_the_rest
     assert sorted(posted) == ["C1:0", "C2:0", "C3:0"]
     assert {rows[key] for key in posted} == {("sent", None)}
     assert {rows[key] for key in rows if key not in posted} == {("pending", None)}
+
+
+def test_a_stop_during_a_wait_for_the_rate_gives_the_row_back_unsent(
+    sessions: SessionFactory,
+) -> None:
+    ws = workspace(sessions, "fake", "W1")
+    put(sessions, ws, "fake", "channel", "C1", "first")
+    put(sessions, ws, "fake", "channel", "C1", "second")  # one a second: waits for "first"
+    sent = threading.Event()
+
+    class OnePerSecond(Recorder):
+        def buckets(self, item: Outgoing) -> Sequence[Bucket]:
+            return [Bucket("fake:C1", 1.0)]
+
+        def send(self, item: Outgoing) -> str:
+            ref = super().send(item)
+            sent.set()
+            return ref
+
+    platform = OnePerSecond()
+    sender = OutboxSender(
+        sessions=sessions, senders=[platform], holder="test", workers=2, mark_batch=10
+    )
+    sender.start()
+    sender.wake()
+    assert sent.wait(5)
+    sender.stop(timeout=5)
+    assert platform.posted == ["first"]
+    assert states(sessions) == {"first": ("sent", None), "second": ("pending", None)}
