@@ -3,6 +3,9 @@
     python -m bench                       rhythm at N=1,000/10,000 x W=13/104, latency at N=100/10,000
     python -m bench --smoke               a tiny run (seconds) that proves the benchmark still works
     python -m bench --postgres URL        the same on PostgreSQL (URL of a server to create databases on)
+    python -m bench --fanout 10000        the Monday DMs through the outbox to rate-limiting fakes
+                                          (part of the full run; --fanout 0 leaves it out,
+                                          --fanout-only runs nothing else)
 
 Generated databases are kept in .bench/ (SQLite) or as okrbot_bench_* databases
 (PostgreSQL) and reused by later runs; --fresh builds them again.
@@ -24,7 +27,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bench import generate
+from bench import fanout, generate
 from bench.progress import Bar
 from storage import migrate
 from storage.db import make_engine
@@ -43,6 +46,10 @@ class Plan:
     postgres: str | None
     fresh: bool
     timeout: float | None = None
+    fanout: int = 0  # members whose Monday DMs go through the outbox (0: no fan-out)
+    fanout_before: int = 1000  # rows the one-worker sender is timed on
+    fanout_speed: float = 1.0  # Feishu's clock compression
+    fanout_only: bool = False  # leave the rhythm and latency runs out
 
 
 def _database(plan: Plan, members: int, weeks: int, bar: Bar, *, copy: str = "") -> str:
@@ -143,8 +150,9 @@ MOMENTS = ("friday", "monday", "review", "cycle-end")
 
 
 def run(plan: Plan) -> str:
-    cases = [(n, w) for n in plan.sizes for w in plan.weeks]
-    steps = len(cases) * (1 + len(MOMENTS)) + len(plan.latency_sizes) * 2
+    cases = [] if plan.fanout_only else [(n, w) for n in plan.sizes for w in plan.weeks]
+    latency_sizes = () if plan.fanout_only else plan.latency_sizes
+    steps = len(cases) * (1 + len(MOMENTS)) + len(latency_sizes) * 2 + (4 if plan.fanout else 0)
     bar = Bar(steps)
     rhythm_rows: list[tuple[int, int, dict[str, Result]]] = []
     for members, weeks in cases:
@@ -157,15 +165,37 @@ def run(plan: Plan) -> str:
             bar.step()
         rhythm_rows.append((members, weeks, results))
     latency_rows: list[tuple[int, Result]] = []
-    for members in plan.latency_sizes:
+    for members in latency_sizes:
         weeks = min(plan.weeks)
         url = _database(plan, members, weeks, bar, copy="latency")
         bar.step()
         bar.show(f"commands N={members:,} ({plan.samples} each)")
         latency_rows.append((members, _probe(plan, "latency", url, str(plan.samples))))
         bar.step()
+    parts = [] if plan.fanout_only else [_report(plan, rhythm_rows, latency_rows)]
+    if plan.fanout:
+        parts.append(_fanout(plan, bar))
     bar.close()
-    return _report(plan, rhythm_rows, latency_rows)
+    return "\n\n".join(parts)
+
+
+def _fanout(plan: Plan, bar: Bar) -> str:
+    weeks = min(plan.weeks)
+
+    def step(label: str) -> None:
+        bar.step()
+        bar.show(label)
+
+    done = fanout.run(
+        database=lambda copy: _database(plan, plan.fanout, weeks, bar, copy=copy),
+        rows=plan.fanout,
+        before_rows=plan.fanout_before,
+        speed=plan.fanout_speed,
+        probe=fanout.probe(plan.timeout),
+        progress=step,
+    )
+    database = "PostgreSQL" if plan.postgres else "SQLite"
+    return fanout.report(done, members=plan.fanout, database=database)
 
 
 Result = dict[str, Any] | None
@@ -281,6 +311,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--timeout", type=float, default=600, help="seconds before a run is reported as too slow"
     )
+    parser.add_argument(
+        "--fanout", type=int, default=10000, help="members whose Monday DMs fan out (0: skip)"
+    )
+    parser.add_argument(
+        "--fanout-before", type=int, default=1000, help="rows the one-worker sender is timed on"
+    )
+    parser.add_argument(
+        "--fanout-speed",
+        type=float,
+        default=2.0,
+        help="run Feishu's fake and the sender on a clock this many times faster",
+    )
+    parser.add_argument(
+        "--fanout-only", action="store_true", help="only the fan-out (at --fanout members)"
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         plan = Plan(
@@ -291,6 +336,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             data_dir=args.data_dir / "smoke",
             postgres=args.postgres,
             fresh=True,
+            fanout=40 if args.fanout else 0,
+            fanout_before=20,
         )
     else:
         plan = Plan(
@@ -302,6 +349,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             postgres=args.postgres,
             fresh=args.fresh,
             timeout=args.timeout,
+            fanout=args.fanout,
+            fanout_before=args.fanout_before,
+            fanout_speed=args.fanout_speed,
+            fanout_only=args.fanout_only,
         )
     started = time.monotonic()
     table = run(plan)

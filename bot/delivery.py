@@ -40,14 +40,24 @@ class SendFailed(Exception):
 
     `retryable` says whether the same send may succeed later (connection errors,
     5xx, rate limits); `retry_after` is the wait the platform asked for, in
-    seconds, when it said so (Slack's Retry-After, Feishu's x-ogw-ratelimit-reset).
+    seconds, when it said so (Slack's Retry-After, Feishu's x-ogw-ratelimit-reset);
+    `limit` is the rate (per second) the platform said was exceeded, when it said
+    which (Feishu's x-ogw-ratelimit-limit), so only the bucket of that limit waits.
     """
 
-    def __init__(self, reason: str, *, retryable: bool, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retryable: bool,
+        retry_after: float | None = None,
+        limit: float | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
         self.retry_after = retry_after
+        self.limit = limit
 
 
 class PlatformSender(Protocol):

@@ -8,6 +8,14 @@ written: after a failure, the rest of that recipient's rows wait for it.
 A row that replaces an earlier one is sent as an update of the posted message
 when the platform's reference to it is known.
 
+Sends run on a small pool of workers (`workers`): each pass hands every
+recipient's claimed rows, in order, to one worker, so many people are sent to
+at once while one person's messages still arrive in the order written. The
+token buckets are shared by the workers. Rows sent are recorded in batches
+(one transaction for up to `mark_batch` rows, at least every `mark_every`
+seconds, and always before the next claim or a stop), so a process killed
+outright may send again at most the rows of one unrecorded batch per worker.
+
 Time is injected (a Clock and a sleep function) so tests drive the loop
 without waiting.
 """
@@ -20,10 +28,12 @@ import os
 import random
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.delivery import Bucket, Outgoing, PlatformSender, SendFailed
 from handlers.clock import Clock, SystemClock
@@ -51,10 +61,12 @@ class RateLimiter:
     """A token bucket per bucket name: `per_second` sends, with a burst of one second's worth.
 
     `pause` holds a bucket until an instant (a platform's Retry-After), for every row in it.
+    Safe to share between threads: `reserve` checks and takes in one step.
     """
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
+        self._lock = threading.Lock()
         self._tokens: dict[str, float] = {}
         self._updated: dict[str, float] = {}
         self._paused_until: dict[str, float] = {}
@@ -70,8 +82,26 @@ class RateLimiter:
         self._tokens[bucket.name], self._updated[bucket.name] = tokens, now
         return tokens
 
+    def reserve(self, buckets: Sequence[Bucket], *, max_wait: float) -> tuple[float, bool]:
+        """Seconds until a send may go, and whether its tokens were taken.
+
+        Within `max_wait` the tokens are taken now (a bucket may go below zero:
+        the next send waits the longer), so concurrent senders queue up behind
+        each other at the bucket's rate; past it nothing is taken.
+        """
+        with self._lock:
+            wait = self._wait_for(buckets)
+            if wait > max_wait:
+                return wait, False
+            self._take(buckets)
+            return wait, True
+
     def wait_for(self, buckets: Iterable[Bucket]) -> float:
         """Seconds until every bucket has a token (0 when it may go now)."""
+        with self._lock:
+            return self._wait_for(buckets)
+
+    def _wait_for(self, buckets: Iterable[Bucket]) -> float:
         now = self._now()
         wait = 0.0
         for bucket in buckets:
@@ -82,6 +112,10 @@ class RateLimiter:
         return wait
 
     def take(self, buckets: Iterable[Bucket]) -> None:
+        with self._lock:
+            self._take(buckets)
+
+    def _take(self, buckets: Iterable[Bucket]) -> None:
         now = self._now()
         for bucket in buckets:
             self._tokens[bucket.name] = self._refill(bucket, now) - 1.0
@@ -97,9 +131,41 @@ class RateLimiter:
                 self._paused_until.pop(name, None)
 
     def pause(self, buckets: Iterable[Bucket], seconds: float) -> None:
-        until = self._now() + seconds
-        for bucket in buckets:
-            self._paused_until[bucket.name] = max(self._paused_until.get(bucket.name, 0.0), until)
+        with self._lock:
+            until = self._now() + seconds
+            for bucket in buckets:
+                self._paused_until[bucket.name] = max(
+                    self._paused_until.get(bucket.name, 0.0), until
+                )
+
+    def paused_for(self, buckets: Iterable[Bucket]) -> float:
+        """Seconds until none of these buckets is paused any more."""
+        with self._lock:
+            now = self._now()
+            return max((self._paused_until.get(b.name, now) - now for b in buckets), default=0.0)
+
+
+def resend_window(workers: int, mark_batch: int) -> int:
+    """The most rows a process killed outright may have sent without recording them.
+
+    A worker that fills the batch writes it before sending again, so at most a
+    batch and one row per other worker wait while the previous batch (as large)
+    is written, and each worker may have one send in the platform's hands.
+    """
+    return 2 * (mark_batch + workers - 1) + workers
+
+
+def limited_buckets(buckets: Sequence[Bucket], failure: SendFailed) -> list[Bucket]:
+    """The buckets a 429 holds: the one whose limit the platform named, else all of them.
+
+    Feishu names the exceeded limit (x-ogw-ratelimit-limit): a person's 5/s must
+    not hold the whole app's 50/s, nor the other way round.
+    """
+    if failure.limit is not None:
+        named = [b for b in buckets if abs(b.per_second - failure.limit) < 1e-9]
+        if named:
+            return named
+    return list(buckets)
 
 
 @dataclass(slots=True)
@@ -126,7 +192,7 @@ class OutboxSender:
         sleep: Callable[[float], object] | None = None,
         prepare: Prepare = same_message,
         holder: str | None = None,
-        batch: int = 50,
+        batch: int | None = None,
         claim_for: timedelta = timedelta(seconds=60),
         max_attempts: int = 8,
         base_delay: float = 2.0,
@@ -134,7 +200,12 @@ class OutboxSender:
         max_wait: float = 5.0,
         poll_seconds: float = 1.0,
         jitter: Callable[[], float] = random.random,
+        workers: int = 1,
+        mark_batch: int = 1,
+        mark_every: float = 0.5,
     ) -> None:
+        if workers < 1:
+            raise ValueError("the outbox needs at least one worker")
         self.sessions = sessions
         self.senders: Mapping[str, PlatformSender] = {s.platform: s for s in senders}
         self.clock = clock if clock is not None else SystemClock()
@@ -144,7 +215,9 @@ class OutboxSender:
         self.sleep = sleep if sleep is not None else self._stopping.wait
         self.prepare = prepare
         self.holder = holder or holder_name()
-        self.batch = batch
+        self.workers = workers
+        # Enough rows per pass to keep every worker busy between claims.
+        self.batch = batch if batch is not None else max(50, 25 * workers)
         self.claim_for = claim_for
         self.max_attempts = max_attempts
         self.base_delay = base_delay
@@ -153,7 +226,12 @@ class OutboxSender:
         self.poll_seconds = poll_seconds
         self.jitter = jitter
         self.limiter = RateLimiter(self.clock)
+        self.marks = _Marks(
+            sessions=sessions, holder=self.holder, size=mark_batch, every=mark_every
+        )
         self._workspaces: dict[int, str] = {}  # row id -> the platform's workspace id
+        self._workspaces_lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
         self._thread: threading.Thread | None = None
 
     # --- the process's side -----------------------------------------------------
@@ -167,7 +245,10 @@ class OutboxSender:
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop the loop and give back every claim it did not act on, so no row stays held."""
+        """Stop the loop and give back every claim it did not act on, so no row stays held.
+
+        Rows already sent are recorded first: given back, they would go out twice.
+        """
         self._stopping.set()
         self._woken.set()
         thread, self._thread = self._thread, None
@@ -175,6 +256,13 @@ class OutboxSender:
             thread.join(timeout)
             if thread.is_alive():
                 log.warning("the outbox sender did not stop within %.1f s", timeout)
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        try:
+            self.marks.flush()
+        except Exception:
+            log.exception("could not record the sent outbox rows while stopping")
         with self.sessions.begin() as session:
             released = outbox.release(session=session, holder=self.holder)
         if released:
@@ -202,6 +290,8 @@ class OutboxSender:
 
     def run_once(self) -> SendReport:
         """Claim the due rows and send them; what happened."""
+        # What an earlier pass sent but could not record goes in before anything is claimed.
+        self.marks.flush()
         report = SendReport()
         with self.sessions.begin() as session:
             claimed = outbox.claim_due(
@@ -214,16 +304,47 @@ class OutboxSender:
             )
             rows = [_Claimed.of(row) for row in claimed]
         report.claimed = len(rows)
-        held: set[tuple[int, str, str, str]] = set()
-        for index, row in enumerate(rows):
+        # Each recipient's rows, in the order claimed (oldest first), go to one worker.
+        lanes: dict[tuple[int, str, str, str], list[_Claimed]] = {}
+        for row in rows:
+            lanes.setdefault(row.recipient, []).append(row)
+        try:
+            if self.workers == 1 or len(lanes) <= 1:
+                for lane in lanes.values():
+                    self._send_lane(lane, report)
+            else:
+                pool = self._workers()
+                futures = [
+                    pool.submit(self._send_lane, lane, SendReport()) for lane in lanes.values()
+                ]
+                failed: BaseException | None = None
+                for future in futures:
+                    # Every lane ends before the pass does, even when one failed.
+                    try:
+                        _add(report, future.result())
+                    except Exception as error:
+                        failed = failed or error
+                if failed is not None:
+                    raise failed
+        finally:
+            self.marks.flush()
+        return report
+
+    def _workers(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="okrbot-send")
+        return self._pool
+
+    def _send_lane(self, lane: Sequence[_Claimed], report: SendReport) -> SendReport:
+        """One recipient's rows in order; after a row must wait, the rest wait behind it."""
+        for index, row in enumerate(lane):
             if self._stopping.is_set():
-                self._give_back(rows[index:], report)
+                self._give_back(lane[index:], report)
                 break
-            if row.recipient in held:
-                self._give_back([row], report)
-                continue
             if not self._send(row, report):
-                held.add(row.recipient)
+                if lane[index + 1 :]:
+                    self._give_back(lane[index + 1 :], report)
+                break
         return report
 
     def drain(self, *, passes: int = 1000) -> SendReport:
@@ -231,9 +352,7 @@ class OutboxSender:
         total = SendReport()
         for _ in range(passes):
             report = self.run_once()
-            for name in ("claimed", "sent", "retried", "dead", "deferred"):
-                setattr(total, name, getattr(total, name) + getattr(report, name))
-            total.errors.extend(report.errors)
+            _add(total, report)
             if report.claimed == 0 or report.claimed == report.deferred:
                 break
         return total
@@ -259,34 +378,34 @@ class OutboxSender:
             unprepared = SendFailed(f"preparing the message failed: {error}", retryable=True)
             return self._failed(row, unprepared, report)
         buckets = list(sender.buckets(item))
-        wait = self.limiter.wait_for(buckets)
-        if wait > self.max_wait:
+        wait, reserved = self.limiter.reserve(buckets, max_wait=self.max_wait)
+        if not reserved:
             # A long limit: wait it out unclaimed, behind which the recipient's later rows stay.
             self._retry(row, "waiting for the platform's rate limit", wait, report, count=False)
             return False
         if wait > 0:
+            self.marks.flush_if_old()  # what was sent is recorded while this one waits
             self.sleep(wait)
-        self.limiter.take(buckets)
+            # Another worker's 429 may have paused a bucket while this one waited its turn.
+            paused = self.limiter.paused_for(buckets)
+            if paused > 0:
+                self.sleep(paused)
+            if self._stopping.is_set():
+                # The wait was cut short by a stop: sending now would break the limit.
+                self._give_back([row], report)
+                return False
         try:
             ref = sender.update(item) if item.ref is not None else sender.send(item)
         except SendFailed as failure:
             if failure.retry_after is not None:
-                self.limiter.pause(buckets, failure.retry_after)
+                self.limiter.pause(limited_buckets(buckets, failure), failure.retry_after)
             return self._failed(row, failure, report)
         except Exception as error:
             # A bug in a sender must not stop the loop; the row is retried and logged.
             log.exception("the %s sender failed on outbox row %s", row.platform, row.id)
             broken = SendFailed(f"{type(error).__name__}: {error}", retryable=True)
             return self._failed(row, broken, report)
-        with self.sessions.begin() as session:
-            if not outbox.mark_sent(
-                session=session,
-                message_id=row.id,
-                ref=ref,
-                now=self.clock.now(),
-                holder=self.holder,
-            ):
-                log.warning("outbox row %s was sent after its claim expired", row.id)
+        self.marks.add(row.id, row.workspace_id, row.key, ref, self.clock.now())
         report.sent += 1
         return True
 
@@ -300,19 +419,26 @@ class OutboxSender:
             else ToChannel(row.recipient_id)
         )
         ref = None
-        if row.workspace_id not in self._workspaces or row.replaces is not None:
+        if row.replaces is not None:
+            # Sent moments ago and not yet recorded: the reference is still in memory.
+            ref = self.marks.ref(row.workspace_id, row.replaces)
+        with self._workspaces_lock:
+            external = self._workspaces.get(row.workspace_id)
+        if external is None or (row.replaces is not None and ref is None):
             with self.sessions.begin() as session:
-                if row.workspace_id not in self._workspaces:
+                if external is None:
                     found = workspaces.get_workspace(session=session, workspace_id=row.workspace_id)
-                    self._workspaces[row.workspace_id] = found.external_id if found else ""
-                if row.replaces is not None:
+                    external = found.external_id if found else ""
+                    with self._workspaces_lock:
+                        self._workspaces[row.workspace_id] = external
+                if row.replaces is not None and ref is None:
                     ref = outbox.find_ref(
                         session=session, workspace_id=row.workspace_id, key=row.replaces
                     )
         return Outgoing(
             id=row.id,
             platform=row.platform,
-            workspace=self._workspaces[row.workspace_id],
+            workspace=external,
             to=to,
             message=message,
             key=row.key,
@@ -363,6 +489,80 @@ class OutboxSender:
             error,
         )
         report.dead += 1
+
+
+def _add(total: SendReport, report: SendReport) -> None:
+    for name in ("claimed", "sent", "retried", "dead", "deferred"):
+        setattr(total, name, getattr(total, name) + getattr(report, name))
+    total.errors.extend(report.errors)
+
+
+class _Marks:
+    """Rows sent and not yet recorded, written as sent together in one transaction.
+
+    Up to `size` rows wait, and none longer than `every` seconds (checked as
+    rows come; the pass's end and `stop` write the rest). Until written, the
+    platform's references stay here for rows that replace them.
+    """
+
+    def __init__(self, *, sessions: SessionFactory, holder: str, size: int, every: float) -> None:
+        self.sessions = sessions
+        self.holder = holder
+        self.size = max(1, size)
+        self.every = every
+        self._lock = threading.Lock()
+        self._write = threading.Lock()  # one batch at a time, in the order sent
+        self._waiting: list[tuple[outbox.Sent, tuple[int, str]]] = []
+        self._refs: dict[tuple[int, str], str] = {}
+        self._oldest = 0.0
+
+    def add(self, message_id: int, workspace_id: int, key: str, ref: str, at: datetime) -> None:
+        with self._lock:
+            if not self._waiting:
+                self._oldest = time.monotonic()
+            self._waiting.append((outbox.Sent(message_id, ref, at), (workspace_id, key)))
+            self._refs[(workspace_id, key)] = ref
+            due = len(self._waiting) >= self.size
+        if due:
+            self.flush()
+        else:
+            self.flush_if_old()
+
+    def flush_if_old(self) -> None:
+        """Write the waiting rows when the oldest has waited `every` seconds (before a sleep)."""
+        with self._lock:
+            due = bool(self._waiting) and time.monotonic() - self._oldest >= self.every
+        if due:
+            self.flush()
+
+    def ref(self, workspace_id: int, key: str) -> str | None:
+        with self._lock:
+            return self._refs.get((workspace_id, key))
+
+    def flush(self) -> None:
+        """Record every waiting row as sent; on failure they wait for the next flush."""
+        with self._write:
+            with self._lock:
+                batch, self._waiting = self._waiting, []
+            if not batch:
+                return
+            try:
+                with self.sessions.begin() as session:
+                    lost = outbox.mark_sent_many(
+                        session=session, sent=[sent for sent, _ in batch], holder=self.holder
+                    )
+            except BaseException:
+                with self._lock:
+                    self._waiting[:0] = batch
+                    self._oldest = time.monotonic()
+                raise
+            with self._lock:
+                # Recorded: a later row finds the reference in the database now.
+                for sent, where in batch:
+                    if self._refs.get(where) == sent.ref:
+                        del self._refs[where]
+        for message_id in lost:
+            log.warning("outbox row %s was sent after its claim expired", message_id)
 
 
 @dataclass(frozen=True, slots=True)

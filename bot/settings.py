@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     catch_up: timedelta = Field(default=timedelta(hours=2), validation_alias="OKRBOT_CATCH_UP")
     lease: timedelta = Field(default=timedelta(seconds=60), validation_alias="OKRBOT_LEASE")
     tick_seconds: float = Field(default=30.0, gt=0, validation_alias="OKRBOT_TICK_SECONDS")
+    # Sends in flight at once (each recipient's messages stay in order on one of them).
+    outbox_workers: int = Field(default=8, ge=1, le=64, validation_alias="OKRBOT_OUTBOX_WORKERS")
 
     # Test aids for real-process tests of `okrbot run` (bot/testaids.py); unset in production.
     test_clock_file: Path | None = Field(default=None, validation_alias="OKRBOT_TEST_CLOCK_FILE")

@@ -62,6 +62,9 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_upgrade: bool 
 # Each platform's factory module, imported only when that platform is configured:
 # `connect(settings, runtime)` returns a bot.http.Connection.
 FACTORIES = {"slack": "bot.slack", "feishu": "bot.feishu"}
+# Sent outbox rows recorded per transaction: a process killed outright may send
+# again at most this many rows per worker (docs/operations.md).
+MARK_BATCH = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +129,8 @@ def build_process(runtime: Runtime, *, host: str | None = None, port: int | None
         holder=holder,
         # A killed process's claims come back to the others after one lease.
         claim_for=settings.lease,
+        workers=settings.outbox_workers,
+        mark_batch=MARK_BATCH,
         prepare=charts.prepare_outgoing,  # charts become pictures before a platform sends them
     )
     scheduler = Scheduler(

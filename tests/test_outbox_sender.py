@@ -126,8 +126,9 @@ def states(sessions: SessionFactory) -> dict[str, str]:
         return {r.key: r.state for r in session.exec(select(OutboxMessage))}
 
 
+@pytest.mark.parametrize(("workers", "mark_batch"), [(1, 1), (4, 5)])
 def test_rate_limits_and_server_errors_still_deliver_everything_once_in_order(
-    sessions: SessionFactory, clock: ManualClock, workspace_id: int
+    sessions: SessionFactory, clock: ManualClock, workspace_id: int, workers: int, mark_batch: int
 ) -> None:
     def flaky(call: int) -> SendFailed | None:
         if call % 7 == 0:
@@ -142,7 +143,8 @@ def test_rate_limits_and_server_errors_still_deliver_everything_once_in_order(
         recipient = f"C{n % 4}"
         put(sessions, workspace_id, recipient, f"m{n:02d}")
         written[recipient].append(f"m{n:02d}")
-    run_until_quiet(make_sender(sessions, clock, platform), clock)
+    sender = make_sender(sessions, clock, platform, workers=workers, mark_batch=mark_batch)
+    run_until_quiet(sender, clock)
 
     keys = [key for _, key, _ in platform.posted]
     assert sorted(keys) == sorted(k for ks in written.values() for k in ks)  # each exactly once

@@ -276,7 +276,16 @@ def _failure(
             retry_after = max(float(reset), 0.0) if reset is not None else 1.0
         except ValueError:
             retry_after = 1.0
-        return SendFailed(reason, retryable=True, retry_after=retry_after)
+        # The window's limit names which of the app's limits was exceeded.
+        limit = _number(_header(headers, "x-ogw-ratelimit-limit"))
+        return SendFailed(reason, retryable=True, retry_after=retry_after, limit=limit)
     if status is not None and status >= 500:
         return SendFailed(reason, retryable=True)
     return SendFailed(reason, retryable=False)
+
+
+def _number(raw: str | None) -> float | None:
+    try:
+        return float(raw) if raw is not None else None
+    except ValueError:
+        return None

@@ -31,6 +31,15 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("workspace_id", "key"),
         Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
+        # A claim asks, for each due row, whether an earlier row to the same recipient waits.
+        Index(
+            "ix_outbox_recipient",
+            "workspace_id",
+            "platform",
+            "recipient_kind",
+            "recipient_id",
+            "id",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -219,6 +219,28 @@ def mark_sent(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A claimed row the platform accepted: its id, the platform's reference, and when."""
+
+    message_id: int
+    ref: str
+    at: datetime
+
+
+def mark_sent_many(
+    *, session: Session, sent: Sequence[Sent], holder: str | None = None
+) -> list[int]:
+    """Record many sends in the caller's transaction (all or none); the ids whose claim was lost."""
+    lost: list[int] = []
+    for item in sent:
+        if not mark_sent(
+            session=session, message_id=item.message_id, ref=item.ref, now=item.at, holder=holder
+        ):
+            lost.append(item.message_id)
+    return lost
+
+
 def mark_retry(
     *,
     session: Session,
