@@ -3,6 +3,7 @@
     python -m bench                       rhythm at N=1,000/10,000 x W=13/104, latency at N=100/10,000
     python -m bench --smoke               a tiny run (seconds) that proves the benchmark still works
     python -m bench --postgres URL        the same on PostgreSQL (URL of a server to create databases on)
+    python -m bench --http-samples 0      without the HTTP command latency (okrbot run vs bare Bolt)
 
 Generated databases are kept in .bench/ (SQLite) or as okrbot_bench_* databases
 (PostgreSQL) and reused by later runs; --fresh builds them again.
@@ -43,6 +44,7 @@ class Plan:
     postgres: str | None
     fresh: bool
     timeout: float | None = None
+    http_samples: int = 0  # signed HTTP commands per kind to `okrbot run` and the bare Bolt floor
 
 
 def _database(plan: Plan, members: int, weeks: int, bar: Bar, *, copy: str = "") -> str:
@@ -142,7 +144,7 @@ def _probe(plan: Plan, *args: str) -> dict[str, Any] | None:
 def run(plan: Plan) -> str:
     cases = [(n, w) for n in plan.sizes for w in plan.weeks]
     steps = len(cases) * 3 + len(plan.latency_sizes) * 2
-    bar = Bar(steps)
+    bar = Bar(steps + (2 if plan.http_samples and plan.latency_sizes else 0))
     rhythm_rows: list[tuple[int, int, Result, Result]] = []
     for members, weeks in cases:
         url = _database(plan, members, weeks, bar)
@@ -162,8 +164,28 @@ def run(plan: Plan) -> str:
         bar.show(f"commands N={members:,} ({plan.samples} each)")
         latency_rows.append((members, _probe(plan, "latency", url, str(plan.samples))))
         bar.step()
+    http_lines = _http(plan, bar) if plan.http_samples and plan.latency_sizes else []
     bar.close()
-    return _report(plan, rhythm_rows, latency_rows)
+    return "\n".join([_report(plan, rhythm_rows, latency_rows), *http_lines])
+
+
+def _http(plan: Plan, bar: Bar) -> list[str]:
+    """The HTTP command latency on the largest latency size: okrbot run beside a bare Bolt app."""
+    from bench import http
+
+    members, weeks = max(plan.latency_sizes), min(plan.weeks)
+    url = _database(plan, members, weeks, bar, copy="http")
+    bar.step()
+    label = f"HTTP commands N={members:,} ({plan.http_samples} each, okrbot and floor)"
+    result: dict[str, Any] | None = http.measure(
+        url,
+        plan.http_samples,
+        warmup=min(10, plan.http_samples),
+        progress=lambda fraction: bar.show(label, fraction),
+    )
+    bar.step()
+    database = "PostgreSQL" if plan.postgres else "SQLite"
+    return http.report(result, database=database, late="-")
 
 
 Result = dict[str, Any] | None
@@ -247,6 +269,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--weeks", type=_ints, default=(13, 104), help="history, e.g. 13/104")
     parser.add_argument("--latency-sizes", type=_ints, default=(100, 10000))
     parser.add_argument("--samples", type=int, default=200, help="commands timed per kind")
+    parser.add_argument(
+        "--http-samples", type=int, default=300, help="HTTP commands per kind (0: skip)"
+    )
     parser.add_argument("--postgres", metavar="URL", help="run on PostgreSQL at this server")
     parser.add_argument("--data-dir", type=Path, default=Path(".bench"))
     parser.add_argument("--fresh", action="store_true", help="rebuild kept databases")
@@ -263,6 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             data_dir=args.data_dir / "smoke",
             postgres=args.postgres,
             fresh=True,
+            http_samples=10,
         )
     else:
         plan = Plan(
@@ -274,6 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             postgres=args.postgres,
             fresh=args.fresh,
             timeout=args.timeout,
+            http_samples=args.http_samples,
         )
     started = time.monotonic()
     table = run(plan)
