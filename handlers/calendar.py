@@ -38,21 +38,33 @@ class TeamCalendar:
         return self.country is not None and day in _country(self.country, day.year)
 
     def is_working_day(self, day: date) -> bool:
-        if day.isoformat() in self.own:
-            return False
-        if self.country is not None:
-            return bool(_country(self.country, day.year).is_working_day(day))
-        return day.isoweekday() <= 5
+        return _is_working_day(self.own, self.country, day)
 
     def add_working_days(self, day: date, count: int) -> date:
         """The working day `count` working days after `day`."""
-        current = day
-        left = count
-        while left > 0:
-            current += timedelta(days=1)
-            if self.is_working_day(current):
-                left -= 1
-        return current
+        return _add_working_days(self.own, self.country, day, count)
 
     def first_working_day_after(self, day: date) -> date:
-        return self.add_working_days(day, 1)
+        return _add_working_days(self.own, self.country, day, 1)
+
+
+# A tick asks the same few questions of every team's calendar (is today a working
+# day, which day follows a task's due date): answered once per calendar and day.
+@lru_cache(maxsize=65536)
+def _is_working_day(own: frozenset[str], country: str | None, day: date) -> bool:
+    if day.isoformat() in own:
+        return False
+    if country is not None:
+        return bool(_country(country, day.year).is_working_day(day))
+    return day.isoweekday() <= 5
+
+
+@lru_cache(maxsize=65536)
+def _add_working_days(own: frozenset[str], country: str | None, day: date, count: int) -> date:
+    current = day
+    left = count
+    while left > 0:
+        current += timedelta(days=1)
+        if _is_working_day(own, country, current):
+            left -= 1
+    return current

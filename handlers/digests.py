@@ -316,8 +316,11 @@ class PersonRow:
 
 def person_rows(data: TeamWeek, rows: Sequence[KRRow]) -> list[PersonRow]:
     result: list[PersonRow] = []
+    by_owner: dict[int | None, list[KRRow]] = defaultdict(list)
+    for row in rows:
+        by_owner[row.kr.owner_member_id].append(row)
     for member in data.members:
-        mine = tuple(r for r in rows if r.kr.owner_member_id == member.id)
+        mine = tuple(by_owner.get(member.id, ()))
         done = sum(1 for r in mine if r.checked_in)
         if member.id in data.away_ids and done == 0:
             status = "away"

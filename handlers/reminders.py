@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from handlers.rhythm import _Job
 
 NUDGE_AFTER_WORKING_DAYS = 2
+OVERDUE_FOR_AT_MOST_DAYS = 14  # an older open task is the planning's business, not a nudge's
 
 
 def remind(job: _Job) -> list[Delivery]:
@@ -135,14 +136,14 @@ def _help_nudges(job: _Job) -> list[Delivery]:
 
 def _overdue_tasks(job: _Job) -> list[Delivery]:
     ids = job.member_ids()
-    tasks = [
-        task
-        for week in (previous_week(job.week), job.week)
-        for task in sorted(
-            (t for i in ids for t in job.data.tasks(job.ws, week).get(i, [])),
-            key=lambda t: t.number,
-        )
-    ]
+    # Only tasks that can be overdue today: still planned, due in the last two weeks.
+    due = job.data.open_tasks_due(
+        job.ws,
+        (previous_week(job.week), job.week),
+        job.today - timedelta(days=OVERDUE_FOR_AT_MOST_DAYS),
+        job.today - timedelta(days=1),
+    )
+    tasks = sorted((t for i in ids for t in due.get(i, [])), key=lambda t: (t.week, t.number))
     out: list[Delivery] = []
     owners = job.data.members(job.ws)
     for task in tasks:
@@ -150,7 +151,7 @@ def _overdue_tasks(job: _Job) -> list[Delivery]:
             continue
         if job.calendar.first_working_day_after(task.due_date) != job.today:
             continue
-        if job.today - task.due_date > timedelta(days=14):
+        if job.today - task.due_date > timedelta(days=OVERDUE_FOR_AT_MOST_DAYS):
             continue
         owner = owners.get(task.owner_member_id)
         if owner is None or not owner.is_active:

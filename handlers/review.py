@@ -34,6 +34,7 @@ from handlers.views import (
 )
 from storage.models import Checkin, KeyResult, KRKind, Member, TaskStatus, Team
 from storage.repos import history, okrs, rhythm, workspaces
+from storage.repos.history import CheckinPoint
 from storage.repos.okrs import KRFacts
 from storage.repos.rhythm import CheckinFacts
 
@@ -105,12 +106,12 @@ def team_krs(*, session: Session, team: Team, cycle_id: int | None) -> list[KeyR
 
 def kr_months(
     krs: Sequence[KeyResult],
-    checkins: Sequence[Checkin],
+    checkins: Sequence[Checkin | CheckinFacts | CheckinPoint],
     weeks: Sequence[str],
     people: dict[int, Member],
 ) -> list[KRMonth]:
     """Each KR's value before and after the month's weeks, and its confidences in them."""
-    by_kr: dict[int, list[Checkin | CheckinFacts]] = defaultdict(list)
+    by_kr: dict[int, list[Checkin | CheckinFacts | CheckinPoint]] = defaultdict(list)
     for row in checkins:
         by_kr[row.kr_id].append(row)
     rows = []
@@ -143,7 +144,7 @@ def kr_months(
 def cycle_charts(
     tr: Translator,
     krs: Sequence[KeyResult | KRFacts],
-    checkins: Sequence[Checkin | CheckinFacts],
+    checkins: Sequence[Checkin | CheckinFacts | CheckinPoint],
     weeks: Sequence[str],
     *,
     name: str,
@@ -151,9 +152,11 @@ def cycle_charts(
     """Progress (%) and confidence (1–10) of each KR at the end of each week of the cycle."""
     if not krs or not weeks:
         return ()
-    by_kr: dict[int, list[Checkin | CheckinFacts]] = defaultdict(list)
+    by_kr: dict[int, list[Checkin | CheckinFacts | CheckinPoint]] = defaultdict(list)
+    by_week: dict[tuple[int, str], list[Checkin | CheckinFacts | CheckinPoint]] = defaultdict(list)
     for row in checkins:
         by_kr[row.kr_id].append(row)
+        by_week[(row.kr_id, row.week)].append(row)
     progress_series: list[Series] = []
     confidence_series: list[Series] = []
     labels = [w.split("-")[1] for w in weeks]
@@ -164,10 +167,9 @@ def cycle_charts(
         progress_points: list[tuple[str, float]] = []
         confidence_points: list[tuple[str, float]] = []
         for week, label in zip(weeks, labels, strict=True):
-            for row in mine:
-                if row.week == week:
-                    value = row.value
-                    confidence = row.confidence or confidence
+            for row in by_week.get((kr.id or -1, week), ()):
+                value = row.value
+                confidence = row.confidence or confidence
             progress = _progress(kr, value)
             if progress is not None:
                 progress_points.append((label, round(100 * progress, 1)))
@@ -223,12 +225,12 @@ def team_charts(job: _Job, *, name: str, krs: Sequence[KRFacts] | None = None) -
     if not weeks:
         return ()
     # Only the cycle's weeks: the charts never show what came before them.
-    checkins = history.checkin_facts_between(
-        session=job.session,
-        workspace_id=job.ws,
-        kr_ids=[kr.id for kr in shown[:CHART_MAX_SERIES] if kr.id is not None],
-        first_week=weeks[0],
-        last_week=job.week,
+    checkins = job.data.checkins_between(
+        job.ws,
+        [kr.id for kr in shown[:CHART_MAX_SERIES] if kr.id is not None],
+        weeks[0],
+        job.week,
+        per_team=CHART_MAX_SERIES,
     )
     return cycle_charts(job.team_tr(), shown, checkins, weeks, name=name)
 
@@ -251,12 +253,19 @@ def monthly_review(job: _Job) -> list[Delivery]:
     )
     krs = team_krs(session=session, team=team, cycle_id=cycle.id)
     member_ids = workspaces.team_member_ids(session=session, workspace_id=ws, team_id=job.team_id)
-    checkins = history.checkins_through(
-        session=session,
-        workspace_id=ws,
-        kr_ids=[kr.id for kr in krs if kr.id is not None],
-        last_week=weeks[-1],
+    # The cycle's and the month's check-ins, and the last one before them: what the
+    # review shows costs the same after years of history as after a month.
+    kr_ids = [kr.id for kr in krs if kr.id is not None]
+    cycle_weeks = weeks_between(cycle.start_date, week_start(weeks[-1]))
+    first_week = min(weeks[0], cycle_weeks[0]) if cycle_weeks else weeks[0]
+    span = history.checkin_points_between(
+        session=session, workspace_id=ws, kr_ids=kr_ids, first_week=first_week, last_week=weeks[-1]
     )
+    before = rhythm.latest_checkin_facts_before(
+        session=session, workspace_id=ws, week=first_week, kr_ids=kr_ids
+    )
+    checkins: list[CheckinFacts | CheckinPoint] = [*before.values(), *span]
+    checkins.sort(key=lambda c: (c.week, c.kr_id))
     zone = ZoneInfo(team.timezone)
     start = datetime.combine(date(year, month, 1), time(0), tzinfo=zone).astimezone(UTC)
     end = datetime.combine(job.today.replace(day=1), time(0), tzinfo=zone).astimezone(UTC)
@@ -364,8 +373,8 @@ def monthly_review(job: _Job) -> list[Delivery]:
                 )
             )
         )
-    cycle_weeks = weeks_between(cycle.start_date, week_start(weeks[-1]))
-    blocks.extend(cycle_charts(tr, krs, checkins, cycle_weeks, name="review"))
+    charted = [c for c in checkins if cycle_weeks and c.week >= cycle_weeks[0]]
+    blocks.extend(cycle_charts(tr, krs, charted, cycle_weeks, name="review"))
     summary = tr.t(
         "{team} · monthly review {month}: {done} of {total} key tasks done",
         team=team.name,

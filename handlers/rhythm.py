@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from handlers import digests
+from handlers import collector, digests
 from handlers.calendar import TeamCalendar
 from handlers.i18n import Translator, negotiate, translator
 from handlers.okr.weeks import (
@@ -136,6 +136,8 @@ def due_moments(
     if team_id is not None:
         teams = [team for team in teams if team.id == team_id]
     zones_of = _member_zones(session, teams)
+    # Teams mostly share zones and times: each distinct schedule is worked out once.
+    occurrences: dict[tuple[int, str, str], list[datetime]] = {}
     jobs: list[tuple[int, Moment, _Job]] = []
     for team in teams:
         workspace = workspaces.get_workspace(session=session, workspace_id=team.workspace_id)
@@ -147,9 +149,12 @@ def due_moments(
                 continue
             for zone in zones if moment.personal else zones[:1]:
                 for weekday, hhmm in moment.times(team):
-                    for at in occurrences_between(
-                        start=since, end=until, weekday=weekday, hhmm=hhmm, tz=zone
-                    ):
+                    schedule = (weekday, hhmm, zone)
+                    if schedule not in occurrences:
+                        occurrences[schedule] = occurrences_between(
+                            start=since, end=until, weekday=weekday, hhmm=hhmm, tz=zone
+                        )
+                    for at in occurrences[schedule]:
                         job = _Job(
                             session=session,
                             workspace=workspace,
@@ -169,21 +174,22 @@ def due_moments(
         session=session,
         due=[(job.team, moment.name, job.week, job.today) for _, moment, job in jobs],
     )
-    for order, moment, job in jobs:
-        job.data = data
-        workspace = job.workspace
-        assert workspace.id is not None
-        for delivery in moment.run(job):
-            assert delivery.key is not None
-            addressed = replace(
-                delivery, platform=workspace.platform, workspace=workspace.external_id
-            )
-            found.setdefault(
-                (workspace.id, delivery.key),
-                (order, Due(addressed, job.at, moment.name, job.team.name, workspace.id)),
-            )
-    ordered = sorted(found.values(), key=lambda item: (item[1].at, item[0]))
-    return [due for _, due in ordered]
+    with collector.paused():
+        for order, moment, job in jobs:
+            job.data = data
+            workspace = job.workspace
+            assert workspace.id is not None
+            for delivery in moment.run(job):
+                assert delivery.key is not None
+                addressed = replace(
+                    delivery, platform=workspace.platform, workspace=workspace.external_id
+                )
+                found.setdefault(
+                    (workspace.id, delivery.key),
+                    (order, Due(addressed, job.at, moment.name, job.team.name, workspace.id)),
+                )
+        ordered = sorted(found.values(), key=lambda item: (item[1].at, item[0]))
+        return [due for _, due in ordered]
 
 
 def _member_zones(session: Session, teams: Sequence[Team]) -> dict[int, list[str]]:
@@ -228,7 +234,7 @@ class _Job:
     ) -> None:
         self.session = session
         # The tick's shared reads; a job run on its own reads for its team alone.
-        self.data = data if data is not None else TickData(session=session, due=[])
+        self._data = data
         self.workspace = workspace
         self.team = team
         self.at = at
@@ -242,6 +248,16 @@ class _Job:
         assert team.id is not None and workspace.id is not None
         self.team_id: int = team.id
         self.ws: int = workspace.id
+
+    @property
+    def data(self) -> TickData:
+        if self._data is None:
+            self._data = TickData(session=self.session, due=[])
+        return self._data
+
+    @data.setter
+    def data(self, value: TickData) -> None:
+        self._data = value
 
     def cycle(self) -> Cycle:
         return self.data.cycle(self.ws, cycle_for(self.workspace.cycle_kind, self.today))

@@ -19,7 +19,7 @@ from handlers import digests
 from handlers.okr.weeks import CycleBounds
 from handlers.usecases.plan import TaskLine, task_lines
 from storage.models import Cycle, HelpRequest, HelpStatus, Member, TaskStatus, Team, Workspace
-from storage.repos import collab, okrs, rhythm, workspaces
+from storage.repos import collab, history, okrs, rhythm, workspaces
 from storage.repos.okrs import KRFacts
 from storage.repos.rhythm import CheckinFacts, TaskFacts
 
@@ -35,12 +35,12 @@ class TickData:
     def __init__(self, *, session: Session, due: Sequence[tuple[Team, str, str, date]]) -> None:
         self.session = session
         self.teams: dict[int, list[Team]] = defaultdict(list)
+        self._team_ids: set[int] = set()
         self.digest_teams: dict[tuple[int, str, date], list[Team]] = defaultdict(list)
-        seen: set[int] = set()
         for team, moment, week, day in due:
-            if team.id not in seen:
-                seen.add(team.id or 0)
+            if team.id not in self._team_ids:
                 self.teams[team.workspace_id].append(team)
+                self._team_ids.add(team.id or 0)
             if moment == "digest":
                 self.digest_teams[(team.workspace_id, week, day)].append(team)
         self._workspaces: dict[int, Workspace] = {}
@@ -55,13 +55,19 @@ class TickData:
         self._open_help: dict[int, dict[int, list[HelpRequest]]] = {}
         self._everyone_of: dict[int, set[int]] = {}
         self._team_weeks: dict[tuple[int, str, date, int], dict[int, digests.TeamWeek]] = {}
+        self._spans: dict[tuple[int, str, str], dict[int, list[history.CheckinPoint]]] = {}
+        self._due_open: dict[
+            tuple[int, tuple[str, ...], date, date], dict[int, list[TaskFacts]]
+        ] = {}
 
     def include(self, team: Team) -> None:
         """Serve a team that was not in `due` too."""
         ws = team.workspace_id
-        if team in self.teams[ws]:
+        # By id: comparing the ORM objects themselves costs a field-by-field walk each.
+        if team.id in self._team_ids:
             return
         self.teams[ws].append(team)
+        self._team_ids.add(team.id or 0)
         # Rare (a job run on its own): simply read everything again.
         self._membership.clear()
         self._members.clear()
@@ -71,6 +77,7 @@ class TickData:
         self._tasks.clear()
         self._leftovers.clear()
         self._open_help.clear()
+        self._due_open.clear()
         self._everyone_of.clear()
 
     def workspace(self, ws: int) -> Workspace:
@@ -188,6 +195,25 @@ class TickData:
             self._tasks[(ws, week)] = grouped
         return self._tasks[(ws, week)]
 
+    def open_tasks_due(
+        self, ws: int, weeks: tuple[str, ...], first_day: date, last_day: date
+    ) -> dict[int, list[TaskFacts]]:
+        """Tasks of `weeks` still planned and due in [first_day, last_day], by owner."""
+        key = (ws, weeks, first_day, last_day)
+        if key not in self._due_open:
+            grouped: dict[int, list[TaskFacts]] = defaultdict(list)
+            for task in rhythm.open_task_facts_due_between(
+                session=self.session,
+                workspace_id=ws,
+                weeks=weeks,
+                owner_member_ids=self._everyone(ws),
+                first_day=first_day,
+                last_day=last_day,
+            ):
+                grouped[task.owner_member_id].append(task)
+            self._due_open[key] = grouped
+        return self._due_open[key]
+
     def leftovers(self, ws: int, week: str) -> dict[int, list[TaskLine]]:
         """Tasks of `week` still planned, with owners, helpers and KRs, by owner."""
         if (ws, week) not in self._leftovers:
@@ -229,7 +255,7 @@ class TickData:
         key = (ws, week, today, cycle.id)
         if key not in self._team_weeks or team.id not in self._team_weeks[key]:
             group = self.digest_teams.get((ws, week, today), [])
-            if team not in group:
+            if all(t.id != team.id for t in group):
                 group = [team]
             self._team_weeks.setdefault(key, {}).update(
                 digests.load_team_weeks(
@@ -237,3 +263,33 @@ class TickData:
                 )
             )
         return self._team_weeks[key][team.id]
+
+    def checkins_between(
+        self, ws: int, kr_ids: Sequence[int], first_week: str, last_week: str, *, per_team: int
+    ) -> list[history.CheckinPoint]:
+        """The check-ins of `kr_ids` in [first_week, last_week], in week order.
+
+        The first read of a span also reads it for the first `per_team` KRs of every
+        digest loaded so far (the charts' KRs), so a tick's charts cost one query.
+        """
+        key = (ws, first_week, last_week)
+        loaded = self._spans.setdefault(key, {})
+        wanted = {i for i in kr_ids if i not in loaded}
+        if wanted:
+            if not loaded:
+                for group in self._team_weeks.values():
+                    for data in group.values():
+                        if data.team.workspace_id == ws:
+                            wanted.update(kr.id for kr in data.krs[:per_team] if kr.id)
+            for kr_id in wanted:
+                loaded[kr_id] = []
+            for row in history.checkin_points_between(
+                session=self.session,
+                workspace_id=ws,
+                kr_ids=sorted(wanted),
+                first_week=first_week,
+                last_week=last_week,
+            ):
+                loaded[row.kr_id].append(row)
+        rows = [row for i in kr_ids for row in loaded[i]]
+        return sorted(rows, key=lambda c: (c.week, c.kr_id))

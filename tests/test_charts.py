@@ -13,8 +13,10 @@ import pytest
 from bot import charts
 from bot.delivery import Bucket, Outgoing
 from bot.outbox import OutboxSender
+from handlers import rhythm
 from handlers.demo import DemoWorkspace
 from handlers.views import Chart, Image, Message, Series, Text
+from storage.repos import workspaces
 from tests.conftest import Harness
 
 CHINESE = Chart(
@@ -119,3 +121,43 @@ def test_the_scheduled_digest_reaches_the_sender_with_its_charts_as_pngs(
         images = [b for b in item.message.blocks if isinstance(b, Image)]
         assert [i.filename for i in images] == ["digest-progress.png", "digest-confidence.png"]
         assert all(png_size(i.data) == (1000, 560) for i in images)
+
+
+def test_digests_built_together_chart_what_each_charts_alone(
+    harness: Harness, demo: DemoWorkspace
+) -> None:
+    # A tick reads the charts' check-ins for every due digest at once; each
+    # digest must still chart exactly what it charts when built on its own.
+    friday_evening = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # 17:00 in Shanghai
+    since = friday_evening - timedelta(minutes=1)
+
+    def charts_by_key(due: Sequence[rhythm.Due]) -> dict[str, list[Chart]]:
+        return {
+            item.delivery.key or "": [
+                b for b in item.delivery.message.blocks if isinstance(b, Chart)
+            ]
+            for item in due
+            if isinstance(item.delivery.message, Message)
+        }
+
+    with harness.sessions.begin() as session:
+        together = charts_by_key(
+            rhythm.due_moments(
+                session=session, since=since, until=friday_evening, moments=["digest"]
+            )
+        )
+        alone: dict[str, list[Chart]] = {}
+        for team in workspaces.list_all_teams(session=session):
+            alone |= charts_by_key(
+                rhythm.due_moments(
+                    session=session,
+                    since=since,
+                    until=friday_evening,
+                    moments=["digest"],
+                    team_id=team.id,
+                )
+            )
+    assert len(together) == 3 and together.keys() == alone.keys()
+    series = {key: {s.label for c in charts for s in c.series} for key, charts in together.items()}
+    assert all(series.values()) and len({frozenset(s) for s in series.values()}) == 3
+    assert together == alone

@@ -4,10 +4,14 @@ import logging
 import textwrap
 from collections.abc import Sequence
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
+from babel.numbers import format_decimal
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from handlers.i18n import (
     Translator,
@@ -136,6 +140,36 @@ def test_number_groups_and_drops_trailing_zeros(
     locale: str, value: float, kwargs: dict[str, int], expected: str
 ) -> None:
     assert translator(locale).number(value, **kwargs) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.decimals(
+        min_value=-99_999, max_value=99_999, allow_nan=False, allow_infinity=False, places=4
+    )
+    | st.integers(min_value=-(10**14), max_value=10**14)
+    | st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
+    max_decimals=st.integers(min_value=0, max_value=3),
+    locale=st.sampled_from(["en", "zh"]),
+)
+def test_number_reads_exactly_as_the_locales_pattern_writes_it(
+    value: Decimal | int | float, max_decimals: int, locale: str
+) -> None:
+    # Numbers are formatted once per locale and kept: the first and the kept answer
+    # must both be what Babel writes for the pattern, whatever came before.
+    tr = translator(locale)
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-max_decimals), ROUND_HALF_UP) + 0
+    if locale == "zh" and abs(rounded) >= 100_000:
+        return  # read in 万/亿: test_chinese_counts_large_amounts…
+    pattern = "#,##0" + ("." + "#" * max_decimals if max_decimals else "")
+    expected = format_decimal(rounded, format=pattern, locale=locale)
+    assert tr.number(value, max_decimals=max_decimals) == expected
+    assert tr.number(value, max_decimals=max_decimals) == expected
+    assert tr.number(value, max_decimals=max_decimals + 1) == format_decimal(
+        Decimal(str(value)).quantize(Decimal(1).scaleb(-max_decimals - 1), ROUND_HALF_UP) + 0,
+        format=pattern + ("." if not max_decimals else "") + "#",
+        locale=locale,
+    )
 
 
 @pytest.mark.parametrize("locale", ["en", "zh"])

@@ -254,6 +254,39 @@ def test_the_digest_and_the_monthly_review_carry_the_cycle_charts(harness: Harne
     assert any(isinstance(b, Chart) for b in review.message.blocks)
 
 
+def test_the_monthly_review_starts_from_the_last_value_before_the_month(
+    harness: Harness,
+) -> None:
+    # Read as the cycle's and the month's check-ins plus the last one before them:
+    # October's 100 is where November started, whatever came earlier.
+    harness.clock.set(datetime(2026, 10, 28, 4, 0, tzinfo=UTC))  # Wednesday of W44
+    build(harness)
+    harness.say("ann", "checkin KR1 100 confidence 5")
+    harness.clock.set(datetime(2026, 11, 11, 4, 0, tzinfo=UTC))  # W46
+    harness.say("ann", "checkin KR1 250 confidence 6")
+    harness.clock.set(datetime(2026, 11, 18, 4, 0, tzinfo=UTC))  # W47
+    harness.say("ann", "checkin KR1 300 confidence 7")
+    monday = datetime(2026, 12, 7, 1, 59, tzinfo=UTC)
+    (review,) = [
+        d
+        for _, name, d in moments(harness, monday, monday + timedelta(minutes=2))
+        if name == "review"
+    ]
+    words = text(review.message)
+    assert "100 → 300 (+200)" in words
+    assert "confidence 6 → 7" in words
+    progress = next(b for b in review.message.blocks if isinstance(b, Chart))
+    (followers,) = [s for s in progress.series if s.label == "KR1 Followers"]
+    assert followers.points[-6:] == (
+        ("W43", 0.0),
+        ("W44", 10.0),
+        ("W45", 10.0),
+        ("W46", 25.0),
+        ("W47", 30.0),
+        ("W48", 30.0),
+    )
+
+
 # --- end of cycle ----------------------------------------------------------------------
 
 

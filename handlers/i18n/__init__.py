@@ -32,6 +32,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import (
     format_decimal,
     format_percent,
+    get_decimal_symbol,
+    get_group_symbol,
     get_minus_sign_symbol,
     get_plus_sign_symbol,
 )
@@ -177,6 +179,8 @@ def _round_half_up(x: float | Decimal, decimals: int) -> Decimal:
     return rounded + 0  # `+ 0` turns -0 into 0 so we never show "-0"
 
 
+_FORMAT_CACHE_SIZE = 4096  # numbers kept formatted per locale; a full cache starts again
+
 # From 10万 up, amounts in Chinese read in 万, 亿 or 万亿 (when exact).
 _WAN_FROM = Decimal(100_000)
 _CHINESE_UNITS = (
@@ -194,13 +198,32 @@ class Translator:
         self._translations = translations
         self._babel = Locale.parse(locale)
         self._list_babel = Locale.parse(_LIST_LOCALES.get(locale, locale))
+        # A Friday run shows tens of thousands of numbers, most of them the same few
+        # hundred: each is formatted once per locale, with the locale's symbols read once.
+        self._symbols = str.maketrans(
+            {",": str(get_group_symbol(self._babel)), ".": str(get_decimal_symbol(self._babel))}
+        )
+        self._plus = str(get_plus_sign_symbol(self._babel))
+        self._minus = str(get_minus_sign_symbol(self._babel))
+        self._numbers: dict[tuple[float | Decimal, int], str] = {}
+        self._percents: dict[Decimal, str] = {}
+        self._messages: dict[str, str] = {}
+        self._dates: dict[Date, str] = {}
 
     def __repr__(self) -> str:
         return f"Translator({self.locale!r})"
 
     def t(self, msgid: str, /, **params: Any) -> str:
         """The translation of `msgid`, with `{name}` placeholders filled from `params`."""
-        return self._format(self._translations.gettext(msgid), params)
+        text = self._messages.get(msgid)
+        if text is None:
+            text = self._translations.gettext(msgid)
+            if len(self._messages) >= _FORMAT_CACHE_SIZE:
+                self._messages.clear()
+            self._messages[msgid] = text
+        if not params and "{" not in text and "}" not in text:
+            return text  # nothing to fill in: most labels and button texts
+        return self._format(text, params)
 
     def tn(self, singular: str, plural: str, n: int, /, **params: Any) -> str:
         """The plural form for `n`; `n` is also available as `{n}` unless given in `params`."""
@@ -218,17 +241,33 @@ class Translator:
         """Grouped, at most `max_decimals` decimals, no trailing zeros: 6000.0 -> "6,000"."""
         if not math.isfinite(x):
             return str(format_decimal(x, locale=self._babel))
-        pattern = "#,##0" + ("." + "#" * max_decimals if max_decimals > 0 else "")
-        value = _round_half_up(x, max(max_decimals, 0))
+        key = (x, max_decimals)
+        shown = self._numbers.get(key)
+        if shown is None:
+            shown = self._number(x, max(max_decimals, 0))
+            if len(self._numbers) >= _FORMAT_CACHE_SIZE:
+                self._numbers.clear()
+            self._numbers[key] = shown
+        return shown
+
+    def _number(self, x: float | Decimal, decimals: int) -> str:
+        value = _round_half_up(x, decimals)
         if self.locale == "zh" and abs(value) >= _WAN_FROM:
             # Chinese readers count large amounts in 万 and 亿: "1,200万", "3.5亿".
             # Only when that is exact; otherwise the full figure, never a rounded one.
             for unit, size in _CHINESE_UNITS:
                 scaled = value / size
                 if abs(scaled) >= 1 and scaled == scaled.quantize(Decimal("0.01")):
-                    shown = format_decimal(scaled, format="#,##0.##", locale=self._babel)
-                    return f"{shown}{unit}"
-        return str(format_decimal(value, format=pattern, locale=self._babel))
+                    return f"{self._grouped(scaled.quantize(Decimal('0.01')), 2)}{unit}"
+        return self._grouped(value, decimals)
+
+    def _grouped(self, value: Decimal, decimals: int) -> str:
+        """`value` (already rounded) as the pattern "#,##0.##…" writes it in this locale."""
+        text = f"{abs(value):,.{decimals}f}"
+        if decimals:
+            text = text.rstrip("0").rstrip(".")
+        text = text.translate(self._symbols)
+        return self._minus + text if value < 0 else text
 
     def exact(self, x: float | Decimal) -> str:
         """The full figure, grouped, whatever the locale counts large amounts in."""
@@ -240,16 +279,22 @@ class Translator:
         if not math.isfinite(fraction):
             return str(format_percent(fraction, locale=self._babel))
         whole = _round_half_up(_decimal(fraction) * 100, 0)
-        return str(format_percent(whole / 100, locale=self._babel))
+        shown = self._percents.get(whole)
+        if shown is None:
+            shown = str(format_percent(whole / 100, locale=self._babel))
+            if len(self._percents) >= _FORMAT_CACHE_SIZE:
+                self._percents.clear()
+            self._percents[whole] = shown
+        return shown
 
     def signed(self, x: float | Decimal, *, max_decimals: int = 2) -> str:
         """A change, always with its sign unless it rounds to zero: "+500", "-200", "0"."""
         value = _round_half_up(x, max_decimals) if math.isfinite(x) else _decimal(x)
         magnitude = self.number(abs(value), max_decimals=max_decimals)
         if value > 0:
-            return str(get_plus_sign_symbol(self._babel)) + magnitude
+            return self._plus + magnitude
         if value < 0:
-            return str(get_minus_sign_symbol(self._babel)) + magnitude
+            return self._minus + magnitude
         return magnitude
 
     def date(self, d: Date) -> str:
@@ -257,7 +302,13 @@ class Translator:
 
         A datetime is shown as is; convert it to the team's timezone first.
         """
-        return str(format_skeleton("MMMd", d, locale=self._babel))
+        shown = self._dates.get(d)
+        if shown is None:
+            shown = str(format_skeleton("MMMd", d, locale=self._babel))
+            if len(self._dates) >= _FORMAT_CACHE_SIZE:
+                self._dates.clear()
+            self._dates[d] = shown
+        return shown
 
     def month(self, year: int, month: int) -> str:
         """A month of a year, as the locale writes it: "November 2026", "2026年11月"."""

@@ -4,43 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from storage.models import Checkin, HelpRequest, HelpStatus
 from storage.repos.okrs import slices
-from storage.repos.rhythm import CheckinFacts
 
 
-def checkins_through(
-    *, session: Session, workspace_id: int, kr_ids: Iterable[int], last_week: str
-) -> list[Checkin]:
-    """Every check-in of these KRs up to and including `last_week`, in week order."""
-    ids = list(kr_ids)
-    if not ids:
-        return []
-    return list(
-        session.exec(
-            select(Checkin)
-            .where(
-                Checkin.workspace_id == workspace_id,
-                col(Checkin.kr_id).in_(ids),
-                col(Checkin.week) <= last_week,
-            )
-            .order_by(col(Checkin.week), col(Checkin.kr_id))
-        ).all()
-    )
+class CheckinPoint(NamedTuple):
+    """A check-in as a chart plots it: where the KR stood after its week."""
+
+    kr_id: int
+    week: str
+    value: float
+    previous_value: float
+    confidence: int | None
 
 
-def checkin_facts_between(
+def checkin_points_between(
     *, session: Session, workspace_id: int, kr_ids: Iterable[int], first_week: str, last_week: str
-) -> list[CheckinFacts]:
-    """The check-ins of these KRs in [first_week, last_week], as plain values, in week order.
+) -> list[CheckinPoint]:
+    """The check-ins of these KRs in [first_week, last_week], as chart points, in week order.
 
-    Bounded by the span (a cycle), not by how much history came before it.
+    Bounded by the span (a cycle), not by how much history came before it; the
+    notes are not read (a tick charts every team's cycle: tens of thousands of rows).
     """
-    found: list[CheckinFacts] = []
+    found: list[CheckinPoint] = []
     for ids in slices(kr_ids):
         rows = session.execute(
             select_columns(
@@ -49,7 +40,6 @@ def checkin_facts_between(
                 col(Checkin.value),
                 col(Checkin.previous_value),
                 col(Checkin.confidence),
-                col(Checkin.note),
             ).where(
                 col(Checkin.workspace_id) == workspace_id,
                 col(Checkin.kr_id).in_(ids),
@@ -57,7 +47,7 @@ def checkin_facts_between(
                 col(Checkin.week) <= last_week,
             )
         )
-        found.extend(CheckinFacts(*row) for row in rows)
+        found.extend(CheckinPoint(*row) for row in rows)
     return sorted(found, key=lambda c: (c.week, c.kr_id))
 
 

@@ -343,6 +343,45 @@ def week_task_facts(
     return sorted(found, key=lambda t: t.number)
 
 
+def open_task_facts_due_between(
+    *,
+    session: Session,
+    workspace_id: int,
+    weeks: Iterable[str],
+    owner_member_ids: Iterable[int],
+    first_day: date,
+    last_day: date,
+) -> list[TaskFacts]:
+    """Still-planned tasks of these weeks and owners due in [first_day, last_day], by number.
+
+    What the morning nudge looks for: only the few tasks that can be overdue today,
+    not every task of the weeks.
+    """
+    found: list[TaskFacts] = []
+    for ids in slices(owner_member_ids):
+        rows = session.execute(
+            select_columns(
+                col(PlanTask.id),
+                col(PlanTask.number),
+                col(PlanTask.week),
+                col(PlanTask.title),
+                col(PlanTask.kr_id),
+                col(PlanTask.owner_member_id),
+                col(PlanTask.due_date),
+                col(PlanTask.status),
+            ).where(
+                col(PlanTask.workspace_id) == workspace_id,
+                col(PlanTask.week).in_(list(weeks)),
+                col(PlanTask.owner_member_id).in_(ids),
+                col(PlanTask.status) == TaskStatus.PLANNED.value,
+                col(PlanTask.due_date) >= first_day,
+                col(PlanTask.due_date) <= last_day,
+            )
+        )
+        found.extend(TaskFacts(*row) for row in rows)
+    return sorted(found, key=lambda t: t.number)
+
+
 def get_tasks(*, session: Session, workspace_id: int, ids: Iterable[int]) -> list[PlanTask]:
     """Tasks by id, ordered by number."""
     found: list[PlanTask] = []
