@@ -59,16 +59,20 @@ class Ask:
     kind: str
     member: int
     text: str
-    expected: str  # the answer's fallback text when the command succeeded
+    expected: tuple[str, ...]  # the answer's fallback text when the command succeeded
 
 
 def _asks(people: list[int]) -> Iterator[Ask]:
     """`/okr` then a check-in, for each person; KR numbers follow member order (3i+1..3i+3)."""
     for n, i in enumerate(people):
         tr = translator("zh" if i % 5 == 4 else "en")
-        yield Ask("okr", i, "", tr.t("Your OKRs · {cycle}", cycle=CYCLE))
+        yield Ask("okr", i, "", (tr.t("Your OKRs · {cycle}", cycle=CYCLE),))
         ref = f"KR{3 * i + 3}"
-        yield Ask("checkin", i, f"checkin {ref} {10 + n % 7}", tr.t("Checked in {ref}.", ref=ref))
+        done = (
+            tr.t("Checked in {ref}.", ref=ref),
+            tr.t("Updated this week's check-in of {ref}.", ref=ref),  # a database used before
+        )
+        yield Ask("checkin", i, f"checkin {ref} {10 + n % 7}", done)
 
 
 def _members(url: str) -> int:
@@ -258,8 +262,10 @@ def _one(
             f"okrbot did not answer /okr {ask.text!r} within {timeout:.0f} s"
         ) from None
     text = str(call.args.get("text", ""))
-    if text != ask.expected:
-        raise RuntimeError(f"/okr {ask.text!r} did not succeed: {text!r} (wanted {ask.expected!r})")
+    if text not in ask.expected:
+        raise RuntimeError(
+            f"/okr {ask.text!r} did not succeed: {text!r} (wanted {ask.expected[0]!r})"
+        )
     return sent.seconds, call.at - started
 
 
