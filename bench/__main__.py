@@ -141,21 +141,23 @@ def _probe(plan: Plan, *args: str) -> dict[str, Any] | None:
     return result
 
 
+MOMENTS = ("friday", "monday", "review", "cycle-end")
+
+
 def run(plan: Plan) -> str:
     cases = [(n, w) for n in plan.sizes for w in plan.weeks]
-    steps = len(cases) * 3 + len(plan.latency_sizes) * 2
+    steps = len(cases) * (1 + len(MOMENTS)) + len(plan.latency_sizes) * 2
     bar = Bar(steps + (2 if plan.http_samples and plan.latency_sizes else 0))
-    rhythm_rows: list[tuple[int, int, Result, Result]] = []
+    rhythm_rows: list[tuple[int, int, dict[str, Result]]] = []
     for members, weeks in cases:
         url = _database(plan, members, weeks, bar)
         bar.step()
-        bar.show(f"Friday run N={members:,} W={weeks}")
-        friday = _probe(plan, "rhythm", url, "friday")
-        bar.step()
-        bar.show(f"Monday run N={members:,} W={weeks}")
-        monday = _probe(plan, "rhythm", url, "monday")
-        bar.step()
-        rhythm_rows.append((members, weeks, friday, monday))
+        results: dict[str, Result] = {}
+        for moment in MOMENTS:
+            bar.show(f"{moment} run N={members:,} W={weeks}")
+            results[moment] = _probe(plan, "rhythm", url, moment)
+            bar.step()
+        rhythm_rows.append((members, weeks, results))
     latency_rows: list[tuple[int, Result]] = []
     for members in plan.latency_sizes:
         weeks = min(plan.weeks)
@@ -193,7 +195,7 @@ Result = dict[str, Any] | None
 
 def _report(
     plan: Plan,
-    rhythm_rows: Sequence[tuple[int, int, Result, Result]],
+    rhythm_rows: Sequence[tuple[int, int, dict[str, Result]]],
     latency_rows: Sequence[tuple[int, Result]],
 ) -> str:
     database = "PostgreSQL" if plan.postgres else "SQLite"
@@ -202,28 +204,47 @@ def _report(
     def run_cells(result: Result) -> str:
         if result is None:
             return f"{late} | - | -"
-        return f"{result['seconds']:.2f} s | {result['deliveries']:,} | {result['rss_mb']:.0f} MB"
+        return (
+            f"{result['seconds']:.2f} s ({result['cpu_seconds']:.2f} s) | "
+            f"{result['deliveries']:,} | {result['rss_mb']:.0f} MB"
+        )
+
+    def table(moments: tuple[str, str], names: tuple[str, str]) -> list[str]:
+        header = " | ".join(f"{name} wall (CPU) | deliveries | peak RSS" for name in names)
+        rows = [f"| N | W | {header} |", "|---:|---:|" + "---:|" * 6]
+        for members, weeks, results in rhythm_rows:
+            cells = " | ".join(run_cells(results[m]) for m in moments)
+            rows.append(f"| {members:,} | {weeks} | {cells} |")
+        return rows
 
     lines = [
-        f"Rhythm cost ({database}; one process per run, peak RSS of that process)",
+        f"Rhythm cost ({database}; one process per run, peak RSS of that process; "
+        "CPU is the process's own time, steadier than wall time on a shared machine)",
         "",
-        "| N | W | Friday run | deliveries | peak RSS | Monday run | deliveries | peak RSS |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *table(("friday", "monday"), ("Friday", "Monday")),
+        "",
+        *table(
+            ("review", "cycle-end"),
+            ("First Monday of the month (reviews)", "Cycle's last Monday (self-scores)"),
+        ),
     ]
-    for members, weeks, friday, monday in rhythm_rows:
-        lines.append(f"| {members:,} | {weeks} | {run_cells(friday)} | {run_cells(monday)} |")
-    seconds = {(n, w): f["seconds"] for n, w, f, _m in rhythm_rows if f is not None}
-    ratios: list[str] = []
     low, high = min(plan.weeks), max(plan.weeks)
-    for members in plan.sizes:
-        if low != high and (members, low) in seconds and (members, high) in seconds:
-            ratio = seconds[(members, high)] / seconds[(members, low)]
-            ratios.append(f"Friday W={high} / W={low} at N={members:,}: {ratio:.2f}x")
     small, large = min(plan.sizes), max(plan.sizes)
-    for weeks in plan.weeks:
-        if small != large and (small, weeks) in seconds and (large, weeks) in seconds:
-            ratio = seconds[(large, weeks)] / seconds[(small, weeks)]
-            ratios.append(f"Friday N={large:,} / N={small:,} at W={weeks}: {ratio:.2f}x")
+    ratios: list[str] = []
+    for moment in MOMENTS:
+        measured = {(n, w): r[moment] for n, w, r in rhythm_rows if r.get(moment) is not None}
+        for members in plan.sizes:
+            if low != high and (members, low) in measured and (members, high) in measured:
+                ratios.append(
+                    f"{moment} W={high} / W={low} at N={members:,}: "
+                    + _ratio(measured[(members, low)], measured[(members, high)])
+                )
+        for weeks in plan.weeks:
+            if small != large and (small, weeks) in measured and (large, weeks) in measured:
+                ratios.append(
+                    f"{moment} N={large:,} / N={small:,} at W={weeks}: "
+                    + _ratio(measured[(small, weeks)], measured[(large, weeks)])
+                )
     if ratios:
         lines += ["", *(f"- {r}" for r in ratios)]
     if latency_rows:
@@ -254,6 +275,13 @@ def _report(
             )
             lines += ["", f"- p50 at N={most:,} / N={fewest:,}: {ratio}"]
     return "\n".join(lines)
+
+
+def _ratio(first: Result, second: Result) -> str:
+    assert first is not None and second is not None
+    wall = second["seconds"] / first["seconds"]
+    cpu = second["cpu_seconds"] / first["cpu_seconds"]
+    return f"{wall:.2f}x ({cpu:.2f}x CPU)"
 
 
 def _ints(value: str) -> tuple[int, ...]:

@@ -4,7 +4,7 @@ Each rhythm run gets its own process so its peak memory is its own (and not
 the generator's), and it starts the way the bot starts: `bot.wiring.build`
 on the database, then the run.
 
-    python -m bench.probe rhythm URL friday|monday
+    python -m bench.probe rhythm URL friday|monday|review|cycle-end
     python -m bench.probe latency URL SAMPLES
 """
 
@@ -16,7 +16,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bench.generate import FRIDAY, MONDAY, PLATFORM, TEAM_SIZE, WORKSPACE, team_name, user_id
@@ -27,9 +27,22 @@ from handlers.events import Actor, Command
 from handlers.i18n import translator
 from handlers.views import Delivery, Message, ToChannel
 
-# Local midnight in Shanghai (UTC+8) of the measured Monday and Friday.
-MONDAY_START = datetime.combine(MONDAY, datetime.min.time(), tzinfo=UTC) - timedelta(hours=8)
-FRIDAY_START = datetime.combine(FRIDAY, datetime.min.time(), tzinfo=UTC) - timedelta(hours=8)
+
+def _local_midnight(day: date) -> datetime:
+    """Midnight in Shanghai (UTC+8), where the generated teams are."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC) - timedelta(hours=8)
+
+
+MONDAY_START = _local_midnight(MONDAY)
+FRIDAY_START = _local_midnight(FRIDAY)
+# Two Mondays with more to do: the first of the month (the monthly reviews of
+# November) and the one of the cycle's last week (everyone's self-score prompt).
+DAYS = {
+    "friday": FRIDAY_START,
+    "monday": MONDAY_START,
+    "review": _local_midnight(MONDAY + timedelta(days=14)),
+    "cycle-end": _local_midnight(MONDAY + timedelta(days=35)),
+}
 WEDNESDAY_NOON = MONDAY_START + timedelta(days=2, hours=12)
 
 
@@ -43,21 +56,24 @@ def peak_rss_mb() -> float:
 
 
 def rhythm(url: str, moment: str) -> dict[str, Any]:
-    """The whole Friday (check-in prompts at 15:00, digests at 17:00) or Monday (09:30) run."""
-    since = FRIDAY_START if moment == "friday" else MONDAY_START
+    """Everything due on one local day: the Friday (check-in prompts at 15:00, the
+    reminder at 16:00, digests at 17:00, nudges) or a Monday (planning at 09:30,
+    nudges; on `review` the monthly reviews, on `cycle-end` the self-score prompts)."""
+    since = DAYS[moment]
     until = since + timedelta(hours=23, minutes=59)
     runtime = _runtime(url, until)
     try:
         # What a long-running bot has loaded already: both message catalogs.
         translator("en").t("away")
         translator("zh").t("away")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         deliveries = runtime.app.run_due(since=since, until=until)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         runtime.close()
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "rss_mb": peak_rss_mb(),
         "deliveries": len(deliveries),
         "channel_posts": sum(1 for d in deliveries if isinstance(d.to, ToChannel)),

@@ -32,11 +32,21 @@ from handlers.views import (
     Series,
     Text,
 )
-from storage.models import Checkin, KeyResult, KRKind, Member, TaskStatus, Team
-from storage.repos import history, okrs, rhythm, workspaces
+from storage.models import (
+    Checkin,
+    Cycle,
+    HelpRequest,
+    HelpStatus,
+    KeyResult,
+    KRKind,
+    Member,
+    TaskStatus,
+    Team,
+)
+from storage.repos import collab, history, okrs, rhythm, workspaces
 from storage.repos.history import CheckinPoint
 from storage.repos.okrs import KRFacts
-from storage.repos.rhythm import CheckinFacts
+from storage.repos.rhythm import CheckinFacts, TaskFacts
 
 if TYPE_CHECKING:
     from handlers.rhythm import _Job
@@ -71,7 +81,7 @@ def _progress(kr: KeyResult | KRFacts, value: float) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class KRMonth:
-    kr: KeyResult
+    kr: KeyResult | KRFacts
     owner: str
     before: float
     after: float
@@ -105,7 +115,7 @@ def team_krs(*, session: Session, team: Team, cycle_id: int | None) -> list[KeyR
 
 
 def kr_months(
-    krs: Sequence[KeyResult],
+    krs: Sequence[KeyResult | KRFacts],
     checkins: Sequence[Checkin | CheckinFacts | CheckinPoint],
     weeks: Sequence[str],
     people: dict[int, Member],
@@ -235,63 +245,159 @@ def team_charts(job: _Job, *, name: str, krs: Sequence[KRFacts] | None = None) -
     return cycle_charts(job.team_tr(), shown, checkins, weeks, name=name)
 
 
-def monthly_review(job: _Job) -> list[Delivery]:
-    last_day = job.today.replace(day=1) - timedelta(days=1)
-    year, month = last_day.year, last_day.month
-    period = f"{year:04d}-{month:02d}"
+@dataclass(frozen=True, slots=True)
+class TeamMonth:
+    """Everything a monthly review needs about one team and the month that just ended."""
+
+    team: Team
+    cycle: Cycle
+    weeks: Sequence[str]  # the month's check-in weeks
+    cycle_weeks: Sequence[str]  # the cycle's weeks up to the month's last
+    member_ids: Sequence[int]
+    krs: Sequence[KRFacts]
+    checkins: Sequence[CheckinFacts | CheckinPoint]  # the last before, then the span's
+    tasks: Sequence[TaskFacts]
+    helped: Sequence[HelpRequest]  # closed as done in the month, asked by or of members
+    people: dict[int, Member]
+
+
+def review_month(today: date) -> tuple[int, int]:
+    """The (year, month) a review posted on `today` is about: the month before."""
+    last_day = today.replace(day=1) - timedelta(days=1)
+    return last_day.year, last_day.month
+
+
+def load_team_months(
+    *, session: Session, teams: Sequence[Team], cycle: Cycle, today: date
+) -> dict[int, TeamMonth]:
+    """The month before `today` of many teams of one workspace, by team id, read together.
+
+    One set of queries for one team or a thousand; nothing reads further back than
+    the cycle's start, except one check-in per KR (where the month started).
+    """
+    if not teams:
+        return {}
+    ws = teams[0].workspace_id
+    assert cycle.id is not None and all(t.workspace_id == ws for t in teams)
+    year, month = review_month(today)
     weeks = month_weeks(year, month)
-    tr = job.team_tr()
-    session, ws, team = job.session, job.ws, job.team
-    bounds = cycle_for(job.workspace.cycle_kind, last_day)
-    cycle = okrs.get_or_create_cycle(
-        session=session,
-        workspace_id=ws,
-        name=bounds.name,
-        kind=bounds.kind,
-        start=bounds.start,
-        end=bounds.end,
-    )
-    krs = team_krs(session=session, team=team, cycle_id=cycle.id)
-    member_ids = workspaces.team_member_ids(session=session, workspace_id=ws, team_id=job.team_id)
-    # The cycle's and the month's check-ins, and the last one before them: what the
-    # review shows costs the same after years of history as after a month.
-    kr_ids = [kr.id for kr in krs if kr.id is not None]
     cycle_weeks = weeks_between(cycle.start_date, week_start(weeks[-1]))
     first_week = min(weeks[0], cycle_weeks[0]) if cycle_weeks else weeks[0]
+    team_ids = [t.id for t in teams if t.id is not None]
+    membership = workspaces.team_memberships(session=session, workspace_id=ws, team_ids=team_ids)
+    everyone = {m for ids in membership.values() for m in ids}
+    krs = okrs.cycle_kr_facts(
+        session=session,
+        workspace_id=ws,
+        cycle_id=cycle.id,
+        objective_member_ids=everyone,
+        objective_team_ids=team_ids,
+    )
+    kr_ids = [kr.id for kr in krs]
+    # What the review shows costs the same after years of history as after a month.
     span = history.checkin_points_between(
         session=session, workspace_id=ws, kr_ids=kr_ids, first_week=first_week, last_week=weeks[-1]
     )
     before = rhythm.latest_checkin_facts_before(
         session=session, workspace_id=ws, week=first_week, kr_ids=kr_ids
     )
-    checkins: list[CheckinFacts | CheckinPoint] = [*before.values(), *span]
-    checkins.sort(key=lambda c: (c.week, c.kr_id))
-    zone = ZoneInfo(team.timezone)
-    start = datetime.combine(date(year, month, 1), time(0), tzinfo=zone).astimezone(UTC)
-    end = datetime.combine(job.today.replace(day=1), time(0), tzinfo=zone).astimezone(UTC)
-    helped = history.help_done_between(session=session, workspace_id=ws, start=start, end=end)
-    tasks = [
-        t
-        for week in weeks
-        for t in rhythm.list_tasks(
-            session=session,
-            workspace_id=ws,
-            week=week,
-            member_ids=member_ids,
-            include_helping=False,
-        )
-    ]
-    people_ids = (
-        set(member_ids)
-        | {kr.owner_member_id for kr in krs if kr.owner_member_id}
-        | {h.helper_id for h in helped}
-        | {h.requester_id for h in helped}
+    checkins_of: dict[int, list[CheckinFacts | CheckinPoint]] = defaultdict(list)
+    for last in before.values():
+        checkins_of[last.kr_id].append(last)
+    for point in span:
+        checkins_of[point.kr_id].append(point)
+    tasks_of: dict[int, list[TaskFacts]] = defaultdict(list)
+    for week in weeks:
+        for task in rhythm.week_task_facts(
+            session=session, workspace_id=ws, week=week, owner_member_ids=everyone
+        ):
+            tasks_of[task.owner_member_id].append(task)
+    bounds = {t.timezone: _month_bounds_utc(year, month, t.timezone) for t in teams}
+    helped = collab.list_help_requests(
+        session=session,
+        workspace_id=ws,
+        member_ids=everyone,
+        statuses=[HelpStatus.DONE],
+        resolved_between=(min(b[0] for b in bounds.values()), max(b[1] for b in bounds.values())),
     )
+    helped_of: dict[int, list[HelpRequest]] = defaultdict(list)
+    for request in helped:
+        for member_id in {request.requester_id, request.helper_id}:
+            helped_of[member_id].append(request)
+    krs_of_member: dict[int, list[KRFacts]] = defaultdict(list)
+    krs_of_team: dict[int, list[KRFacts]] = defaultdict(list)
+    for kr in krs:
+        if kr.objective_owner_member_id is not None:
+            krs_of_member[kr.objective_owner_member_id].append(kr)
+        if kr.objective_owner_team_id is not None:
+            krs_of_team[kr.objective_owner_team_id].append(kr)
+    named = everyone | {kr.owner_member_id for kr in krs if kr.owner_member_id}
     people = {
         m.id: m
-        for m in workspaces.list_members(session=session, workspace_id=ws, ids=people_ids)
+        for m in workspaces.list_members(session=session, workspace_id=ws, ids=named)
         if m.id is not None
     }
+    loaded: dict[int, TeamMonth] = {}
+    for team in teams:
+        assert team.id is not None
+        ids = membership.get(team.id, [])
+        start, end = bounds[team.timezone]
+        mine = {kr.id: kr for kr in krs_of_team.get(team.id, [])}
+        mine |= {kr.id: kr for i in ids for kr in krs_of_member.get(i, [])}
+        team_krs = sorted(mine.values(), key=lambda kr: kr.number)
+        checkins = [row for kr in team_krs for row in checkins_of.get(kr.id, [])]
+        checkins.sort(key=lambda c: (c.week, c.kr_id))
+        requests = {
+            r.number: r
+            for i in ids
+            for r in helped_of.get(i, [])
+            if r.resolved_at is not None and start <= r.resolved_at < end
+        }
+        loaded[team.id] = TeamMonth(
+            team=team,
+            cycle=cycle,
+            weeks=weeks,
+            cycle_weeks=cycle_weeks,
+            member_ids=ids,
+            krs=team_krs,
+            checkins=checkins,
+            tasks=[t for week in weeks for t in _in_week(tasks_of, ids, week)],
+            helped=[requests[n] for n in sorted(requests)],
+            people=people,
+        )
+    return loaded
+
+
+def _in_week(
+    tasks_of: dict[int, list[TaskFacts]], ids: Sequence[int], week: str
+) -> list[TaskFacts]:
+    return sorted((t for i in ids for t in tasks_of.get(i, []) if t.week == week), key=_number)
+
+
+def _number(task: TaskFacts) -> int:
+    return task.number
+
+
+def _month_bounds_utc(year: int, month: int, tz: str) -> tuple[datetime, datetime]:
+    """The month's [1st 00:00, next 1st 00:00) in the team's zone, as UTC."""
+    zone = ZoneInfo(tz)
+    first = date(year, month, 1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    start = datetime.combine(first, time(0), tzinfo=zone).astimezone(UTC)
+    return start, datetime.combine(following, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def monthly_review(job: _Job) -> list[Delivery]:
+    year, month = review_month(job.today)
+    period = f"{year:04d}-{month:02d}"
+    tr = job.team_tr()
+    last_day = job.today.replace(day=1) - timedelta(days=1)
+    cycle = job.data.cycle(job.ws, cycle_for(job.workspace.cycle_kind, last_day))
+    data = job.data.team_month(job.team, job.today, cycle)
+    team, weeks, cycle_weeks = job.team, data.weeks, data.cycle_weeks
+    krs, checkins, helped, people = data.krs, data.checkins, data.helped, data.people
+    member_ids = data.member_ids
+    tasks = data.tasks
     rows = kr_months(krs, checkins, weeks, people)
     month_name = tr.month(year, month)
     title = tr.t("Monthly review · {team} · {month}", team=team.name, month=month_name)

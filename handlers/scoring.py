@@ -80,7 +80,6 @@ def prompts(job: _Job) -> list[Delivery]:
     cycle = job.cycle()
     members = job.present_members()
     krs_of = job.krs_by_owner(members)
-    objectives = _objectives_of(job.session, job.ws, [kr for krs in krs_of.values() for kr in krs])
     scores = okrs.scores_for(
         session=job.session,
         workspace_id=job.ws,
@@ -104,9 +103,7 @@ def prompts(job: _Job) -> list[Delivery]:
             ),
         ]
         for kr in krs:
-            blocks.append(
-                _kr_line(tr, kr, objectives.get(kr.objective_id), scores.get(kr.id or -1))
-            )
+            blocks.append(_kr_line(tr, kr, kr.objective_kind, scores.get(kr.id or -1)))
         blocks.append(
             Context(tr.t('Score one: /okr score KR{n} 0.7 "what it reached"', n=krs[0].number))
         )
@@ -134,10 +131,9 @@ def _objectives_of(
 
 
 def _kr_line(
-    tr: Translator, kr: KeyResult | KRFacts, objective: Objective | None, row: Score | None
+    tr: Translator, kr: KeyResult | KRFacts, kind: str, row: Score | None
 ) -> Context | Text:
     suggested = math.suggested_score(kr_progress(kr))
-    kind = objective.kind if objective is not None else "committed"
     parts = [tr.t("suggested {s}", s=score_text(suggested))]
     if suggested is not None:
         parts.append(reading_text(tr, kind, suggested))

@@ -15,7 +15,7 @@ from datetime import date
 
 from sqlmodel import Session
 
-from handlers import digests
+from handlers import digests, review
 from handlers.okr.weeks import CycleBounds
 from handlers.usecases.plan import TaskLine, task_lines
 from storage.models import Cycle, HelpRequest, HelpStatus, Member, TaskStatus, Team, Workspace
@@ -37,12 +37,15 @@ class TickData:
         self.teams: dict[int, list[Team]] = defaultdict(list)
         self._team_ids: set[int] = set()
         self.digest_teams: dict[tuple[int, str, date], list[Team]] = defaultdict(list)
+        self.review_teams: dict[tuple[int, date], list[Team]] = defaultdict(list)
         for team, moment, week, day in due:
             if team.id not in self._team_ids:
                 self.teams[team.workspace_id].append(team)
                 self._team_ids.add(team.id or 0)
             if moment == "digest":
                 self.digest_teams[(team.workspace_id, week, day)].append(team)
+            elif moment == "review":
+                self.review_teams[(team.workspace_id, day)].append(team)
         self._workspaces: dict[int, Workspace] = {}
         self._cycles: dict[tuple[int, str], Cycle] = {}
         self._membership: dict[int, dict[int, list[int]]] = {}
@@ -55,6 +58,7 @@ class TickData:
         self._open_help: dict[int, dict[int, list[HelpRequest]]] = {}
         self._everyone_of: dict[int, set[int]] = {}
         self._team_weeks: dict[tuple[int, str, date, int], dict[int, digests.TeamWeek]] = {}
+        self._team_months: dict[tuple[int, date, int], dict[int, review.TeamMonth]] = {}
         self._spans: dict[tuple[int, str, str], dict[int, list[history.CheckinPoint]]] = {}
         self._due_open: dict[
             tuple[int, tuple[str, ...], date, date], dict[int, list[TaskFacts]]
@@ -293,3 +297,17 @@ class TickData:
                 loaded[row.kr_id].append(row)
         rows = [row for i in kr_ids for row in loaded[i]]
         return sorted(rows, key=lambda c: (c.week, c.kr_id))
+
+    def team_month(self, team: Team, today: date, cycle: Cycle) -> review.TeamMonth:
+        """The monthly review data of `team`, loaded with every team reviewed on the same day."""
+        assert team.id is not None and cycle.id is not None
+        ws = team.workspace_id
+        key = (ws, today, cycle.id)
+        if key not in self._team_months or team.id not in self._team_months[key]:
+            group = self.review_teams.get((ws, today), [])
+            if all(t.id != team.id for t in group):
+                group = [team]
+            self._team_months.setdefault(key, {}).update(
+                review.load_team_months(session=self.session, teams=group, cycle=cycle, today=today)
+            )
+        return self._team_months[key][team.id]

@@ -6,14 +6,17 @@ review and the end-of-cycle scoring flow.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from handlers import rhythm
+from handlers import review, rhythm
+from handlers.demo import DemoWorkspace
+from handlers.okr.weeks import cycle_for
 from handlers.views import Actions, Chart, Delivery, Form, Message, Outcome, Progress, ToUser
+from storage.repos import okrs, workspaces
 from storage.repos import rhythm as rhythm_repo
-from storage.repos import workspaces
 from tests.conftest import Harness, words_of
 
 SHANGHAI_THURSDAY = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # Thu 10:00 Shanghai, W48
@@ -303,6 +306,8 @@ def test_scoring_flow_self_scores_review_queue_adjustment_and_summary(harness: H
     assert {d.to for d in asked} == {ToUser("ann"), ToUser("ben")}
     ann_prompt = text(dm_to(asked, "ann")[0].message)
     assert "suggested 0.8" in ann_prompt and "committed" in ann_prompt
+    ben_prompt = text(dm_to(asked, "ben")[0].message)
+    assert "(aspirational)" in ben_prompt and "(committed)" not in ben_prompt
     harness.clock.set(last_monday + timedelta(hours=1))
     refused = harness.say("ann", "score KR1 1.5")
     assert "A score is 0–1" in words_of(refused)
@@ -391,3 +396,61 @@ def test_a_help_request_asked_on_thursday_is_nudged_on_monday_not_over_the_weeke
     ]
     # Thursday + two working days skips Saturday and Sunday: Monday at the team's 09:30.
     assert found == [datetime(2026, 11, 30, 1, 30, tzinfo=UTC)]
+
+
+def test_reviews_built_together_read_as_each_built_alone(
+    harness: Harness, demo: DemoWorkspace
+) -> None:
+    # A review Monday reads every reviewed team's month at once; each review must
+    # still count its own people's help, tasks and KRs, across team lines too.
+    for asker, helper, kr in (("li", "zhao", "KR1"), ("alice", "bob", "KR11")):
+        asked = harness.say(asker, f"ask @{helper} {kr} can you take a look?")
+        number = re.search(r"H\d+", words_of(asked))
+        assert number is not None, words_of(asked)
+        harness.say(helper, f"ask accept {number.group()}")
+        harness.say(helper, f"ask done {number.group()}")
+    monday = datetime(2026, 12, 7, 1, 59, tzinfo=UTC)
+
+    def reviews(team_id: int | None) -> dict[str, str]:
+        with harness.sessions.begin() as session:
+            due = rhythm.due_moments(
+                session=session,
+                since=monday,
+                until=monday + timedelta(minutes=2),
+                moments=["review"],
+                team_id=team_id,
+            )
+        return {d.delivery.key or "": text(d.delivery.message) for d in due}
+
+    together = reviews(None)
+    alone: dict[str, str] = {}
+    with harness.sessions.begin() as session:
+        team_ids = [t.id for t in workspaces.list_all_teams(session=session)]
+    for team_id in team_ids:
+        alone |= reviews(team_id)
+    assert len(together) == 3 and together == alone
+    by_team = {key.split(":")[1]: words for key, words in together.items()}
+    assert sorted(by_team) == sorted(f"team{i}" for i in team_ids)
+    sales, rnd, marketing = (by_team[f"team{i}"] for i in team_ids)
+    assert "Li：协助他人 0 次 · 获得协助 1 次" in sales and "Zhao" not in sales
+    assert "Zhao：协助他人 1 次 · 获得协助 0 次" in rnd and "Li：" not in rnd
+    assert "Alice: helped 0 · was helped 1" in marketing
+    assert "Bob: helped 1 · was helped 0" in marketing
+    # Each review lists its team's and its members' objectives' KRs, and only those.
+    with harness.sessions.begin() as session:
+        for team in workspaces.list_all_teams(session=session):
+            bounds = cycle_for("quarter", date(2026, 11, 30))
+            cycle = okrs.get_or_create_cycle(
+                session=session,
+                workspace_id=team.workspace_id,
+                name=bounds.name,
+                kind=bounds.kind,
+                start=bounds.start,
+                end=bounds.end,
+            )
+            expected = {
+                f"KR{kr.number}"
+                for kr in review.team_krs(session=session, team=team, cycle_id=cycle.id)
+            }
+            shown = set(re.findall(r"^KR\d+", by_team[f"team{team.id}"], re.MULTILINE))
+            assert expected and shown == expected

@@ -268,6 +268,7 @@ class KRFacts:
     objective_owner_team_id: int | None
     objective_number: int
     objective_title: str
+    objective_kind: str  # committed | aspirational
 
     @property
     def objective(self) -> ObjectiveFacts:
@@ -291,6 +292,7 @@ _KR_FACTS = (
     col(Objective.owner_team_id),
     col(Objective.number),
     col(Objective.title),
+    col(Objective.kind),
 )
 
 # SQLite allows 32,766 parameters in one statement: long id lists go in slices.
