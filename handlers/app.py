@@ -6,7 +6,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -17,15 +17,23 @@ from sqlmodel import Session
 from handlers import followups, rhythm, scoring
 from handlers import grammar as g
 from handlers.clock import Clock
-from handlers.events import ButtonPressed, Command, Event, FormSubmitted, HomeOpened
+from handlers.events import (
+    ButtonPressed,
+    Command,
+    Event,
+    FormSubmitted,
+    HomeOpened,
+    MentionedUser,
+)
 from handlers.i18n import negotiate, translator
 from handlers.okr.weeks import next_occurrence, parse_week_key, week_of, week_start
 from handlers.usecases import changes, checkin, collab, help, home, okrs, plan, settings, team
 from handlers.usecases.context import Ctx, UserError, member_timezone
 from handlers.views import Delivery, FormErrors, Message, Outcome, Text, ToUser, to_json
 from storage.db import SessionFactory, is_unavailable
-from storage.models import Team
+from storage.models import Member, Team, Workspace
 from storage.repos import events, outbox, schedule, workspaces
+from storage.repos import rhythm as rhythm_repo
 from storage.repos.outbox import NewMessage
 
 log = logging.getLogger(__name__)
@@ -130,6 +138,10 @@ def _button_command(event: ButtonPressed) -> object:
 
 
 TERMINAL = "console"  # the terminal trial's platform: its rhythm follows its own clock
+# Outbox rows written per transaction by a tick: short enough that a command typed
+# meanwhile waits milliseconds, not the whole Friday.
+ENQUEUE_CHUNK = 500
+FOLLOW_UP_MARGIN = timedelta(minutes=1)
 
 
 class TriggerError(ValueError):
@@ -277,64 +289,127 @@ class OkrApp:
     ) -> TickReport:
         """Turn the moments in (watermark, until] into outbox rows and advance the watermark.
 
-        One transaction: the rows and the new watermark commit together, so a
-        window is never sent twice nor skipped. The first tick only sets the
-        watermark (a fresh install sends nothing old). Moments older than
-        `until - catch_up` (the bot was down too long) are skipped with a log
-        line each; `catch_up=None` keeps all. `name` is the watermark's row;
-        with `platform` and `workspace` only that workspace's moments count.
-        Without them, every workspace's except those of `own_clocks`, the
-        platforms whose moments come from a clock of their own (the terminal).
+        A window is never sent twice nor skipped: its rows are written under
+        their keys (a key already in the outbox is left alone) and the watermark
+        moves only after all of them are in, and only if no other process moved
+        it meanwhile. Building a large company's Friday takes seconds, so it
+        happens in a read-only transaction and the rows go in short write
+        transactions of `ENQUEUE_CHUNK`: a person's command is never held behind
+        the rhythm (SQLite lets one writer at a time). A tick that dies half-way
+        leaves the watermark where it was; the next one writes what is missing.
+
+        The first tick only sets the watermark (a fresh install sends nothing
+        old). Moments older than `until - catch_up` (the bot was down too long)
+        are skipped with a log line each; `catch_up=None` keeps all. `name` is
+        the watermark's row; with `platform` and `workspace` only that
+        workspace's moments count. Without them, every workspace's except those
+        of `own_clocks`, the platforms whose moments come from a clock of their
+        own (the terminal).
         """
         with self.sessions.begin() as session:
-            schedule.ensure_state(session=session, name=name)
-            state = schedule.get_state(session=session, name=name, lock=True)
+            found = schedule.get_state(session=session, name=name)
+        if found is None:
+            with self.sessions.begin() as session:
+                schedule.ensure_state(session=session, name=name)
+        now = self.clock.now()
+        with self.sessions.begin() as session:
+            state = schedule.get_state(session=session, name=name)
             assert state is not None
             since = state.watermark
-            now = self.clock.now()
-            if since is None or until <= since:
-                schedule.advance_watermark(session=session, name=name, to=until, ticked_at=now)
-                return TickReport(since=since or until, until=until, first=since is None)
             workspace_id = self._workspace_id(session, platform, workspace)
-            if workspace_id == -1:
-                schedule.advance_watermark(session=session, name=name, to=until, ticked_at=now)
-                return TickReport(since=since, until=until)
-            due = rhythm.due_moments(
-                session=session, since=since, until=until, workspace_id=workspace_id
-            )
-            report = TickReport(since=since, until=until, due=len(due))
-            oldest = until - catch_up if catch_up is not None else None
-            by_workspace: dict[int, list[Delivery]] = {}
-            for item in due:
-                if workspace_id is None and item.delivery.platform in own_clocks:
-                    report.due -= 1
-                    continue
-                if oldest is not None and item.at < oldest:
-                    moment = (item.team, item.moment, item.at)
-                    if moment not in report.skipped:
-                        report.skipped.append(moment)
-                        log.warning(
-                            "skipped the %s of team %s due at %s: more than %s ago",
-                            item.moment,
-                            item.team,
-                            item.at.isoformat(),
-                            catch_up,
-                        )
-                    continue
-                by_workspace.setdefault(item.workspace_id, []).append(item.delivery)
-            for ws_id, deliveries in by_workspace.items():
-                report.written += len(
-                    self._enqueue(
-                        session,
-                        workspace_id=ws_id,
-                        platform=deliveries[0].platform,
-                        workspace=deliveries[0].workspace,
-                        deliveries=deliveries,
-                        only_new=True,
-                    )
+            if since is None or until <= since or workspace_id == -1:
+                due = []
+            else:
+                due = rhythm.due_moments(
+                    session=session, since=since, until=until, workspace_id=workspace_id
                 )
+        if since is None or until <= since:
+            self._advance(name, since, until, now)
+            return TickReport(since=since or until, until=until, first=since is None)
+        report = TickReport(since=since, until=until, due=len(due))
+        oldest = until - catch_up if catch_up is not None else None
+        by_workspace: dict[int, list[Delivery]] = {}
+        for item in due:
+            if workspace_id is None and item.delivery.platform in own_clocks:
+                report.due -= 1
+                continue
+            if oldest is not None and item.at < oldest:
+                moment = (item.team, item.moment, item.at)
+                if moment not in report.skipped:
+                    report.skipped.append(moment)
+                    log.warning(
+                        "skipped the %s of team %s due at %s: more than %s ago",
+                        item.moment,
+                        item.team,
+                        item.at.isoformat(),
+                        catch_up,
+                    )
+                continue
+            by_workspace.setdefault(item.workspace_id, []).append(item.delivery)
+        for ws_id, deliveries in by_workspace.items():
+            for start in range(0, len(deliveries), ENQUEUE_CHUNK):
+                chunk = deliveries[start : start + ENQUEUE_CHUNK]
+                with self.sessions.begin() as session:
+                    report.written += len(
+                        self._enqueue(
+                            session,
+                            workspace_id=ws_id,
+                            platform=chunk[0].platform,
+                            workspace=chunk[0].workspace,
+                            deliveries=chunk,
+                            only_new=True,
+                        )
+                    )
+        # A margin: a command that read the clock just before this tick may commit after
+        # its read began. Following up twice is harmless: the follow-ups have keys too.
+        self._follow_up_checkins(list(by_workspace), since=now - FOLLOW_UP_MARGIN)
+        self._advance(name, since, until, now)
+        return report
+
+    def _follow_up_checkins(self, workspace_ids: Sequence[int], *, since: datetime) -> None:
+        """Do for check-ins typed while this tick was building what each does itself
+        for messages already out: update the digest, say the prompt is answered.
+
+        Those check-ins found the tick's rows not yet written and left them alone;
+        now they are in, and each follow-up goes after the message it updates.
+        """
+        for ws_id in workspace_ids:
+            with self.sessions.begin() as session:
+                workspace = workspaces.get_workspace(session=session, workspace_id=ws_id)
+                assert workspace is not None
+                for member_id, at in rhythm_repo.members_checked_in_since(
+                    session=session, workspace_id=ws_id, since=since
+                ):
+                    member = workspaces.get_member(
+                        session=session, workspace_id=ws_id, member_id=member_id
+                    )
+                    if member is None:
+                        continue
+                    ctx = self._member_context(session, workspace, member, now=at)
+                    deliveries = followups.after_checkin(ctx)
+                    if deliveries:
+                        self._enqueue(
+                            session,
+                            workspace_id=ws_id,
+                            platform=workspace.platform,
+                            workspace=workspace.external_id,
+                            deliveries=deliveries,
+                            only_new=True,
+                        )
+
+    def _advance(self, name: str, since: datetime | None, until: datetime, now: datetime) -> None:
+        """Move the watermark from `since` to `until`, unless another process moved it first."""
+        with self.sessions.begin() as session:
+            state = schedule.get_state(session=session, name=name, lock=True)
+            assert state is not None
+            if state.watermark != since:
+                log.info(
+                    "the %s watermark moved to %s while this tick ran; leaving it there",
+                    name,
+                    state.watermark,
+                )
+                return
             schedule.advance_watermark(session=session, name=name, to=until, ticked_at=now)
-            return report
 
     def trigger(
         self,
@@ -488,7 +563,28 @@ class OkrApp:
             locale=negotiate(actor.locale) if actor.locale else None,
             timezone=actor.timezone,
         )
-        assert member.id is not None
+        return self._member_context(
+            session,
+            workspace,
+            member,
+            now=self.clock.now(),
+            mentions=event.mentions if isinstance(event, Command) else {},
+            channel_id=(
+                event.channel_id if isinstance(event, Command) and not event.direct else None
+            ),
+        )
+
+    def _member_context(
+        self,
+        session: Session,
+        workspace: Workspace,
+        member: Member,
+        *,
+        now: datetime,
+        mentions: Mapping[str, MentionedUser] | None = None,
+        channel_id: str | None = None,
+    ) -> Ctx:
+        assert workspace.id is not None and member.id is not None
         teams = workspaces.teams_of_member(
             session=session, workspace_id=workspace.id, member_id=member.id
         )
@@ -496,15 +592,13 @@ class OkrApp:
             session=session,
             workspace_id=workspace.id,
             member=member,
-            now=self.clock.now(),
+            now=now,
             tz=member_timezone(member, teams, workspace.default_timezone),
             tr=translator(negotiate(member.locale, workspace.default_locale)),
-            mentions=event.mentions if isinstance(event, Command) else {},
+            mentions=mentions or {},
             workspace_locale=workspace.default_locale,
             cycle_kind=workspace.cycle_kind,
-            channel_id=(
-                event.channel_id if isinstance(event, Command) and not event.direct else None
-            ),
+            channel_id=channel_id,
         )
 
     def _route(self, ctx: Ctx, event: Event) -> Outcome:

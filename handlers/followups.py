@@ -4,6 +4,10 @@
   place (a delivery that `replaces` the digest's key).
 - The check-in that completes a member's week updates this week's check-in
   prompt and reminder, when they were sent, to say it is answered.
+
+Only messages already in the outbox are updated. A check-in typed while a tick
+is still building the very message it would update is followed up by that
+tick, once its rows are in (`OkrApp.tick`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from handlers.rhythm import _Job, dm_zone
 from handlers.usecases.context import Ctx
 from handlers.views import Context, Delivery, Header, Message, ToUser
 from storage.models import Team, Workspace
-from storage.repos import rhythm, workspaces
+from storage.repos import outbox, rhythm, workspaces
 
 
 def _moment_in_week(week: str, weekday: int, hhmm: str, tz: str) -> datetime:
@@ -47,6 +51,10 @@ def after_checkin(ctx: Ctx) -> list[Delivery]:
         if at <= ctx.now and not job.calendar.is_holiday(job.today):
             for digest in job.digest():
                 assert digest.key is not None
+                if not outbox.exists_key(
+                    session=ctx.session, workspace_id=ctx.workspace_id, key=digest.key
+                ):
+                    continue  # not written yet: the tick writing it follows up itself
                 out.append(
                     Delivery(
                         to=digest.to,
@@ -90,6 +98,8 @@ def _answered(ctx: Ctx, workspace: Workspace, team: Team) -> list[Delivery]:
         if kind == "remind" and not ctx.member.reminders:
             continue
         key = f"{kind}:member{ctx.member_id}:{week}"
+        if not outbox.exists_key(session=ctx.session, workspace_id=ctx.workspace_id, key=key):
+            continue
         out.append(
             Delivery(
                 to=ToUser(ctx.member.external_id),

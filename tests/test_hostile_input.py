@@ -152,6 +152,22 @@ def test_a_second_checkin_without_confidence_note_or_links_keeps_them(
     )
 
 
+@pytest.mark.parametrize(
+    ("who", "kr", "expected"),
+    [
+        ("alice", 11, "would take KR11 to 1,000,000,000,004,200, beyond the largest number I keep"),
+        ("chen", 1, "会让 KR1 变成 1,000,000,000,000,035，超出了我能保存的最大数字"),
+    ],
+)
+def test_a_relative_checkin_past_the_largest_number_is_refused_and_changes_nothing(
+    harness: Harness, demo: DemoWorkspace, who: str, kr: int, expected: str
+) -> None:
+    before = week_row(harness, demo, kr)
+    answer = harness.say(who, f"checkin KR{kr} +1000000000000000")
+    assert expected in words_of(answer)
+    assert week_row(harness, demo, kr) == before
+
+
 def submit(h: Harness, values: dict[str, str | list[str] | None], context: str) -> Outcome:
     return h.app.handle(
         FormSubmitted(actor=h.actor("alice"), form_id="checkin", values=values, context=context)

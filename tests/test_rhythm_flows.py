@@ -33,6 +33,13 @@ def build(h: Harness) -> None:
     h.say("ben", "new Ship the store aspirational | Orders: 0 -> 100 orders")
 
 
+def written_until(h: Harness, at: datetime) -> None:
+    """Run the scheduler's ticks from now to `at`: what was due is in the outbox, as when running."""
+    h.app.tick(until=h.clock.now(), catch_up=None, own_clocks=())
+    h.clock.set(at)
+    h.app.tick(until=at, catch_up=None, own_clocks=())
+
+
 def moments(h: Harness, since: datetime, until: datetime) -> list[tuple[datetime, str, Delivery]]:
     with h.sessions.begin() as session:
         due = rhythm.due_moments(session=session, since=since, until=until)
@@ -339,7 +346,7 @@ def test_scoring_flow_self_scores_review_queue_adjustment_and_summary(harness: H
 def test_a_check_in_after_the_digest_updates_the_posted_digest_in_place(harness: Harness) -> None:
     build(harness)
     harness.say("ann", "checkin KR1 300 confidence 7")
-    harness.clock.set(datetime(2026, 11, 27, 9, 30, tzinfo=UTC))  # Friday 17:30, digest is out
+    written_until(harness, datetime(2026, 11, 27, 9, 30, tzinfo=UTC))  # Friday 17:30: it is out
     outcome = harness.say("ben", "checkin KR2 10 confidence 6")
     (update,) = [d for d in outcome.deliveries if d.replaces == "digest:team1:2026-W48"]
     assert update.key and update.key != update.replaces
@@ -354,7 +361,7 @@ def test_a_check_in_before_the_digest_touches_no_digest(harness: Harness) -> Non
 
 def test_the_answered_prompt_and_reminder_are_updated_to_say_so(harness: Harness) -> None:
     build(harness)
-    harness.clock.set(datetime(2026, 11, 27, 8, 30, tzinfo=UTC))  # Friday 16:30: both were sent
+    written_until(harness, datetime(2026, 11, 27, 8, 30, tzinfo=UTC))  # Friday 16:30: both out
     outcome = harness.say("ben", "checkin KR2 10 confidence 6")
     replaced = sorted(d.replaces or "" for d in outcome.deliveries if d.to == ToUser("ben"))
     assert replaced == ["checkin:member3:2026-W48", "remind:member3:2026-W48"]

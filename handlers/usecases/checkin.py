@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from handlers import grammar as g
+from handlers.grammar.values import MAX_ABS_NUMBER
 from handlers.okr import math
 from handlers.usecases.context import (
     Ctx,
@@ -143,6 +144,14 @@ def checkin(ctx: Ctx, cmd: g.Checkin) -> Outcome:
     kr = resolve_kr(ctx, cmd.kr)
     _require_owner(ctx, kr)
     value = kr.current_value + cmd.value if cmd.relative else cmd.value
+    if cmd.relative and abs(value) > MAX_ABS_NUMBER:
+        raise UserError(
+            "That change would take {ref} to {value}, beyond the largest number I keep "
+            "({limit}). Check in the value itself instead.",
+            ref=kr_ref(kr),
+            value=ctx.tr.exact(value),
+            limit=ctx.tr.exact(MAX_ABS_NUMBER),
+        )
     if kr.kind == KRKind.MILESTONE.value and value not in (0.0, 1.0):
         raise UserError(
             "{ref} is a milestone: check it in as done (/okr checkin {ref} done) or 0.",

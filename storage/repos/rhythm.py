@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlalchemy import select as select_columns
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -85,6 +85,19 @@ def save_checkin(
     session.add(kr)
     session.flush()
     return SavedCheckin(checkin=row, created=created)
+
+
+def members_checked_in_since(
+    *, session: Session, workspace_id: int, since: datetime
+) -> list[tuple[int, datetime]]:
+    """Who recorded or edited a check-in at or after `since`, with when they last did."""
+    rows = session.execute(
+        select_columns(col(Checkin.member_id), func.max(col(Checkin.updated_at)))
+        .where(col(Checkin.workspace_id) == workspace_id, col(Checkin.updated_at) >= since)
+        .group_by(col(Checkin.member_id))
+        .order_by(col(Checkin.member_id))
+    )
+    return [(member_id, at) for member_id, at in rows]
 
 
 def _week_checkin(*, session: Session, kr_id: int, week: str) -> Checkin | None:
