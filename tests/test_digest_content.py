@@ -172,7 +172,7 @@ KR5 Open rate
 10% of 50% · confidence 4/10 · ⚠ low confidence and behind pace
 ✅ Dan · checked in
 KR6 Churn
-6% of 5% · -2 this week · confidence 4/10 (↓2) · ⚠ low confidence and confidence dropped
+6%, target 5% · -2 this week · confidence 4/10 (↓2) · ⚠ low confidence and confidence dropped
 KR7 Demos
 24 of 40 demos · +4 this week · confidence 5/10
 🌴 Erin · away

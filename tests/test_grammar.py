@@ -697,6 +697,20 @@ def test_links_inside_quotes_and_glued_to_chinese_are_pulled_out() -> None:
     assert cmd.note == "详见。谢谢"  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize(
+    ("text", "note"),
+    [
+        ('checkin KR12 6000 "reels took off" https://x.example/r', "reels took off"),
+        ("签到 KR12 6000 “视频爆了” https://x.example/r", "视频爆了"),
+        ('checkin KR12 6000 https://x.example/r "reels took off"', "reels took off"),
+        ('checkin KR12 6000 "reels" took "off" https://x.example/r', '"reels" took "off"'),
+    ],
+)
+def test_a_quoted_note_beside_a_link_loses_its_quotes(text: str, note: str) -> None:
+    cmd = p(text)
+    assert (cmd.note, cmd.links) == (note, ("https://x.example/r",))  # type: ignore[union-attr]
+
+
 def test_a_link_alone_leaves_an_empty_note() -> None:
     cmd = p("checkin KR12 6000 https://example.com/report")
     assert (cmd.note, cmd.links) == ("", ("https://example.com/report",))  # type: ignore[union-attr]

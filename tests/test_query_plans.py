@@ -1,8 +1,9 @@
 """The rhythm's bulk reads use the indexes made for them, on SQLite and on PostgreSQL.
 
-The statements are captured as the real code issues them (a Friday run and a
-Monday run over a generated company), then each is EXPLAINed on the same
-database. A read that walks a whole table, or the whole of a workspace,
+The statements are captured as the real code issues them (a Friday, a Monday,
+the first Monday of a month with its reviews and the cycle's last Monday with
+its self-score prompts, over a generated company), then each is EXPLAINed on
+the same database. A read that walks a whole table, or the whole of a workspace,
 grows with the company and its history; these must not.
 """
 
@@ -19,7 +20,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 
 from bench.generate import PLATFORM, WORKSPACE, generate, user_id
-from bench.probe import FRIDAY_START, MONDAY_START, WEDNESDAY_NOON
+from bench.probe import DAYS, FRIDAY_START, WEDNESDAY_NOON
 from handlers.app import OkrApp
 from handlers.clock import ManualClock
 from handlers.events import Actor, Command
@@ -79,7 +80,7 @@ def full_walks(plan: str, dialect: str) -> list[str]:
     return bad
 
 
-def test_friday_and_monday_reads_seek_instead_of_walking_history(
+def test_the_rhythms_reads_seek_instead_of_walking_history(
     sessions: SessionFactory,
 ) -> None:
     generate(engine=sessions.engine, members=60, weeks=6)
@@ -93,11 +94,15 @@ def test_friday_and_monday_reads_seek_instead_of_walking_history(
         analyze(sessions.engine)
     app = OkrApp(sessions=sessions, clock=ManualClock(FRIDAY_START))
     with captured(sessions) as statements:
-        friday = app.run_due(since=FRIDAY_START, until=FRIDAY_START + timedelta(hours=23))
-        monday = app.run_due(since=MONDAY_START, until=MONDAY_START + timedelta(hours=23))
+        runs = {
+            day: app.run_due(since=start, until=start + timedelta(hours=23))
+            for day, start in DAYS.items()
+        }
     # Members 7 and 57 are away this week; everyone else is prompted, every team digested.
-    assert kinds(friday) >= {"checkin:member": 60 - 2, "digest:team": 6}.items()
-    assert kinds(monday) >= {"plan:member": 60 - 2, "plan:team": 6}.items()
+    assert kinds(runs["friday"]) >= {"checkin:member": 60 - 2, "digest:team": 6}.items()
+    assert kinds(runs["monday"]) >= {"plan:member": 60 - 2, "plan:team": 6}.items()
+    assert kinds(runs["review"]) >= {"review:team": 6}.items()
+    assert kinds(runs["cycle-end"]) >= {"selfscore:member": 60}.items()
 
     with sessions.engine.connect() as connection:
         if dialect == "postgresql":

@@ -26,6 +26,16 @@ _QUOTES = {
 # token at the end of a word, and an unclosed one is just a character.
 _AMBIGUOUS_QUOTES = frozenset({'"', "'", "‘"})
 
+
+def unquoted(text: str) -> str:
+    """`text` without the quotes around it, when it is one quoted run ('"a b"' -> 'a b')."""
+    if len(text) >= 2 and text[0] in _QUOTES and text[-1] == _QUOTES[text[0]]:
+        inner = text[1:-1]
+        if _QUOTES[text[0]] not in inner:
+            return inner.strip()
+    return text
+
+
 PIPES = frozenset({"|", "｜"})
 COLONS = frozenset({":", "："})
 

@@ -26,7 +26,7 @@ from handlers.grammar.commands import (
 )
 from handlers.grammar.common import action_of, date_span, no_more
 from handlers.grammar.errors import ParseError
-from handlers.grammar.lexer import Line, Token, norm, tokenize
+from handlers.grammar.lexer import Line, Token, norm, tokenize, unquoted
 from handlers.grammar.values import (
     looks_numeric,
     number_error,
@@ -70,7 +70,8 @@ def parse_checkin(rest: str, today: date) -> Cmd:
         relative = norm(value_token.text).startswith(("+", "-", "−"))
     confidence, note_tokens = _take_confidence(toks[2:], "checkin")
     note, links = pull_links(line.text(note_tokens))
-    return Checkin(kr, value, relative, confidence, note, links)
+    # '"reels took off" https://…': once the link is out, the note is one quoted run.
+    return Checkin(kr, value, relative, confidence, unquoted(note) if links else note, links)
 
 
 def _take_confidence(tokens: Sequence[Token], verb: str) -> tuple[int | None, list[Token]]:

@@ -49,8 +49,15 @@ def exact_value_text(tr: Translator, kr: KeyResult | KRFacts, value: float) -> s
 
 
 def of_target(tr: Translator, kr: KeyResult | KRFacts, value: float) -> str:
-    """The value against the target, e.g. "4,200 of 10,000 followers"."""
+    """The value against the target, e.g. "4,200 of 10,000 followers", "2.4, target 1.5 s"."""
     assert kr.target_value is not None
+    if kr.target_value < kr.start_value:
+        # Lower is better ("page load 2.4 s → 1.5 s"): "2.4 of 1.5 s" would read as a share.
+        return tr.t(
+            "{current}, target {target}",
+            current=bare_value(tr, kr, value),
+            target=value_text(tr, kr, kr.target_value),
+        )
     return tr.t(
         "{current} of {target}",
         current=bare_value(tr, kr, value),
