@@ -377,8 +377,10 @@ class OkrApp:
             with self.sessions.begin() as session:
                 workspace = workspaces.get_workspace(session=session, workspace_id=ws_id)
                 assert workspace is not None
+                # A check-in's week is its owner's local week: around `since` in any zone.
+                weeks = [week_of(since + timedelta(days=d), "UTC") for d in (-1, 0, 1)]
                 for member_id, at in rhythm_repo.members_checked_in_since(
-                    session=session, workspace_id=ws_id, since=since
+                    session=session, workspace_id=ws_id, since=since, weeks=weeks
                 ):
                     member = workspaces.get_member(
                         session=session, workspace_id=ws_id, member_id=member_id

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import ARRAY, Integer, any_, cast, delete, func
 from sqlalchemy import select as select_columns
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -88,12 +88,19 @@ def save_checkin(
 
 
 def members_checked_in_since(
-    *, session: Session, workspace_id: int, since: datetime
+    *, session: Session, workspace_id: int, since: datetime, weeks: Iterable[str]
 ) -> list[tuple[int, datetime]]:
-    """Who recorded or edited a check-in at or after `since`, with when they last did."""
+    """Who recorded or edited a check-in of `weeks` at or after `since`, with when they
+    last did (the weeks bound the read: the rest of history is not looked at)."""
     rows = session.execute(
         select_columns(col(Checkin.member_id), func.max(col(Checkin.updated_at)))
-        .where(col(Checkin.workspace_id) == workspace_id, col(Checkin.updated_at) >= since)
+        .where(
+            # "+ 0" keeps SQLite off the workspace index (a walk of all its check-ins)
+            # and on the week's.
+            col(Checkin.workspace_id) + 0 == workspace_id,
+            col(Checkin.week).in_(sorted(set(weeks))),
+            col(Checkin.updated_at) >= since,
+        )
         .group_by(col(Checkin.member_id))
         .order_by(col(Checkin.member_id))
     )
@@ -117,7 +124,7 @@ def checkins_for_week(
     return found
 
 
-def _latest_before(workspace_id: int, week: str, kr_ids: list[int]) -> Any:
+def _latest_before(session: Session, workspace_id: int, week: str, kr_ids: list[int]) -> Any:
     """The ids of each KR's latest check-in before `week`, as a condition on Checkin.id.
 
     Driven from the key results, finding each one is a single backward seek on
@@ -136,11 +143,19 @@ def _latest_before(workspace_id: int, week: str, kr_ids: list[int]) -> Any:
         .correlate(KeyResult)
         .scalar_subquery()
     )
-    return col(Checkin.workspace_id) == workspace_id, col(Checkin.id).in_(
-        select_columns(latest).where(
-            col(KeyResult.workspace_id) == workspace_id, col(KeyResult.id).in_(kr_ids)
-        )
+    ids = select_columns(latest.label("id")).where(
+        col(KeyResult.workspace_id) == workspace_id, col(KeyResult.id).in_(kr_ids)
     )
+    if session.get_bind().dialect.name == "postgresql":
+        # As `IN (…)`, PostgreSQL hashes every check-in of the workspace to join the
+        # ids (a sequential scan that grows with history); as one array computed
+        # first, it looks each id up in the primary key.
+        found = ids.subquery()
+        as_array = cast(
+            select_columns(func.array_agg(found.c.id)).scalar_subquery(), ARRAY(Integer)
+        )
+        return col(Checkin.workspace_id) == workspace_id, col(Checkin.id) == any_(as_array)
+    return col(Checkin.workspace_id) == workspace_id, col(Checkin.id).in_(ids)
 
 
 def last_checkins_before(
@@ -149,7 +164,9 @@ def last_checkins_before(
     """Each KR's most recent check-in strictly before `week` (week keys sort as text)."""
     found: dict[int, Checkin] = {}
     for ids in slices(kr_ids):
-        rows = session.exec(select(Checkin).where(*_latest_before(workspace_id, week, ids))).all()
+        rows = session.exec(
+            select(Checkin).where(*_latest_before(session, workspace_id, week, ids))
+        ).all()
         found.update((row.kr_id, row) for row in rows)
     return found
 
@@ -210,7 +227,7 @@ def latest_checkin_facts_before(
         found.update(
             _facts(
                 session.execute(
-                    select_columns(*_FACTS).where(*_latest_before(workspace_id, week, ids))
+                    select_columns(*_FACTS).where(*_latest_before(session, workspace_id, week, ids))
                 )
             )
         )
