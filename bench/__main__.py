@@ -6,6 +6,7 @@
     python -m bench --fanout 10000        the Monday DMs through the outbox to rate-limiting fakes
                                           (part of the full run; --fanout 0 leaves it out,
                                           --fanout-only runs nothing else)
+    python -m bench --http-samples 0      without the HTTP command latency (okrbot run vs bare Bolt)
 
 Generated databases are kept in .bench/ (SQLite) or as okrbot_bench_* databases
 (PostgreSQL) and reused by later runs; --fresh builds them again.
@@ -50,6 +51,7 @@ class Plan:
     fanout_before: int = 1000  # rows the one-worker sender is timed on
     fanout_speed: float = 1.0  # Feishu's clock compression
     fanout_only: bool = False  # leave the rhythm and latency runs out
+    http_samples: int = 0  # signed HTTP commands per kind to `okrbot run` and the bare Bolt floor
 
 
 def _database(plan: Plan, members: int, weeks: int, bar: Bar, *, copy: str = "") -> str:
@@ -152,8 +154,9 @@ MOMENTS = ("friday", "monday", "review", "cycle-end")
 def run(plan: Plan) -> str:
     cases = [] if plan.fanout_only else [(n, w) for n in plan.sizes for w in plan.weeks]
     latency_sizes = () if plan.fanout_only else plan.latency_sizes
+    http = bool(plan.http_samples and latency_sizes)
     steps = len(cases) * (1 + len(MOMENTS)) + len(latency_sizes) * 2 + (4 if plan.fanout else 0)
-    bar = Bar(steps)
+    bar = Bar(steps + (2 if http else 0))
     rhythm_rows: list[tuple[int, int, dict[str, Result]]] = []
     for members, weeks in cases:
         url = _database(plan, members, weeks, bar)
@@ -173,6 +176,8 @@ def run(plan: Plan) -> str:
         latency_rows.append((members, _probe(plan, "latency", url, str(plan.samples))))
         bar.step()
     parts = [] if plan.fanout_only else [_report(plan, rhythm_rows, latency_rows)]
+    if http:
+        parts.append("\n".join(_http(plan, bar)))
     if plan.fanout:
         parts.append(_fanout(plan, bar))
     bar.close()
@@ -196,6 +201,25 @@ def _fanout(plan: Plan, bar: Bar) -> str:
     )
     database = "PostgreSQL" if plan.postgres else "SQLite"
     return fanout.report(done, members=plan.fanout, database=database)
+
+
+def _http(plan: Plan, bar: Bar) -> list[str]:
+    """The HTTP command latency on the largest latency size: okrbot run beside a bare Bolt app."""
+    from bench import http
+
+    members, weeks = max(plan.latency_sizes), min(plan.weeks)
+    url = _database(plan, members, weeks, bar, copy="http")
+    bar.step()
+    label = f"HTTP commands N={members:,} ({plan.http_samples} each, okrbot and floor)"
+    result: dict[str, Any] | None = http.measure(
+        url,
+        plan.http_samples,
+        warmup=min(10, plan.http_samples),
+        progress=lambda fraction: bar.show(label, fraction),
+    )
+    bar.step()
+    database = "PostgreSQL" if plan.postgres else "SQLite"
+    return http.report(result, database=database, late="-")
 
 
 Result = dict[str, Any] | None
@@ -305,6 +329,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--weeks", type=_ints, default=(13, 104), help="history, e.g. 13/104")
     parser.add_argument("--latency-sizes", type=_ints, default=(100, 10000))
     parser.add_argument("--samples", type=int, default=200, help="commands timed per kind")
+    parser.add_argument(
+        "--http-samples", type=int, default=300, help="HTTP commands per kind (0: skip)"
+    )
     parser.add_argument("--postgres", metavar="URL", help="run on PostgreSQL at this server")
     parser.add_argument("--data-dir", type=Path, default=Path(".bench"))
     parser.add_argument("--fresh", action="store_true", help="rebuild kept databases")
@@ -338,6 +365,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             fresh=True,
             fanout=40 if args.fanout else 0,
             fanout_before=20,
+            http_samples=10,
         )
     else:
         plan = Plan(
@@ -353,6 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             fanout_before=args.fanout_before,
             fanout_speed=args.fanout_speed,
             fanout_only=args.fanout_only,
+            http_samples=args.http_samples,
         )
     started = time.monotonic()
     table = run(plan)

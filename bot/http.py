@@ -26,9 +26,14 @@ class HttpRequest:
 
 @dataclass(frozen=True, slots=True)
 class HttpResponse:
+    """A route's answer. `after`, when set, is work the route wants started only once
+    the answer is sent (whoever serves the route calls it then, even if sending failed):
+    an acknowledgement never waits behind the work it acknowledges."""
+
     status: int
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=dict)
+    after: Callable[[], None] | None = field(default=None, compare=False)
 
 
 Route = Callable[[HttpRequest], HttpResponse]

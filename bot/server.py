@@ -64,8 +64,14 @@ class RouterApp:
         headers = [
             (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()
         ]
-        await send({"type": "http.response.start", "status": response.status, "headers": headers})
-        await send({"type": "http.response.body", "body": response.body})
+        try:
+            await send(
+                {"type": "http.response.start", "status": response.status, "headers": headers}
+            )
+            await send({"type": "http.response.body", "body": response.body})
+        finally:
+            if response.after is not None:
+                _start_after(response.after)
 
     async def _dispatch(self, scope: Scope, body: bytes) -> HttpResponse:
         path = scope.get("path", "")
@@ -91,6 +97,13 @@ class RouterApp:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _start_after(after: Callable[[], None]) -> None:
+    try:
+        after()
+    except Exception:
+        log.exception("starting the work after a response failed")
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:

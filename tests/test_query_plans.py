@@ -19,11 +19,12 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 
-from bench.generate import generate
-from bench.probe import DAYS, FRIDAY_START
+from bench.generate import PLATFORM, WORKSPACE, generate, user_id
+from bench.probe import DAYS, FRIDAY_START, WEDNESDAY_NOON
 from handlers.app import OkrApp
 from handlers.clock import ManualClock
-from handlers.views import Delivery
+from handlers.events import Actor, Command
+from handlers.views import Delivery, Message
 from storage.db import SessionFactory, analyze
 
 # Tables that grow with history: a read of this week must not read all of them.
@@ -127,3 +128,62 @@ def test_the_rhythms_reads_seek_instead_of_walking_history(
     ]
     assert latest, "the latest check-in before the week is read"
     assert all("ix_checkin_ws_kr_week" in p for p in latest)
+
+
+# What a command reads: one person's, one team's or one objective's rows, never the workspace's.
+COMMAND_TABLES = ("objective", "keyresult", "checkin", "plantask", "kudos", "helprequest", "away")
+
+
+def workspace_walks(plan: str, dialect: str) -> list[str]:
+    """The plan lines that read every row of the workspace (or its cycle) in a command's table."""
+    bad: list[str] = []
+    for line in plan.splitlines():
+        if dialect == "sqlite":
+            scan = re.search(r"\bSCAN (\w+)", line)
+            walk = re.search(
+                r"SEARCH (\w+) USING (?:COVERING )?INDEX \S+ \((?:workspace_id|cycle_id)=\?\)$",
+                line,
+            )
+            found = scan or walk
+        else:
+            found = re.search(r"Seq Scan on (\w+)", line)
+        if found and found.group(1) in COMMAND_TABLES:
+            bad.append(line)
+    return bad
+
+
+def test_okr_checkin_and_team_rollup_seek_one_persons_rows(sessions: SessionFactory) -> None:
+    generate(engine=sessions.engine, members=60, weeks=3)
+    dialect = sessions.engine.dialect.name
+    if dialect == "sqlite":
+        # No statistics (as before the first ANALYZE): the plan must not depend on them.
+        with sessions.engine.begin() as connection:
+            connection.exec_driver_sql("DELETE FROM sqlite_stat1")
+    else:
+        analyze(sessions.engine)  # as autovacuum soon would
+    app = OkrApp(sessions=sessions, clock=ManualClock(WEDNESDAY_NOON))
+    asked = {
+        "": "Your OKRs",
+        "checkin KR39 12": "Checked in KR39.",
+        "team Team 00001": "Team 00001",
+    }
+    with captured(sessions) as statements:
+        for text_, expected in asked.items():
+            actor = Actor(
+                platform=PLATFORM, workspace_id=WORKSPACE, user_id=user_id(12), display_name="M"
+            )
+            (reply,) = app.handle(Command(actor=actor, text=text_)).replies
+            assert isinstance(reply, Message) and reply.summary.startswith(expected), reply
+    # The objectives, the key results and the team's rollup were all read.
+    assert any("FROM objective" in sql for sql, _ in statements)
+    assert any("FROM keyresult JOIN objective" in sql for sql, _ in statements)
+
+    with sessions.engine.connect() as connection:
+        if dialect == "postgresql":
+            connection.execute(text("SET enable_seqscan = off"))
+        plans = {sql: plan_of(connection, sql, params) for sql, params in statements}
+    walking = {sql: workspace_walks(plan, dialect) for sql, plan in plans.items()}
+    assert {sql: lines for sql, lines in walking.items() if lines} == {}
+    kr_reads = [p for sql, p in plans.items() if "keyresult.objective_id IN" in sql]
+    # An objective's key results by its id (PostgreSQL may take the single-column index).
+    assert kr_reads and all(re.search(r"ix_keyresult_(ws_)?objective", p) for p in kr_reads)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 
 import pytest
 
 from bot.http import HttpRequest, HttpResponse
-from bot.server import HttpServer
+from bot.server import HttpServer, RouterApp
 
 
 @pytest.fixture
@@ -62,3 +63,33 @@ def test_an_unknown_path_is_404_and_a_huge_body_is_refused(server: HttpServer) -
     base = f"http://127.0.0.1:{server.port}"
     assert _get(f"{base}/nothing-here")[0] == 404
     assert _get(f"{base}/echo", data=b"x" * (2 * 1024 * 1024))[0] == 413
+
+
+def test_a_routes_after_work_starts_once_its_response_is_sent() -> None:
+    happened: list[str] = []
+
+    def acked(request: HttpRequest) -> HttpResponse:
+        return HttpResponse(200, b"ok", after=lambda: happened.append("after"))
+
+    def broken_after(request: HttpRequest) -> HttpResponse:
+        return HttpResponse(200, b"ok", after=lambda: 1 / 0)
+
+    app = RouterApp({"/ack": acked, "/broken": broken_after})
+
+    async def call(path: str) -> None:
+        async def receive() -> dict[str, object]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: MutableMapping[str, object]) -> None:
+            happened.append(str(message["type"]))
+
+        await app({"type": "http", "method": "POST", "path": path, "headers": []}, receive, send)
+
+    try:
+        asyncio.run(call("/ack"))
+        assert happened == ["http.response.start", "http.response.body", "after"]
+        happened.clear()
+        asyncio.run(call("/broken"))  # a failing `after` is logged, the response was sent
+        assert happened == ["http.response.start", "http.response.body"]
+    finally:
+        app.close()

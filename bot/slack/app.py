@@ -5,18 +5,26 @@ Slack hears back within its 3 seconds whatever the database is doing. The one
 exception is a modal's submit: Slack shows validation errors only in the
 acknowledgement itself, so the submit is handled before the ack (one
 transaction, no other team's data) and confirmed privately after it.
+
+Acknowledgements run in the request's own thread (Bolt's
+`process_before_response`: no polling for the ack every 10 ms), and in HTTP mode
+the work after an ack starts only once the ack is sent (`AfterResponse`), so
+the ack never waits for the interpreter behind the work it acknowledges.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -103,6 +111,56 @@ class PeopleCache:
         with self._lock:
             self._known[key] = (self._now() + self._ttl, person)
         return person
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+Held = list[tuple["Future[Any]", Callable[[], Any]]]
+
+
+class AfterResponse(Executor):
+    """Where Bolt runs the work after an ack: a thread pool, except that work submitted
+    while an HTTP request is being answered is held, and started by the response's
+    `after` once the ack is sent. Socket Mode and everything else go straight through."""
+
+    def __init__(self, pool: Executor) -> None:
+        self._pool = pool
+        self._local = threading.local()
+
+    @contextmanager
+    def holding(self) -> Iterator[Held]:
+        held: Held = []
+        self._local.held = held
+        try:
+            yield held
+        finally:
+            self._local.held = None
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        held: Held | None = getattr(self._local, "held", None)
+        if held is None:
+            return self._pool.submit(fn, *args, **kwargs)
+        future: Future[T] = Future()
+        held.append((future, lambda: fn(*args, **kwargs)))
+        return future
+
+    def release(self, held: Held) -> None:
+        """Start the held work (the response is sent)."""
+        for future, call in held:
+            started = self._pool.submit(call)
+            started.add_done_callback(functools.partial(_settle, future))
+        held.clear()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def _settle(future: Future[Any], done: Future[Any]) -> None:
+    error = done.exception()
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(done.result())
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +285,8 @@ class SlackConnection:
         self.people = PeopleCache(self.client)
         self.replies = Replies(self.client, okr, self.people)
         secret = settings.slack_signing_secret
+        # Bolt's default pool size for the work after acks.
+        self.background = AfterResponse(ThreadPoolExecutor(max_workers=5))
         self.app = App(
             client=self.client,
             signing_secret=secret.get_secret_value() if secret else "",
@@ -234,8 +294,10 @@ class SlackConnection:
             token_verification_enabled=False,
             logger=logging.getLogger("bot.slack.bolt"),
             name="okrbot",
+            process_before_response=True,
+            listener_executor=self.background,
         )
-        register(self.app, okr=okr, people=self.people, replies=self.replies)
+        register(self.app, okr=okr, people=self.people, replies=self.replies, later=self.background)
         self._socket: SocketModeHandler | None = None
         self._sender = SlackSender(self.client)
 
@@ -290,10 +352,12 @@ class SlackConnection:
         except UnicodeDecodeError:
             return HttpResponse(400, b"body is not UTF-8")
         bolt_request = BoltRequest(body=body, query=request.query, headers=dict(request.headers))
-        response = self.app.dispatch(bolt_request)
+        with self.background.holding() as held:
+            response = self.app.dispatch(bolt_request)
         headers = {name: values[0] for name, values in response.headers.items() if values}
         content = response.body.encode("utf-8") if isinstance(response.body, str) else b""
-        return HttpResponse(response.status, content, headers)
+        after = (lambda: self.background.release(held)) if held else None
+        return HttpResponse(response.status, content, headers, after=after)
 
 
 def connect(settings: Settings, runtime: Runtime) -> SlackConnection:
@@ -304,8 +368,10 @@ def connect(settings: Settings, runtime: Runtime) -> SlackConnection:
 # --- listeners ------------------------------------------------------------------
 
 
-def register(app: App, *, okr: OkrApp, people: translate.People, replies: Replies) -> None:
-    """Every Slack listener of the product, on one Bolt app."""
+def register(
+    app: App, *, okr: OkrApp, people: translate.People, replies: Replies, later: Executor
+) -> None:
+    """Every Slack listener of the product, on one Bolt app; `later` runs work after acks."""
 
     def ack_now(ack: Ack) -> None:
         ack()
@@ -371,13 +437,13 @@ def register(app: App, *, okr: OkrApp, people: translate.People, replies: Replie
             ]
             ack(**render.form_errors(errors, names))
             return
-        ack()  # closes the modal; the confirmation follows privately
+        ack()  # closes the modal; the confirmation follows privately, after the ack
         place = Place(
             team_id=event.actor.workspace_id,
             user_id=event.actor.user_id,
             channel_id=channel,
         )
-        replies.send(outcome, place)
+        later.submit(replies.send, outcome, place)
 
     app.view_submission(re.compile(r".+"))(on_submit)
 

@@ -103,6 +103,8 @@ class KeyResult(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("workspace_id", "number"),
         Index("ix_keyresult_ws_owner", "workspace_id", "owner_member_id"),
+        # An objective's key results (`/okr`, a team's rollup): tenant, then the objective.
+        Index("ix_keyresult_ws_objective", "workspace_id", "objective_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

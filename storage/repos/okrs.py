@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, or_, union_all, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -164,14 +164,29 @@ def list_objectives(
         query = query.where(Objective.cycle_id == cycle_id)
     if ids is not None:
         query = query.where(col(Objective.id).in_(list(ids)))
-    owner_clauses = []
+    # Each owner filter seeks its own tenant-first index; an OR of the two in one
+    # WHERE would make the planner walk the workspace's objectives instead.
+    owned: list[Any] = []
     if owner_member_ids is not None:
-        owner_clauses.append(col(Objective.owner_member_id).in_(list(owner_member_ids)))
+        owned.append(
+            select_columns(col(Objective.id)).where(
+                col(Objective.workspace_id) == workspace_id,
+                col(Objective.owner_member_id).in_(list(owner_member_ids)),
+            )
+        )
     if owner_team_ids is not None:
-        owner_clauses.append(col(Objective.owner_team_id).in_(list(owner_team_ids)))
-    if owner_clauses:
-        query = query.where(or_(*owner_clauses))
-    return list(session.exec(query.order_by(col(Objective.number))).all())
+        owned.append(
+            select_columns(col(Objective.id)).where(
+                col(Objective.workspace_id) == workspace_id,
+                col(Objective.owner_team_id).in_(list(owner_team_ids)),
+            )
+        )
+    if len(owned) == 1:
+        query = query.where(col(Objective.id).in_(owned[0]))
+    elif owned:
+        query = query.where(col(Objective.id).in_(union_all(*owned)))
+    # Sorted here: an ORDER BY number tempts SQLite into walking the workspace in number order.
+    return sorted(session.exec(query).all(), key=lambda objective: objective.number)
 
 
 def count_member_objectives(
@@ -211,9 +226,12 @@ def list_key_results(
         query = query.where(col(KeyResult.owner_member_id).in_(list(owner_member_ids)))
     if cycle_id is not None:
         query = query.join(Objective, col(Objective.id) == col(KeyResult.objective_id)).where(
-            Objective.cycle_id == cycle_id, col(Objective.archived).is_(False)
+            Objective.workspace_id == workspace_id,
+            Objective.cycle_id == cycle_id,
+            col(Objective.archived).is_(False),
         )
-    return list(session.exec(query.order_by(col(KeyResult.number))).all())
+    # Sorted here: an ORDER BY number tempts SQLite into walking the workspace in number order.
+    return sorted(session.exec(query).all(), key=lambda kr: kr.number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,18 +324,30 @@ def cycle_kr_facts(
         .where(
             col(KeyResult.workspace_id) == workspace_id,
             col(KeyResult.archived).is_(False),
+            # The tenant on both sides, so the planner may start from the objectives'
+            # owner indexes rather than walk the workspace's key results.
+            col(Objective.workspace_id) == workspace_id,
             col(Objective.cycle_id) == cycle_id,
             col(Objective.archived).is_(False),
         )
     )
-    clauses: list[tuple[Any, Iterable[int]]] = [
-        (col(KeyResult.owner_member_id), owner_member_ids),
-        (col(Objective.owner_member_id), objective_member_ids),
-        (col(Objective.owner_team_id), objective_team_ids),
-    ]
-    for column, ids in clauses:
+    for part in slices(owner_member_ids):
+        for row in session.execute(base.where(col(KeyResult.owner_member_id).in_(part))):
+            found[row[0]] = KRFacts(*row)
+    # Objectives' owners: their objectives first (a seek on the owner's index), then
+    # those objectives' key results. As a plain join filter, the planner may instead
+    # walk every key result of the workspace (owner_team_id is mostly NULL, which
+    # statistics count as one value shared by all).
+    owners = (
+        (Objective.owner_member_id, objective_member_ids),
+        (Objective.owner_team_id, objective_team_ids),
+    )
+    for owner, ids in owners:
         for part in slices(ids):
-            for row in session.execute(base.where(column.in_(part))):
+            objectives = select_columns(col(Objective.id)).where(
+                col(Objective.workspace_id) == workspace_id, col(owner).in_(part)
+            )
+            for row in session.execute(base.where(col(KeyResult.objective_id).in_(objectives))):
                 found[row[0]] = KRFacts(*row)
     return sorted(found.values(), key=lambda kr: kr.number)
 

@@ -76,6 +76,8 @@ def route_post(connection: SlackConnection) -> Post:
         response = connection.handle_http(
             HttpRequest(method="POST", path="/slack/events", headers=headers, body=body)
         )
+        if response.after is not None:
+            response.after()  # what the server does once the response is sent
         return response.status, response.body
 
     return post

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.http import HttpRequest, HttpResponse
 from bot.slack.app import SlackConnection
 from handlers.app import OkrApp
 from handlers.clock import ManualClock
@@ -518,3 +519,27 @@ def test_a_team_created_in_a_channel_posts_its_rhythm_there(bot: Bot) -> None:
     assert "this channel" not in reply(bot, ALICE, "team new Solo", channel="D0ALICE")
     channels = {team.name: team.channel_external_id for team in rows(bot.sessions, Team)}
     assert channels == {"Growth": "C0GROWTH", "Solo": None}
+
+
+def test_a_commands_work_starts_only_once_its_ack_is_sent(bot: Bot) -> None:
+    # The route answers first; the server then starts the work (response.after), so the
+    # ack never waits behind the command it acknowledges.
+    held: list[HttpResponse] = []
+
+    def post(body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        response = bot.connection.handle_http(
+            HttpRequest(method="POST", path="/slack/events", headers=headers, body=body)
+        )
+        held.append(response)
+        return response.status, response.body
+
+    driver = SlackDriver(post, bot.fake)
+    assert driver.command(ALICE, "").status == 200
+    url = driver.last_response_url
+    bot.fake.settle(quiet=0.3, timeout=5)
+    assert bot.fake.answers_to(url) == []  # nothing ran yet: the ack is not sent
+    (response,) = held
+    assert response.after is not None
+    response.after()  # the server sent the ack
+    bot.fake.wait_until(lambda c: c.method == "response_url" and url.endswith(c.path))
+    assert "OKR" in " ".join(said(c) for c in bot.fake.answers_to(url))
