@@ -31,7 +31,7 @@ from sqlalchemy.engine import make_url
 from bench import fanout, generate
 from bench.progress import Bar
 from storage import migrate
-from storage.db import make_engine
+from storage.db import analyze, make_engine
 
 # Bump when the generator changes what it writes, so kept databases are rebuilt.
 GENERATOR_VERSION = "1"
@@ -115,6 +115,9 @@ def _build(url: str, members: int, weeks: int, bar: Bar, label: str) -> None:
             weeks=weeks,
             progress=lambda what, fraction: bar.show(f"{label}: {what}", fraction),
         )
+        # A running bot's database has statistics (ANALYZE at upgrade, PRAGMA optimize,
+        # autovacuum); one bulk-loaded a moment ago has none yet.
+        analyze(engine)
     finally:
         engine.dispose()
 
