@@ -347,6 +347,18 @@ class TaskFacts:
     status: str
 
 
+_TASK_FACTS = (
+    col(PlanTask.id),
+    col(PlanTask.number),
+    col(PlanTask.week),
+    col(PlanTask.title),
+    col(PlanTask.kr_id),
+    col(PlanTask.owner_member_id),
+    col(PlanTask.due_date),
+    col(PlanTask.status),
+)
+
+
 def week_task_facts(
     *, session: Session, workspace_id: int, week: str, owner_member_ids: Iterable[int]
 ) -> list[TaskFacts]:
@@ -354,16 +366,7 @@ def week_task_facts(
     found: list[TaskFacts] = []
     for ids in slices(owner_member_ids):
         rows = session.execute(
-            select_columns(
-                col(PlanTask.id),
-                col(PlanTask.number),
-                col(PlanTask.week),
-                col(PlanTask.title),
-                col(PlanTask.kr_id),
-                col(PlanTask.owner_member_id),
-                col(PlanTask.due_date),
-                col(PlanTask.status),
-            ).where(
+            select_columns(*_TASK_FACTS).where(
                 col(PlanTask.workspace_id) == workspace_id,
                 col(PlanTask.week) == week,
                 col(PlanTask.owner_member_id).in_(ids),
@@ -390,16 +393,7 @@ def open_task_facts_due_between(
     found: list[TaskFacts] = []
     for ids in slices(owner_member_ids):
         rows = session.execute(
-            select_columns(
-                col(PlanTask.id),
-                col(PlanTask.number),
-                col(PlanTask.week),
-                col(PlanTask.title),
-                col(PlanTask.kr_id),
-                col(PlanTask.owner_member_id),
-                col(PlanTask.due_date),
-                col(PlanTask.status),
-            ).where(
+            select_columns(*_TASK_FACTS).where(
                 col(PlanTask.workspace_id) == workspace_id,
                 col(PlanTask.week).in_(list(weeks)),
                 col(PlanTask.owner_member_id).in_(ids),
