@@ -151,19 +151,19 @@ def load_team_weeks(
     }
 
     # Index each kind by the people it concerns, then gather per team.
-    krs_of_member = _group(krs, lambda kr: (kr.objective_owner_member_id,))
-    krs_of_team = _group(krs, lambda kr: (kr.objective_owner_team_id,))
-    tasks_of = _group(tasks, lambda t: (t.owner_member_id,))
-    kudos_of = _group(kudos, lambda k: (k.to_member_id,))
-    helped_of = _group(helped, lambda r: (r.requester_id, r.helper_id))
-    open_of = _group(open_requests, lambda r: (r.requester_id, r.helper_id))
+    krs_of_member = group_by(krs, lambda kr: (kr.objective_owner_member_id,))
+    krs_of_team = group_by(krs, lambda kr: (kr.objective_owner_team_id,))
+    tasks_of = group_by(tasks, lambda t: (t.owner_member_id,))
+    kudos_of = group_by(kudos, lambda k: (k.to_member_id,))
+    helped_of = group_by(helped, lambda r: (r.requester_id, r.helper_id))
+    open_of = group_by(open_requests, lambda r: (r.requester_id, r.helper_id))
 
     loaded: dict[int, TeamWeek] = {}
     for team in teams:
         assert team.id is not None
         ids = membership.get(team.id, [])
         start, end = bounds[team.timezone]
-        team_krs = _gather(ids, krs_of_member, extra=krs_of_team.get(team.id, []))
+        team_krs = gather(ids, krs_of_member, extra=krs_of_team.get(team.id, []))
         loaded[team.id] = TeamWeek(
             team=team,
             week=week,
@@ -174,17 +174,17 @@ def load_team_weeks(
             krs=sorted(team_krs.values(), key=lambda kr: kr.number),
             checkins={kr_id: checkins[kr_id] for kr_id in team_krs if kr_id in checkins},
             previous={kr_id: previous[kr_id] for kr_id in team_krs if kr_id in previous},
-            tasks=sorted(_gather(ids, tasks_of).values(), key=lambda t: t.number),
+            tasks=sorted(gather(ids, tasks_of).values(), key=lambda t: t.number),
             helped=sorted(
                 (
                     r
-                    for r in _gather(ids, helped_of).values()
+                    for r in gather(ids, helped_of).values()
                     if r.resolved_at is not None and start <= r.resolved_at < end
                 ),
                 key=lambda r: r.number,
             ),
-            open_requests=sorted(_gather(ids, open_of).values(), key=lambda r: r.number),
-            kudos=sorted(_gather(ids, kudos_of).values(), key=lambda k: k.id or 0),
+            open_requests=sorted(gather(ids, open_of).values(), key=lambda r: r.number),
+            kudos=sorted(gather(ids, kudos_of).values(), key=lambda k: k.id or 0),
             people=people,
             objectives=_objectives_of(team_krs.values()),
         )
@@ -199,7 +199,7 @@ def _objectives_of(krs: Iterable[KRFacts]) -> list[ObjectiveFacts]:
 _Item = TypeVar("_Item", KRFacts, TaskFacts, HelpRequest, Kudos)
 
 
-def _group(
+def group_by(
     items: Iterable[_Item], keys: Callable[[_Item], tuple[int | None, ...]]
 ) -> dict[int, list[_Item]]:
     grouped: dict[int, list[_Item]] = defaultdict(list)
@@ -210,7 +210,7 @@ def _group(
     return grouped
 
 
-def _gather(
+def gather(
     member_ids: Iterable[int], grouped: dict[int, list[_Item]], extra: Iterable[_Item] = ()
 ) -> dict[int, _Item]:
     """The items of these members (and `extra`), once each, by id."""

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from handlers.digests import gather, group_by
 from handlers.i18n import Translator
 from handlers.okr import math
 from handlers.okr.weeks import cycle_for, week_key, week_start
@@ -320,17 +321,9 @@ def load_team_months(
         statuses=[HelpStatus.DONE],
         resolved_between=(min(b[0] for b in bounds.values()), max(b[1] for b in bounds.values())),
     )
-    helped_of: dict[int, list[HelpRequest]] = defaultdict(list)
-    for request in helped:
-        for member_id in {request.requester_id, request.helper_id}:
-            helped_of[member_id].append(request)
-    krs_of_member: dict[int, list[KRFacts]] = defaultdict(list)
-    krs_of_team: dict[int, list[KRFacts]] = defaultdict(list)
-    for kr in krs:
-        if kr.objective_owner_member_id is not None:
-            krs_of_member[kr.objective_owner_member_id].append(kr)
-        if kr.objective_owner_team_id is not None:
-            krs_of_team[kr.objective_owner_team_id].append(kr)
+    helped_of = group_by(helped, lambda r: (r.requester_id, r.helper_id))
+    krs_of_member = group_by(krs, lambda kr: (kr.objective_owner_member_id,))
+    krs_of_team = group_by(krs, lambda kr: (kr.objective_owner_team_id,))
     named = everyone | {kr.owner_member_id for kr in krs if kr.owner_member_id}
     people = {
         m.id: m
@@ -342,15 +335,13 @@ def load_team_months(
         assert team.id is not None
         ids = membership.get(team.id, [])
         start, end = bounds[team.timezone]
-        mine = {kr.id: kr for kr in krs_of_team.get(team.id, [])}
-        mine |= {kr.id: kr for i in ids for kr in krs_of_member.get(i, [])}
+        mine = gather(ids, krs_of_member, extra=krs_of_team.get(team.id, []))
         team_krs = sorted(mine.values(), key=lambda kr: kr.number)
         checkins = [row for kr in team_krs for row in checkins_of.get(kr.id, [])]
         checkins.sort(key=lambda c: (c.week, c.kr_id))
         requests = {
             r.number: r
-            for i in ids
-            for r in helped_of.get(i, [])
+            for r in gather(ids, helped_of).values()
             if r.resolved_at is not None and start <= r.resolved_at < end
         }
         loaded[team.id] = TeamMonth(
