@@ -145,8 +145,8 @@ def _whole_seconds(wait: float) -> str:
     return str(max(1, math.ceil(wait)))
 
 
-class LimitedSlack(FakeSlack):
-    """FakeSlack whose chat.postMessage keeps Slack's per-channel rate, slowly, with faults."""
+class _UnderPressure:
+    """What both limited fakes add to theirs: latency, faults, limits, and what got through."""
 
     def __init__(
         self,
@@ -166,6 +166,10 @@ class LimitedSlack(FakeSlack):
     @property
     def volume(self) -> Volume:
         return self.pressure.volume
+
+
+class LimitedSlack(_UnderPressure, FakeSlack):
+    """FakeSlack whose chat.postMessage keeps Slack's per-channel rate, slowly, with faults."""
 
     def _answer(
         self, path: str, headers: dict[str, str], raw: bytes
@@ -194,27 +198,8 @@ class LimitedSlack(FakeSlack):
         return status, answer_headers, body
 
 
-class LimitedFeishu(FakeFeishu):
+class LimitedFeishu(_UnderPressure, FakeFeishu):
     """FakeFeishu whose message create keeps the app's and each chat's rate, slowly, with faults."""
-
-    def __init__(
-        self,
-        *,
-        speed: float = 1.0,
-        latency: tuple[float, float] = (0.03, 0.08),
-        fail_429: float = 0.0,
-        fail_5xx: float = 0.0,
-        seed: int = 1,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.pressure = _Pressure(
-            speed=speed, latency=latency, fail_429=fail_429, fail_5xx=fail_5xx, seed=seed
-        )
-
-    @property
-    def volume(self) -> Volume:
-        return self.pressure.volume
 
     def answer(
         self, method: str, path: str, query: dict[str, str], raw: bytes, headers: dict[str, str]
