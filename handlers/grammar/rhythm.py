@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 from handlers.grammar import vocab
@@ -154,13 +155,21 @@ def _plan_list(line: Line, toks: Sequence[Token]) -> Cmd:
     raise ParseError("unexpected", "plan", {"token": toks[0].text})
 
 
-def _plan_add(line: Line, toks: Sequence[Token], today: date) -> Cmd:
-    """Title words, with a KR, helpers, an owner and a due day anywhere among them."""
-    title: list[Token] = []
+@dataclass
+class _TaskWords:
+    """What a task's words say: title words, a KR, @helpers, an owner and a due day."""
+
+    title: list[Token] = field(default_factory=list)
     kr: Ref | None = None
-    helpers: list[PersonRef] = []
+    helpers: list[PersonRef] = field(default_factory=list)
     owner: PersonRef | None = None
     due: date | None = None
+
+
+def _task_words(toks: Sequence[Token], today: date, *, owners: bool, second_kr: str) -> _TaskWords:
+    """Read a task's words, a KR, helpers, (with `owners`) an owner and a due day anywhere
+    among them; `second_kr` is the error code for a second KR reference."""
+    found = _TaskWords()
     i = 0
     while i < len(toks):
         tok = toks[i]
@@ -168,35 +177,40 @@ def _plan_add(line: Line, toks: Sequence[Token], today: date) -> Cmd:
         person = read_person(tok)
         found_ref = read_ref(tok)
         if person is not None:
-            if person not in helpers:
-                helpers.append(person)
+            if person not in found.helpers:
+                found.helpers.append(person)
         elif found_ref is not None:
             if found_ref.kind != "KR":
                 raise ParseError("bad_ref", "plan", {"token": tok.text})
-            if kr is not None:
+            if found.kr is not None:
+                raise ParseError(second_kr, "plan", {"token": tok.text})
+            found.kr = found_ref
+        elif owners and nxt is not None and tok.word in vocab.OWNER_WORDS and read_person(nxt):
+            if found.owner is not None:
                 raise ParseError("unexpected", "plan", {"token": tok.text})
-            kr = found_ref
-        elif nxt is not None and tok.word in vocab.OWNER_WORDS and read_person(nxt):
-            if owner is not None:
-                raise ParseError("unexpected", "plan", {"token": tok.text})
-            owner = read_person(nxt)
+            found.owner = read_person(nxt)
             i += 1
         elif nxt is not None and tok.word in vocab.HELPER_WORDS and read_person(nxt):
             pass  # the @mentions after it are helpers, as any @mention is
         elif (day := _due(tok, nxt, today)) is not None:
-            if due is not None:
+            if found.due is not None:
                 raise ParseError("unexpected", "plan", {"token": tok.text})
-            due, used = day
+            found.due, used = day
             i += used - 1
         else:
-            title.append(tok)
+            found.title.append(tok)
         i += 1
-    text = line.text(title)
+    return found
+
+
+def _plan_add(line: Line, toks: Sequence[Token], today: date) -> Cmd:
+    """Title words, with a KR, helpers, an owner and a due day anywhere among them."""
+    found = _task_words(toks, today, owners=True, second_kr="unexpected")
+    text = line.text(found.title)
     if not text:
         raise ParseError("missing_text", "plan")
-    if owner is not None and owner in helpers:
-        helpers.remove(owner)
-    return PlanAdd(text, kr, tuple(helpers), owner, due)
+    helpers = [h for h in found.helpers if h != found.owner]
+    return PlanAdd(text, found.kr, tuple(helpers), found.owner, found.due)
 
 
 def _plan_edit(line: Line, toks: Sequence[Token], today: date) -> Cmd:
@@ -207,35 +221,10 @@ def _plan_edit(line: Line, toks: Sequence[Token], today: date) -> Cmd:
         rest = rest[1:]
     if not rest:
         raise ParseError("missing_value", "plan")
-    title: list[Token] = []
-    kr: Ref | None = None
-    helpers: list[PersonRef] = []
-    due: date | None = None
-    i = 0
-    while i < len(rest):
-        tok = rest[i]
-        nxt = rest[i + 1] if i + 1 < len(rest) else None
-        person = read_person(tok)
-        found_ref = read_ref(tok)
-        if person is not None:
-            if person not in helpers:
-                helpers.append(person)
-        elif found_ref is not None:
-            if found_ref.kind != "KR" or kr is not None:
-                raise ParseError("bad_ref", "plan", {"token": tok.text})
-            kr = found_ref
-        elif nxt is not None and tok.word in vocab.HELPER_WORDS and read_person(nxt):
-            pass
-        elif (day := _due(tok, nxt, today)) is not None:
-            if due is not None:
-                raise ParseError("unexpected", "plan", {"token": tok.text})
-            due, used = day
-            i += used - 1
-        else:
-            title.append(tok)
-        i += 1
-    text = line.text(title)
-    return PlanEdit(task, text or None, kr, tuple(helpers) if helpers else None, due)
+    found = _task_words(rest, today, owners=False, second_kr="bad_ref")
+    text = line.text(found.title)
+    helpers = tuple(found.helpers) if found.helpers else None
+    return PlanEdit(task, text or None, found.kr, helpers, found.due)
 
 
 def _due(tok: Token, nxt: Token | None, today: date) -> tuple[date, int] | None:
