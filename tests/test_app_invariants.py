@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-import handlers.app as app_module
+from bot.console.demo import DemoWorkspace
+from handlers import dispatch
 from handlers import grammar as g
-from handlers.demo import DemoWorkspace
 from handlers.events import ButtonPressed, FormSubmitted, MentionedUser
 from handlers.views import Context, Outcome, ToUser
 from storage.models import Member
@@ -400,7 +400,7 @@ def test_a_crash_inside_a_use_case_apologises_and_rolls_back_its_writes(
     command: type,
     line: str,
 ) -> None:
-    monkeypatch.setitem(app_module.ROUTES, command, _crash_after(app_module.ROUTES[command]))
+    monkeypatch.setitem(dispatch.ROUTES, command, _crash_after(dispatch.ROUTES[command]))
     before = snapshot(harness, demo)
     outcome = harness.say("alice", line)
     assert APOLOGY in flat(outcome)
@@ -412,10 +412,10 @@ def test_a_crash_inside_a_use_case_apologises_and_rolls_back_its_writes(
 def test_an_event_that_crashed_is_processed_when_the_platform_retries_it(
     harness: Harness, demo: DemoWorkspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = app_module.ROUTES[g.Kudos]
-    monkeypatch.setitem(app_module.ROUTES, g.Kudos, _crash_after(real))
+    real = dispatch.ROUTES[g.Kudos]
+    monkeypatch.setitem(dispatch.ROUTES, g.Kudos, _crash_after(real))
     assert APOLOGY in flat(harness.say("mei", "kudos @bob thanks", event_id="Ev-crash"))
-    monkeypatch.setitem(app_module.ROUTES, g.Kudos, real)
+    monkeypatch.setitem(dispatch.ROUTES, g.Kudos, real)
     retry = harness.say("mei", "kudos @bob thanks", event_id="Ev-crash")
     assert "Kudos sent to" in flat(retry)
     with harness.sessions.begin() as s:

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot import charts
+from bot.console.demo import DemoWorkspace
 from bot.delivery import Bucket, Outgoing
 from bot.outbox import OutboxSender
-from handlers import rhythm
-from handlers.demo import DemoWorkspace
+from handlers.moments import planner
 from handlers.views import Chart, Image, Message, Series, Text
 from storage.repos import workspaces
 from tests.conftest import Harness
@@ -131,7 +131,7 @@ def test_digests_built_together_chart_what_each_charts_alone(
     friday_evening = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # 17:00 in Shanghai
     since = friday_evening - timedelta(minutes=1)
 
-    def charts_by_key(due: Sequence[rhythm.Due]) -> dict[str, list[Chart]]:
+    def charts_by_key(due: Sequence[planner.Due]) -> dict[str, list[Chart]]:
         return {
             item.delivery.key or "": [
                 b for b in item.delivery.message.blocks if isinstance(b, Chart)
@@ -142,14 +142,14 @@ def test_digests_built_together_chart_what_each_charts_alone(
 
     with harness.sessions.begin() as session:
         together = charts_by_key(
-            rhythm.due_moments(
+            planner.due_moments(
                 session=session, since=since, until=friday_evening, moments=["digest"]
             )
         )
         alone: dict[str, list[Chart]] = {}
         for team in workspaces.list_all_teams(session=session):
             alone |= charts_by_key(
-                rhythm.due_moments(
+                planner.due_moments(
                     session=session,
                     since=since,
                     until=friday_evening,

@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.console.demo import seed_demo
 from bot.console.repl import Console, parse_time
 from bot.settings import Settings, env_name
 from handlers.app import OkrApp, TickReport
 from handlers.clock import ManualClock
-from handlers.demo import seed_demo
+from handlers.deliveries import enqueue
 from handlers.events import ButtonPressed, Command, Event, FormSubmitted
 from handlers.views import (
     Actions,
@@ -263,12 +264,13 @@ class FakeApp(OkrApp):
                 session=session, platform="console", external_id="demo"
             )
             assert found is not None and found.id is not None
-            self._enqueue(
+            enqueue(
                 session,
                 workspace_id=found.id,
                 platform="console",
                 workspace="demo",
                 deliveries=self.deliveries,
+                now=self.clock.now(),
             )
         return TickReport(since=since, until=until, written=len(self.deliveries))
 

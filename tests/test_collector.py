@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from handlers import collector
+from handlers.moments import collector
 
 
 def test_the_collector_waits_while_any_tick_builds_and_resumes_after_the_last() -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import Session
 
-from handlers.demo import DemoWorkspace, seed_demo
+from bot.console.demo import DemoWorkspace, seed_demo
 from storage.db import SessionFactory
 from storage.models import HelpStatus, KRKind, Objective, TaskStatus
 from storage.repos import collab, okrs, rhythm, workspaces

@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import inspect, text
 
+from bot.console.demo import seed_demo
 from handlers import grammar as g
 from handlers.app import OkrApp
 from handlers.clock import ManualClock
-from handlers.demo import seed_demo
 from handlers.events import Actor, Command, FormSubmitted
 from handlers.views import Context, FormErrors, Message, Outcome
 from storage import migrate

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.demo import DemoWorkspace
+from bot.console.demo import DemoWorkspace
 from handlers.events import HomeOpened
 from handlers.views import Actions, Header, Home, Progress, Text
 from tests.conftest import Harness

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.demo import DemoWorkspace
+from bot.console.demo import DemoWorkspace
 from handlers.events import FormSubmitted
 from handlers.views import FormErrors, Outcome
 from storage.repos import okrs, rhythm

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, inspect, select, text
 
+from bot.console.demo import seed_demo
 from handlers.app import OkrApp
 from handlers.clock import ManualClock
-from handlers.demo import seed_demo
 from handlers.events import Actor, Command
 from storage import migrate
 from storage.db import SessionFactory, make_engine

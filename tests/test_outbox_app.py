@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import col, select
 
-from handlers.app import OkrApp, TickReport, TriggerError
-from handlers.demo import DemoWorkspace
-from handlers.views import Message, Outcome, from_json
+from bot.console.demo import DemoWorkspace
+from handlers import dispatch
+from handlers.app import TickReport, TriggerError
+from handlers.deliveries import enqueue
+from handlers.views import Delivery, Message, Outcome, from_json
 from storage.db import SessionFactory
 from storage.models import OutboxMessage
 from storage.repos import schedule
@@ -49,19 +52,15 @@ def test_a_handled_events_deliveries_are_in_the_outbox_when_handle_returns(
     assert from_json(json.loads(row.view)) == dm.message
 
 
-class FailsAfterRouting(OkrApp):
-    """Crashes after the use case ran and its deliveries were queued, before the commit."""
-
-    def _enqueue(self, *args: object, **kwargs: object) -> list:  # type: ignore[override,type-arg]  # test double
-        written = super()._enqueue(*args, **kwargs)  # type: ignore[arg-type]  # passed through
+def test_a_failed_transaction_leaves_nothing_to_send(
+    harness: Harness, demo: DemoWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fails_after_routing(*args: Any, **kwargs: Any) -> list[Delivery]:
+        """The use case ran and its deliveries were queued; the process dies before commit."""
+        enqueue(*args, **kwargs)
         raise RuntimeError("the process died before commit")
-        return written  # pragma: no cover
 
-
-def test_a_failed_transaction_leaves_nothing_to_send(harness: Harness, demo: DemoWorkspace) -> None:
-    harness.app = FailsAfterRouting(
-        sessions=harness.sessions, clock=harness.clock, default_timezone="Asia/Shanghai"
-    )
+    monkeypatch.setattr(dispatch, "enqueue", fails_after_routing)
     outcome = ask_bob(harness, demo)
     assert outcome.deliveries == []
     assert "Sorry, something went wrong" in outcome.replies[0].summary  # type: ignore[union-attr]  # a Message
@@ -127,7 +126,7 @@ def test_a_five_hour_outage_skips_its_moments_naming_each(
 ) -> None:
     start_at(harness, CHECKIN_AT - timedelta(minutes=10))
     back = CHECKIN_AT + timedelta(hours=5)
-    with caplog.at_level(logging.WARNING, logger="handlers.app"):
+    with caplog.at_level(logging.WARNING, logger="handlers.moments.ticker"):
         report = tick(harness, until=back, catch_up=CATCH_UP)
     assert report.written == 0 and rows(harness.sessions) == []
     skipped = {(team, moment) for team, moment, _ in report.skipped}

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from handlers import review, rhythm
-from handlers.demo import DemoWorkspace
+from bot.console.demo import DemoWorkspace
+from handlers.moments import planner, teammonth
 from handlers.okr.weeks import cycle_for
 from handlers.views import Actions, Chart, Delivery, Form, Message, Outcome, Progress, ToUser
 from storage.repos import okrs, workspaces
@@ -42,7 +42,7 @@ def written_until(h: Harness, at: datetime) -> None:
 
 def moments(h: Harness, since: datetime, until: datetime) -> list[tuple[datetime, str, Delivery]]:
     with h.sessions.begin() as session:
-        due = rhythm.due_moments(session=session, since=since, until=until)
+        due = planner.due_moments(session=session, since=since, until=until)
     return [(d.at, d.moment, d.delivery) for d in due]
 
 
@@ -420,7 +420,7 @@ def test_reviews_built_together_read_as_each_built_alone(
 
     def reviews(team_id: int | None) -> dict[str, str]:
         with harness.sessions.begin() as session:
-            due = rhythm.due_moments(
+            due = planner.due_moments(
                 session=session,
                 since=monday,
                 until=monday + timedelta(minutes=2),
@@ -457,7 +457,7 @@ def test_reviews_built_together_read_as_each_built_alone(
             )
             expected = {
                 f"KR{kr.number}"
-                for kr in review.team_krs(session=session, team=team, cycle_id=cycle.id)
+                for kr in teammonth.team_krs(session=session, team=team, cycle_id=cycle.id)
             }
             shown = set(re.findall(r"^KR\d+", by_team[f"team{team.id}"], re.MULTILINE))
             assert expected and shown == expected

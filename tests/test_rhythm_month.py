@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers import rhythm
+from handlers.moments import planner
 from handlers.okr.weeks import week_key
 from handlers.views import Delivery, ToChannel, ToUser
 from storage.repos import workspaces
@@ -36,7 +36,7 @@ def build_team(h: Harness, tz: str, *, channel: str = "#growth") -> None:
 
 def moments(h: Harness, since: datetime, until: datetime) -> list[tuple[datetime, str, Delivery]]:
     with h.sessions.begin() as session:
-        due = rhythm.due_moments(session=session, since=since, until=until)
+        due = planner.due_moments(session=session, since=since, until=until)
     return [(d.at, d.moment, d.delivery) for d in due]
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect, text, update
 
-from handlers.demo import seed_demo
+from bot.console.demo import seed_demo
 from handlers.events import Actor, ButtonPressed, Command, Event, FormSubmitted, MentionedUser
 from storage.db import SessionFactory
 from storage.models import KeyResult, Member, Objective, PlanTask

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import col, select
 
-from handlers import rhythm
-from handlers.demo import DemoWorkspace
+from bot.console.demo import DemoWorkspace
+from handlers.moments import planner
+from handlers.moments.base import Moment, MomentJob
 from handlers.views import Delivery, Outcome
 from storage.models import OutboxMessage
 from tests.conftest import Harness, words_of
@@ -23,17 +24,17 @@ def test_a_checkin_typed_while_the_friday_run_builds_is_answered_at_once(
     # A large company's Friday takes seconds to build. Hold a tick in the middle of
     # its build and type a check-in: it must be stored and answered meanwhile.
     building, release = threading.Event(), threading.Event()
-    moments = rhythm._moments
+    moments = planner.moment_kinds
 
-    def held(_job: rhythm._Job) -> list[Delivery]:
+    def held(_job: MomentJob) -> list[Delivery]:
         building.set()
         release.wait(20)
         return []
 
     monkeypatch.setattr(
-        rhythm,
-        "_moments",
-        lambda: (*moments(), rhythm.Moment("held", lambda _team: [(5, "16:59")], held)),
+        planner,
+        "moment_kinds",
+        lambda: (*moments(), Moment("held", lambda _team: [(5, "16:59")], held)),
     )
     harness.clock.set(FRIDAY_EVENING - timedelta(hours=1))
     harness.app.tick(until=harness.clock.now(), catch_up=None, own_clocks=())

@@ -78,7 +78,7 @@ def test_each_bad_input_gets_its_own_answer_in_the_trial_in_both_languages(
 
 @pytest.fixture
 def sessions_for_console(sessions: SessionFactory) -> Iterator[SessionFactory]:
-    from handlers.demo import seed_demo
+    from bot.console.demo import seed_demo
 
     with sessions.begin() as session:
         seed_demo(session=session, now=WEDNESDAY)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.demo import DemoWorkspace
+from bot.console.demo import DemoWorkspace
 from handlers.events import Command, MentionedUser
 from handlers.views import Actions, Delivery, Outcome, ToUser
 from storage.models import HelpRequest, HelpStatus, Kudos, Member, Team

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from handlers.demo import DemoWorkspace
+from bot.console.demo import DemoWorkspace
 from handlers.events import HomeOpened
 from handlers.views import Actions, Form, FormErrors, Outcome, ToUser
 from storage.models import KeyResult, KRKind, Objective, Score

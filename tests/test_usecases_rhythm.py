@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from handlers.demo import DemoWorkspace
+from bot.console.demo import DemoWorkspace
 from handlers.views import Actions, Form, FormErrors, Outcome, ToUser
 from storage.models import Checkin, KeyResult, Member, PlanTask, TaskStatus, Team
 from storage.repos import okrs, rhythm, workspaces

@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from handlers.demo import DemoWorkspace
+from bot.console.demo import DemoWorkspace
 from handlers.views import (
     Actions,
     Chart,

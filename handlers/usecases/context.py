@@ -14,7 +14,16 @@ from handlers.grammar import PersonRef, Ref, clean_typed
 from handlers.i18n import Translator, negotiate, translator
 from handlers.okr.weeks import cycle_for, is_valid_timezone, local_date, week_of
 from handlers.views import mention
-from storage.models import Cycle, HelpRequest, KeyResult, Member, Objective, PlanTask, Team
+from storage.models import (
+    Cycle,
+    HelpRequest,
+    KeyResult,
+    Member,
+    Objective,
+    PlanTask,
+    Team,
+    Workspace,
+)
 from storage.repos import collab, okrs, rhythm, workspaces
 
 
@@ -93,6 +102,34 @@ def member_timezone(member: Member, teams: list[Team], default: str) -> str:
         if candidate and is_valid_timezone(candidate):
             return candidate
     return "UTC"
+
+
+def member_context(
+    session: Session,
+    workspace: Workspace,
+    member: Member,
+    *,
+    now: datetime,
+    mentions: Mapping[str, MentionedUser] | None = None,
+    channel_id: str | None = None,
+) -> Ctx:
+    """The context of one member acting at `now`: their zone, language and workspace."""
+    assert workspace.id is not None and member.id is not None
+    teams = workspaces.teams_of_member(
+        session=session, workspace_id=workspace.id, member_id=member.id
+    )
+    return Ctx(
+        session=session,
+        workspace_id=workspace.id,
+        member=member,
+        now=now,
+        tz=member_timezone(member, teams, workspace.default_timezone),
+        tr=translator(negotiate(member.locale, workspace.default_locale)),
+        mentions=mentions or {},
+        workspace_locale=workspace.default_locale,
+        cycle_kind=workspace.cycle_kind,
+        channel_id=channel_id,
+    )
 
 
 # --- lookups that turn what people typed into rows, or a polite error ------

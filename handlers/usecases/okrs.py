@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from handlers import grammar as g
-from handlers import scoring
+from handlers.moments import scoring
 from handlers.okr import math, quality
 from handlers.usecases.context import (
     Ctx,

@@ -1,8 +1,5 @@
-"""The Friday reminder and the nudges: what the rhythm sends when something is waiting.
+"""The nudges: what the rhythm points out on a working morning when something is waiting.
 
-- The reminder goes, once a week, to each member who still has key results
-  without this week's check-in (not to those away, nor to those who turned
-  reminders off).
 - An open help request is nudged once, two working days after it was asked.
 - A task past its due date is pointed out to its owner once, on the first
   working day after it was due.
@@ -12,18 +9,14 @@ Each fires on one deterministic local day, so replaying a window never repeats i
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
+from handlers.moments.base import MomentJob
 from handlers.okr.weeks import local_date, previous_week
-from handlers.usecases.present import kr_block
 from handlers.views import (
     Actions,
-    Block,
     Button,
     ButtonStyle,
-    Context,
     Delivery,
-    Header,
     Message,
     Text,
     ToUser,
@@ -31,64 +24,26 @@ from handlers.views import (
 from storage.models import TaskStatus
 from storage.repos import workspaces
 
-if TYPE_CHECKING:
-    from handlers.rhythm import _Job
-
 NUDGE_AFTER_WORKING_DAYS = 2
 OVERDUE_FOR_AT_MOST_DAYS = 14  # an older open task is the planning's business, not a nudge's
 
 
-def remind(job: _Job) -> list[Delivery]:
-    """Friday's reminder to each member still missing a check-in this week."""
-    out: list[Delivery] = []
-    members = [m for m in job.present_members() if m.reminders]
-    krs_of = job.krs_by_owner(members)
-    done = job.data.week_checkins(job.ws, job.cycle(), job.week)
-    for member in members:
-        assert member.id is not None
-        missing = [kr for kr in krs_of.get(member.id, []) if kr.id not in done]
-        if not missing:
-            continue
-        tr = job.member_tr(member)
-        total = len(krs_of[member.id])
-        title = tr.t("Reminder: check in for week {week}", week=job.week)
-        if len(missing) < total:
-            lead = tr.t(
-                "Thanks for checking in {done} of {total} key results, {name}. "
-                "These still need this week's update before the digest:",
-                done=total - len(missing),
-                total=total,
-                name=member.display_name,
-            )
-        else:
-            lead = tr.t(
-                "{name}, your key results still need this week's check-in before the digest:",
-                name=member.display_name,
-            )
-        blocks: list[Block] = [Header(title), Text(lead)]
-        blocks.extend(kr_block(tr, kr) for kr in missing)
-        blocks.append(Context(tr.t("Turn these reminders off with /okr settings reminders off.")))
-        blocks.append(Actions((Button(tr.t("Check in"), "checkin.open", "", ButtonStyle.PRIMARY),)))
-        out.append(
-            Delivery(
-                to=ToUser(member.external_id),
-                message=Message(summary=title, blocks=tuple(blocks)),
-                key=f"remind:member{member.id}:{job.week}",
-            )
-        )
-    return out
+NUDGE_AFTER_WORKING_DAYS = 2
 
 
-def is_working_day(job: _Job) -> bool:
+OVERDUE_FOR_AT_MOST_DAYS = 14  # an older open task is the planning's business, not a nudge's
+
+
+def is_working_day(job: MomentJob) -> bool:
     return job.calendar.is_working_day(job.today)
 
 
-def nudges(job: _Job) -> list[Delivery]:
+def nudges(job: MomentJob) -> list[Delivery]:
     """Each working morning: help requests waiting two working days, tasks just overdue."""
     return [*_help_nudges(job), *_overdue_tasks(job)]
 
 
-def _help_nudges(job: _Job) -> list[Delivery]:
+def _help_nudges(job: MomentJob) -> list[Delivery]:
     ids = set(job.member_ids())
     out: list[Delivery] = []
     for request in job.data.open_help(job.ws, ids):
@@ -134,7 +89,7 @@ def _help_nudges(job: _Job) -> list[Delivery]:
     return out
 
 
-def _overdue_tasks(job: _Job) -> list[Delivery]:
+def _overdue_tasks(job: MomentJob) -> list[Delivery]:
     ids = job.member_ids()
     # Only tasks that can be overdue today: still planned, due in the last two weeks.
     due = job.data.open_tasks_due(

@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
 from handlers.i18n import Translator
+from handlers.moments.base import MomentJob
+from handlers.moments.teammonth import team_krs
 from handlers.okr import math
 from handlers.okr.weeks import week_key
 from handlers.usecases.context import Ctx, UserError, kr_ref
@@ -41,9 +42,6 @@ from handlers.views import (
 from storage.models import Cycle, KeyResult, Member, Objective, Score, Team
 from storage.repos import okrs, workspaces
 from storage.repos.okrs import KRFacts
-
-if TYPE_CHECKING:
-    from handlers.rhythm import _Job
 
 
 def score_text(value: float | None) -> str:
@@ -71,12 +69,12 @@ def reading_text(tr: Translator, kind: str, score: float) -> str:
 # --- the moment: asking owners in the last week -------------------------------------
 
 
-def in_last_week(job: _Job) -> bool:
+def in_last_week(job: MomentJob) -> bool:
     cycle = job.cycle()
     return job.week == week_key(cycle.end_date) and not job.calendar.is_holiday(job.today)
 
 
-def prompts(job: _Job) -> list[Delivery]:
+def prompts(job: MomentJob) -> list[Delivery]:
     cycle = job.cycle()
     members = job.present_members()
     krs_of = job.krs_by_owner(members)
@@ -165,8 +163,6 @@ class QueueRow:
 
 
 def _team_rows(session: Session, team: Team, cycle_id: int | None) -> list[QueueRow]:
-    from handlers.review import team_krs
-
     krs = [
         kr for kr in team_krs(session=session, team=team, cycle_id=cycle_id) if kr.owner_member_id
     ]

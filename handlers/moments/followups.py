@@ -7,7 +7,7 @@
 
 Only messages already in the outbox are updated. A check-in typed while a tick
 is still building the very message it would update is followed up by that
-tick, once its rows are in (`OkrApp.tick`).
+tick, once its rows are in (`handlers.moments.ticker`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from handlers.moments import digest
+from handlers.moments.base import MomentJob, dm_zone
 from handlers.okr.weeks import local_date, next_occurrence, week_of, week_start
-from handlers.rhythm import _Job, dm_zone
 from handlers.usecases.context import Ctx
 from handlers.views import Context, Delivery, Header, Message, ToUser
 from storage.models import Team, Workspace
@@ -47,20 +48,20 @@ def after_checkin(ctx: Ctx) -> list[Delivery]:
     for team in teams:
         week = week_of(ctx.now, team.timezone)
         at = _moment_in_week(week, team.digest_weekday, team.digest_time, team.timezone)
-        job = _Job(session=ctx.session, workspace=workspace, team=team, at=at)
+        job = MomentJob(session=ctx.session, workspace=workspace, team=team, at=at)
         if at <= ctx.now and not job.calendar.is_holiday(job.today):
-            for digest in job.digest():
-                assert digest.key is not None
+            for posted in digest.post(job):
+                assert posted.key is not None
                 if not outbox.exists_key(
-                    session=ctx.session, workspace_id=ctx.workspace_id, key=digest.key
+                    session=ctx.session, workspace_id=ctx.workspace_id, key=posted.key
                 ):
                     continue  # not written yet: the tick writing it follows up itself
                 out.append(
                     Delivery(
-                        to=digest.to,
-                        message=digest.message,
-                        key=f"{digest.key}:update:{_stamp(ctx.now)}",
-                        replaces=digest.key,
+                        to=posted.to,
+                        message=posted.message,
+                        key=f"{posted.key}:update:{_stamp(ctx.now)}",
+                        replaces=posted.key,
                     )
                 )
     if teams:
@@ -71,7 +72,7 @@ def after_checkin(ctx: Ctx) -> list[Delivery]:
 def _answered(ctx: Ctx, workspace: Workspace, team: Team) -> list[Delivery]:
     zone = dm_zone(ctx.member, team)
     week = week_of(ctx.now, zone)
-    job = _Job(session=ctx.session, workspace=workspace, team=team, at=ctx.now, zone=zone)
+    job = MomentJob(session=ctx.session, workspace=workspace, team=team, at=ctx.now, zone=zone)
     krs = job.krs_by_owner([ctx.member]).get(ctx.member_id, [])
     done = rhythm.checkins_for_week(
         session=ctx.session,

@@ -1,9 +1,8 @@
-"""The monthly review (月度复盘) and the charts of the team's KRs over the cycle.
+"""A team's month and cycle as data: what the monthly review and the charts read.
 
-Posted to the team on the first review weekday of each month (default the
-first Monday, 10:00 team time) about the month that just ended: each KR's
-change, the confidence trend, key tasks done against planned, and help given
-and received: the data a monthly review meeting starts from.
+`load_team_months` reads the month that just ended for many teams of one
+workspace at once (the cycle's weeks, each KR's value before and after the
+month, key tasks, help closed); `kr_months` turns it into each KR's movement.
 """
 
 from __future__ import annotations
@@ -12,27 +11,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from handlers.digests import gather, group_by
-from handlers.i18n import Translator
+from handlers.moments.teamweek import gather, group_by
 from handlers.okr import math
-from handlers.okr.weeks import cycle_for, week_key, week_start
-from handlers.views import (
-    Block,
-    Chart,
-    Context,
-    Delivery,
-    Divider,
-    Header,
-    Message,
-    Progress,
-    Series,
-    Text,
-)
+from handlers.okr.weeks import week_key, week_start
 from storage.models import (
     Checkin,
     Cycle,
@@ -41,23 +26,12 @@ from storage.models import (
     KeyResult,
     KRKind,
     Member,
-    TaskStatus,
     Team,
 )
 from storage.repos import collab, history, okrs, rhythm, workspaces
 from storage.repos.history import CheckinPoint
 from storage.repos.okrs import KRFacts
 from storage.repos.rhythm import CheckinFacts, TaskFacts
-
-if TYPE_CHECKING:
-    from handlers.rhythm import _Job
-
-# Charts stay readable with this many lines; the text lists every KR.
-CHART_MAX_SERIES = 8
-
-
-def is_first_of_month(job: _Job) -> bool:
-    return job.today.day <= 7 and not job.calendar.is_holiday(job.today)
 
 
 def month_weeks(year: int, month: int) -> list[str]:
@@ -71,7 +45,7 @@ def month_weeks(year: int, month: int) -> list[str]:
     return weeks
 
 
-def _progress(kr: KeyResult | KRFacts, value: float) -> float | None:
+def progress_at(kr: KeyResult | KRFacts, value: float) -> float | None:
     return math.kr_progress(
         start=kr.start_value,
         target=kr.target_value,
@@ -144,73 +118,12 @@ def kr_months(
                 owner=owner.display_name if owner else "?",
                 before=before,
                 after=after,
-                progress_before=_progress(kr, before),
-                progress_after=_progress(kr, after),
+                progress_before=progress_at(kr, before),
+                progress_after=progress_at(kr, after),
                 confidences=tuple(c.confidence for c in inside if c.confidence is not None),
             )
         )
     return rows
-
-
-def cycle_charts(
-    tr: Translator,
-    krs: Sequence[KeyResult | KRFacts],
-    checkins: Sequence[Checkin | CheckinFacts | CheckinPoint],
-    weeks: Sequence[str],
-    *,
-    name: str,
-) -> tuple[Chart, ...]:
-    """Progress (%) and confidence (1–10) of each KR at the end of each week of the cycle."""
-    if not krs or not weeks:
-        return ()
-    by_kr: dict[int, list[Checkin | CheckinFacts | CheckinPoint]] = defaultdict(list)
-    by_week: dict[tuple[int, str], list[Checkin | CheckinFacts | CheckinPoint]] = defaultdict(list)
-    for row in checkins:
-        by_kr[row.kr_id].append(row)
-        by_week[(row.kr_id, row.week)].append(row)
-    progress_series: list[Series] = []
-    confidence_series: list[Series] = []
-    labels = [w.split("-")[1] for w in weeks]
-    for kr in list(krs)[:CHART_MAX_SERIES]:
-        mine = by_kr.get(kr.id or -1, [])
-        value = mine[0].previous_value if mine else kr.current_value
-        confidence: int | None = None
-        progress_points: list[tuple[str, float]] = []
-        confidence_points: list[tuple[str, float]] = []
-        for week, label in zip(weeks, labels, strict=True):
-            for row in by_week.get((kr.id or -1, week), ()):
-                value = row.value
-                confidence = row.confidence or confidence
-            progress = _progress(kr, value)
-            if progress is not None:
-                progress_points.append((label, round(100 * progress, 1)))
-            if confidence is not None:
-                confidence_points.append((label, float(confidence)))
-        label = f"KR{kr.number} {kr.title}"
-        if progress_points:
-            progress_series.append(Series(label, tuple(progress_points)))
-        if confidence_points:
-            confidence_series.append(Series(label, tuple(confidence_points)))
-    charts: list[Chart] = []
-    if progress_series:
-        charts.append(
-            Chart(
-                title=tr.t("Key result progress this cycle"),
-                series=tuple(progress_series),
-                y_label="%",
-                filename=f"{name}-progress.png",
-            )
-        )
-    if confidence_series:
-        charts.append(
-            Chart(
-                title=tr.t("Confidence this cycle"),
-                series=tuple(confidence_series),
-                y_label=tr.t("confidence (1–10)"),
-                filename=f"{name}-confidence.png",
-            )
-        )
-    return tuple(charts)
 
 
 def weeks_between(first: date, last: date) -> list[str]:
@@ -221,29 +134,6 @@ def weeks_between(first: date, last: date) -> list[str]:
         weeks.append(week_key(day))
         day += timedelta(days=7)
     return weeks
-
-
-def team_charts(job: _Job, *, name: str, krs: Sequence[KRFacts] | None = None) -> tuple[Chart, ...]:
-    """The team's cycle charts up to the job's week, in the team's language.
-
-    `krs` are the team's KRs when the caller has them already (the digest does).
-    """
-    cycle = job.cycle()
-    shown = (
-        krs if krs is not None else team_krs(session=job.session, team=job.team, cycle_id=cycle.id)
-    )
-    weeks = weeks_between(cycle.start_date, week_start(job.week))
-    if not weeks:
-        return ()
-    # Only the cycle's weeks: the charts never show what came before them.
-    checkins = job.data.checkins_between(
-        job.ws,
-        [kr.id for kr in shown[:CHART_MAX_SERIES] if kr.id is not None],
-        weeks[0],
-        job.week,
-        per_team=CHART_MAX_SERIES,
-    )
-    return cycle_charts(job.team_tr(), shown, checkins, weeks, name=name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,107 +266,3 @@ def _month_bounds_utc(year: int, month: int, tz: str) -> tuple[datetime, datetim
     following = (first + timedelta(days=32)).replace(day=1)
     start = datetime.combine(first, time(0), tzinfo=zone).astimezone(UTC)
     return start, datetime.combine(following, time(0), tzinfo=zone).astimezone(UTC)
-
-
-def monthly_review(job: _Job) -> list[Delivery]:
-    year, month = review_month(job.today)
-    period = f"{year:04d}-{month:02d}"
-    tr = job.team_tr()
-    last_day = job.today.replace(day=1) - timedelta(days=1)
-    cycle = job.data.cycle(job.ws, cycle_for(job.workspace.cycle_kind, last_day))
-    data = job.data.team_month(job.team, job.today, cycle)
-    team, weeks, cycle_weeks = job.team, data.weeks, data.cycle_weeks
-    krs, checkins, helped, people = data.krs, data.checkins, data.helped, data.people
-    member_ids = data.member_ids
-    tasks = data.tasks
-    rows = kr_months(krs, checkins, weeks, people)
-    month_name = tr.month(year, month)
-    title = tr.t("Monthly review · {team} · {month}", team=team.name, month=month_name)
-    blocks: list[Block] = [
-        Header(title),
-        Context(
-            tr.t(
-                "Weeks {first} to {last} · cycle {cycle}",
-                first=weeks[0],
-                last=weeks[-1],
-                cycle=cycle.name,
-            )
-        ),
-        Text(tr.t("Key results over the month")),
-    ]
-    if not rows:
-        blocks.append(Context(tr.t("No key results in this cycle yet.")))
-    for row in rows:
-        caption = [
-            tr.t(
-                "{before} → {after} ({change})",
-                before=tr.number(row.before),
-                after=tr.number(row.after),
-                change=tr.signed(row.change),
-            ),
-            row.owner,
-        ]
-        if row.confidences:
-            trend = math.confidence_trend(row.confidences)
-            arrow = {"up": "↑", "down": "↓", "flat": "→", "none": ""}[trend.direction]
-            caption.append(
-                tr.t(
-                    "confidence {values}",
-                    values=" → ".join(str(c) for c in row.confidences),
-                )
-                + (f" {arrow}" if arrow else "")
-            )
-        blocks.append(
-            Progress(
-                label=f"KR{row.kr.number} {row.kr.title}",
-                fraction=row.progress_after,
-                caption=" · ".join(caption),
-            )
-        )
-    planned = [t for t in tasks if t.status != TaskStatus.CARRIED_OVER.value]
-    done = [t for t in planned if t.status == TaskStatus.DONE.value]
-    blocks.append(Divider())
-    blocks.append(Text(tr.t("Key tasks")))
-    if planned:
-        blocks.append(
-            Progress(
-                label=tr.t("Done vs planned"),
-                fraction=len(done) / len(planned),
-                caption=tr.t("{done} of {total} done", done=len(done), total=len(planned)),
-            )
-        )
-    else:
-        blocks.append(Context(tr.t("No key tasks were planned this month.")))
-    given: dict[int, int] = defaultdict(int)
-    received: dict[int, int] = defaultdict(int)
-    for request in helped:
-        if request.helper_id in member_ids:
-            given[request.helper_id] += 1
-        if request.requester_id in member_ids:
-            received[request.requester_id] += 1
-    blocks.append(Divider())
-    blocks.append(Text(tr.t("Help given and received")))
-    helpers = [m for m in member_ids if given.get(m) or received.get(m)]
-    if not helpers:
-        blocks.append(Context(tr.t("No help requests were closed this month.")))
-    for member_id in helpers:
-        blocks.append(
-            Context(
-                tr.t(
-                    "{name}: helped {given} · was helped {received}",
-                    name=people[member_id].display_name if member_id in people else "?",
-                    given=given.get(member_id, 0),
-                    received=received.get(member_id, 0),
-                )
-            )
-        )
-    charted = [c for c in checkins if cycle_weeks and c.week >= cycle_weeks[0]]
-    blocks.extend(cycle_charts(tr, krs, charted, cycle_weeks, name="review"))
-    summary = tr.t(
-        "{team} · monthly review {month}: {done} of {total} key tasks done",
-        team=team.name,
-        month=month_name,
-        done=len(done),
-        total=len(planned),
-    )
-    return job.channel_post(Message(summary=summary, blocks=tuple(blocks)), "review", period)

@@ -1,6 +1,6 @@
 """What the rhythm reads in one tick, loaded for every due team at once.
 
-A tick may owe a thousand teams their Friday prompts and digests. Asking the
+A tick may owe a thousand teams their Friday prompts and teamweek. Asking the
 database team by team costs a dozen queries per team; here each kind of data
 is read once per workspace (and week or day) for all the teams due in the
 tick, as plain values where there are many rows, and each team's job picks
@@ -15,7 +15,7 @@ from datetime import date
 
 from sqlmodel import Session
 
-from handlers import digests, review
+from handlers.moments import teammonth, teamweek
 from handlers.okr.weeks import CycleBounds
 from handlers.usecases.plan import TaskLine, task_lines
 from storage.models import Cycle, HelpRequest, HelpStatus, Member, TaskStatus, Team, Workspace
@@ -57,8 +57,8 @@ class TickData:
         self._leftovers: dict[tuple[int, str], dict[int, list[TaskLine]]] = {}
         self._open_help: dict[int, dict[int, list[HelpRequest]]] = {}
         self._everyone_of: dict[int, set[int]] = {}
-        self._team_weeks: dict[tuple[int, str, date, int], dict[int, digests.TeamWeek]] = {}
-        self._team_months: dict[tuple[int, date, int], dict[int, review.TeamMonth]] = {}
+        self._team_weeks: dict[tuple[int, str, date, int], dict[int, teamweek.TeamWeek]] = {}
+        self._team_months: dict[tuple[int, date, int], dict[int, teammonth.TeamMonth]] = {}
         self._spans: dict[tuple[int, str, str], dict[int, list[history.CheckinPoint]]] = {}
         self._due_open: dict[
             tuple[int, tuple[str, ...], date, date], dict[int, list[TaskFacts]]
@@ -252,7 +252,7 @@ class TickData:
         found = {r.number: r for i in member_ids for r in self._open_help[ws].get(i, [])}
         return [found[n] for n in sorted(found)]
 
-    def team_week(self, team: Team, week: str, cycle: Cycle, today: date) -> digests.TeamWeek:
+    def team_week(self, team: Team, week: str, cycle: Cycle, today: date) -> teamweek.TeamWeek:
         """The digest data of `team`, loaded with every team whose digest shares its week."""
         assert team.id is not None and cycle.id is not None
         ws = team.workspace_id
@@ -262,7 +262,7 @@ class TickData:
             if all(t.id != team.id for t in group):
                 group = [team]
             self._team_weeks.setdefault(key, {}).update(
-                digests.load_team_weeks(
+                teamweek.load_team_weeks(
                     session=self.session, teams=group, week=week, cycle=cycle, today=today
                 )
             )
@@ -298,7 +298,7 @@ class TickData:
         rows = [row for i in kr_ids for row in loaded[i]]
         return sorted(rows, key=lambda c: (c.week, c.kr_id))
 
-    def team_month(self, team: Team, today: date, cycle: Cycle) -> review.TeamMonth:
+    def team_month(self, team: Team, today: date, cycle: Cycle) -> teammonth.TeamMonth:
         """The monthly review data of `team`, loaded with every team reviewed on the same day."""
         assert team.id is not None and cycle.id is not None
         ws = team.workspace_id
@@ -308,6 +308,8 @@ class TickData:
             if all(t.id != team.id for t in group):
                 group = [team]
             self._team_months.setdefault(key, {}).update(
-                review.load_team_months(session=self.session, teams=group, cycle=cycle, today=today)
+                teammonth.load_team_months(
+                    session=self.session, teams=group, cycle=cycle, today=today
+                )
             )
         return self._team_months[key][team.id]
