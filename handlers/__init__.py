@@ -9,7 +9,9 @@ payloads into `handlers.events`, call `handlers.app.OkrApp`, and render the
 - what happens when the clock moves: `moments/` (the clock path in
   `moments.ticker`, one module per kind of moment over `moments.base`).
 
-Both write their deliveries to the outbox through `deliveries`. `okr/` is
-the pure OKR math, week and cycle arithmetic and working-day calendars they
-share; `i18n/` the message catalogs.
+Both write their deliveries to the outbox through `deliveries`. Below them:
+`reports/` (a team's week, month and cycle as data and messages, which both
+sides show), `present` (how objectives, key results and tasks read), `okr/`
+(pure OKR math, week and cycle arithmetic, working-day calendars) and `i18n/`
+(the message catalogs).
 """

@@ -14,13 +14,7 @@ from datetime import datetime, timedelta
 from handlers.clock import Clock
 from handlers.dispatch import CommandPath
 from handlers.events import Event
-from handlers.moments.ticker import (
-    TERMINAL,
-    ClockPath,
-    TickReport,
-    TriggerError,
-    TriggerReport,
-)
+from handlers.moments.ticker import TERMINAL, ClockPath, TickReport, TriggerError, TriggerReport
 from handlers.views import Delivery, Outcome
 from storage.db import SessionFactory
 from storage.repos import schedule

@@ -21,8 +21,19 @@ from handlers.clock import Clock
 from handlers.deliveries import enqueue
 from handlers.events import ButtonPressed, Command, Event, FormSubmitted, HomeOpened
 from handlers.i18n import negotiate, translator
-from handlers.moments import followups, scoring
-from handlers.usecases import changes, checkin, collab, help, home, okrs, plan, settings, team
+from handlers.moments import followups
+from handlers.usecases import (
+    changes,
+    checkin,
+    collab,
+    help,
+    home,
+    okrs,
+    plan,
+    scores,
+    settings,
+    team,
+)
 from handlers.usecases.context import Ctx, UserError, member_context
 from handlers.views import FormErrors, Message, Outcome, Text
 from storage.db import SessionFactory, is_unavailable
@@ -66,7 +77,7 @@ ROUTES: dict[type, Handler] = {
     g.ScoreList: lambda ctx, _: okrs.score_list(ctx),
     g.ScoreShow: okrs.score_show,
     g.Score: okrs.score,
-    g.ScoreQueue: lambda ctx, _: scoring.show_queue(ctx),
+    g.ScoreQueue: lambda ctx, _: scores.show_queue(ctx),
     g.SettingsShow: lambda ctx, _: settings.show(ctx),
     g.SetLanguage: settings.set_language,
     g.SetTimezone: settings.set_timezone,
@@ -93,7 +104,7 @@ _ROUTED_BUTTONS: dict[str, Callable[[Ctx, str], Outcome]] = {
     "change.approve": changes.approve,
     "change.decline": changes.decline_form,
     "score.confirm": lambda ctx, value: okrs.score_confirm(ctx, ref_from_value(value)),
-    "score.queue": lambda ctx, _: scoring.show_queue(ctx),
+    "score.queue": lambda ctx, _: scores.show_queue(ctx),
 }
 
 _REF = re.compile(r"^(KR|O|T|H)(\d{1,9})$", re.IGNORECASE)

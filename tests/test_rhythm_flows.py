@@ -12,8 +12,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.console.demo import DemoWorkspace
-from handlers.moments import planner, teammonth
+from handlers.moments import planner
 from handlers.okr.weeks import cycle_for
+from handlers.reports import teammonth
 from handlers.views import Actions, Chart, Delivery, Form, Message, Outcome, Progress, ToUser
 from storage.repos import okrs, workspaces
 from storage.repos import rhythm as rhythm_repo

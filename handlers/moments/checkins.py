@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from handlers.moments.base import MomentJob
-from handlers.usecases.present import kr_block
+from handlers.present import kr_block
 from handlers.views import (
     Actions,
     Block,

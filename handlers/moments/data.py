@@ -15,8 +15,8 @@ from datetime import date
 
 from sqlmodel import Session
 
-from handlers.moments import teammonth, teamweek
 from handlers.okr.weeks import CycleBounds
+from handlers.reports import teammonth, teamweek
 from handlers.usecases.plan import TaskLine, task_lines
 from storage.models import Cycle, HelpRequest, HelpStatus, Member, TaskStatus, Team, Workspace
 from storage.repos import collab, history, okrs, rhythm, workspaces

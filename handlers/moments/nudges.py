@@ -12,15 +12,7 @@ from datetime import timedelta
 
 from handlers.moments.base import MomentJob
 from handlers.okr.weeks import local_date, previous_week
-from handlers.views import (
-    Actions,
-    Button,
-    ButtonStyle,
-    Delivery,
-    Message,
-    Text,
-    ToUser,
-)
+from handlers.views import Actions, Button, ButtonStyle, Delivery, Message, Text, ToUser
 from storage.models import TaskStatus
 from storage.repos import workspaces
 

@@ -9,18 +9,8 @@ from __future__ import annotations
 
 from handlers.moments.base import MomentJob
 from handlers.okr.weeks import previous_week
-from handlers.usecases.present import kr_block, task_text
-from handlers.views import (
-    Actions,
-    Block,
-    Button,
-    Context,
-    Delivery,
-    Header,
-    Message,
-    Text,
-    ToUser,
-)
+from handlers.present import kr_block, task_text
+from handlers.views import Actions, Block, Button, Context, Delivery, Header, Message, Text, ToUser
 from storage.models import TaskStatus
 
 

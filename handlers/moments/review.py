@@ -12,23 +12,12 @@ from collections import defaultdict
 from datetime import timedelta
 
 from handlers.moments.base import MomentJob
-from handlers.moments.charts import cycle_charts
-from handlers.moments.teammonth import kr_months, review_month
 from handlers.okr import math
 from handlers.okr.weeks import cycle_for
-from handlers.views import (
-    Block,
-    Context,
-    Delivery,
-    Divider,
-    Header,
-    Message,
-    Progress,
-    Text,
-)
-from storage.models import (
-    TaskStatus,
-)
+from handlers.reports.charts import cycle_charts
+from handlers.reports.teammonth import kr_months, review_month
+from handlers.views import Block, Context, Delivery, Divider, Header, Message, Progress, Text
+from storage.models import TaskStatus
 
 
 def is_first_of_month(job: MomentJob) -> bool:

@@ -13,6 +13,7 @@ from handlers.events import MentionedUser
 from handlers.grammar import PersonRef, Ref, clean_typed
 from handlers.i18n import Translator, negotiate, translator
 from handlers.okr.weeks import cycle_for, is_valid_timezone, local_date, week_of
+from handlers.present import show_ref
 from handlers.views import mention
 from storage.models import (
     Cycle,
@@ -210,26 +211,6 @@ def resolve_team(ctx: Ctx, name: str | None) -> Team:
             "or create one with /okr team new NAME."
         )
     return mine[0]
-
-
-def show_ref(ref: Ref) -> str:
-    return f"{ref.kind}{ref.number}"
-
-
-def objective_ref(objective: Objective) -> str:
-    return f"O{objective.number}"
-
-
-def kr_ref(kr: KeyResult) -> str:
-    return f"KR{kr.number}"
-
-
-def task_ref(task: PlanTask) -> str:
-    return f"T{task.number}"
-
-
-def help_ref(request: HelpRequest) -> str:
-    return f"H{request.number}"
 
 
 def can_act_for(ctx: Ctx, owner_id: int | None) -> bool:

@@ -8,11 +8,12 @@ do most. Each part reuses the view of the command that shows it in full.
 from __future__ import annotations
 
 from handlers import grammar as g
-from handlers.moments import digest, teamweek
+from handlers.present import help_ref
+from handlers.reports import digest, teamweek
 from handlers.usecases import collab as collab_views
 from handlers.usecases import okrs as okr_views
 from handlers.usecases import plan as plan_views
-from handlers.usecases.context import Ctx, help_ref, member_name
+from handlers.usecases.context import Ctx, member_name
 from handlers.views import (
     Actions,
     Block,

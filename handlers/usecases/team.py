@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from handlers import grammar as g
-from handlers.moments import teamweek
-from handlers.moments.digest import digest_message, rollup_message
+from handlers.reports import teamweek
+from handlers.reports.digest import digest_message, rollup_message
 from handlers.usecases.context import Ctx, UserError, member_name, resolve_person, resolve_team
 from handlers.views import Message, Outcome, Text
 from storage.models import Team, TeamRole

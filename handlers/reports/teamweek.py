@@ -19,15 +19,7 @@ from sqlmodel import Session
 
 from handlers.okr import math
 from handlers.okr.weeks import elapsed_fraction, local_date, week_end, week_start
-from storage.models import (
-    Cycle,
-    HelpRequest,
-    HelpStatus,
-    KRKind,
-    Kudos,
-    Member,
-    Team,
-)
+from storage.models import Cycle, HelpRequest, HelpStatus, KRKind, Kudos, Member, Team
 from storage.repos import collab, okrs, rhythm, workspaces
 from storage.repos.okrs import KRFacts, ObjectiveFacts
 from storage.repos.rhythm import CheckinFacts, TaskFacts

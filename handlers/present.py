@@ -5,11 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from handlers.grammar import Ref
 from handlers.i18n import Translator
 from handlers.okr import math
 from handlers.okr.quality import QualityWarning
 from handlers.views import Block, Context, Progress, Text
-from storage.models import Checkin, KeyResult, KRKind, Member, Objective, PlanTask, TaskStatus
+from storage.models import (
+    Checkin,
+    HelpRequest,
+    KeyResult,
+    KRKind,
+    Member,
+    Objective,
+    PlanTask,
+    TaskStatus,
+)
 from storage.repos.okrs import KRFacts
 from storage.repos.rhythm import CheckinFacts
 
@@ -208,3 +218,26 @@ def task_text(tr: Translator, line: TaskLine, *, show_owner: bool = True) -> str
     if extras:
         parts.append("(" + ", ".join(extras) + ")")
     return " ".join(parts)
+
+
+# --- how references read ----------------------------------------------------
+
+
+def show_ref(ref: Ref) -> str:
+    return f"{ref.kind}{ref.number}"
+
+
+def objective_ref(objective: Objective) -> str:
+    return f"O{objective.number}"
+
+
+def kr_ref(kr: KeyResult) -> str:
+    return f"KR{kr.number}"
+
+
+def task_ref(task: PlanTask) -> str:
+    return f"T{task.number}"
+
+
+def help_ref(request: HelpRequest) -> str:
+    return f"H{request.number}"

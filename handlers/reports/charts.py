@@ -10,17 +10,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from handlers.i18n import Translator
-from handlers.moments.base import MomentJob
-from handlers.moments.teammonth import progress_at, team_krs, weeks_between
-from handlers.okr.weeks import week_start
-from handlers.views import (
-    Chart,
-    Series,
-)
-from storage.models import (
-    Checkin,
-    KeyResult,
-)
+from handlers.reports.teammonth import progress_at
+from handlers.views import Chart, Series
+from storage.models import Checkin, KeyResult
 from storage.repos.history import CheckinPoint
 from storage.repos.okrs import KRFacts
 from storage.repos.rhythm import CheckinFacts
@@ -88,28 +80,3 @@ def cycle_charts(
             )
         )
     return tuple(charts)
-
-
-def team_charts(
-    job: MomentJob, *, name: str, krs: Sequence[KRFacts] | None = None
-) -> tuple[Chart, ...]:
-    """The team's cycle charts up to the job's week, in the team's language.
-
-    `krs` are the team's KRs when the caller has them already (the digest does).
-    """
-    cycle = job.cycle()
-    shown = (
-        krs if krs is not None else team_krs(session=job.session, team=job.team, cycle_id=cycle.id)
-    )
-    weeks = weeks_between(cycle.start_date, week_start(job.week))
-    if not weeks:
-        return ()
-    # Only the cycle's weeks: the charts never show what came before them.
-    checkins = job.data.checkins_between(
-        job.ws,
-        [kr.id for kr in shown[:CHART_MAX_SERIES] if kr.id is not None],
-        weeks[0],
-        job.week,
-        per_team=CHART_MAX_SERIES,
-    )
-    return cycle_charts(job.team_tr(), shown, checkins, weeks, name=name)

@@ -15,19 +15,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from handlers.moments.teamweek import gather, group_by
 from handlers.okr import math
 from handlers.okr.weeks import week_key, week_start
-from storage.models import (
-    Checkin,
-    Cycle,
-    HelpRequest,
-    HelpStatus,
-    KeyResult,
-    KRKind,
-    Member,
-    Team,
-)
+from handlers.reports.teamweek import gather, group_by
+from storage.models import Checkin, Cycle, HelpRequest, HelpStatus, KeyResult, KRKind, Member, Team
 from storage.repos import collab, history, okrs, rhythm, workspaces
 from storage.repos.history import CheckinPoint
 from storage.repos.okrs import KRFacts
