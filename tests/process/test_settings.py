@@ -9,7 +9,7 @@ import pytest
 
 from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, env_name, load_settings
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ENV_NAMES = [env_name(name) for name in Settings.model_fields]
 
 

@@ -36,7 +36,7 @@ from handlers.views import (
     mention,
 )
 
-GOLDEN = Path(__file__).parent / "fixtures" / "feishu"
+GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "feishu"
 
 MESSAGE = Message(
     summary="市场部 · 周五庆功会 · 2026-W48",

@@ -1398,7 +1398,7 @@ def test_each_verb_followed_by_arbitrary_text_never_raises_anything_but_parse_er
 
 # --- the user reference stays true ----------------------------------------------------------
 
-COMMANDS_MD = Path(__file__).resolve().parents[1] / "docs" / "COMMANDS.md"
+COMMANDS_MD = Path(__file__).resolve().parents[2] / "docs" / "COMMANDS.md"
 
 
 def _documented_examples() -> list[str]:

@@ -12,7 +12,7 @@ from sqlmodel import SQLModel, select
 from bot.http import HttpRequest
 from storage.models import Checkin, Member, ProcessedEvent, Workspace
 from tests.fakes.feishu_driver import encrypt
-from tests.feishu_world import ALICE, World, make_world
+from tests.feishu.world import ALICE, World, make_world
 
 
 @pytest.fixture

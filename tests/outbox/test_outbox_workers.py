@@ -31,7 +31,7 @@ from storage.repos import outbox, workspaces
 from storage.repos.outbox import NewMessage
 from tests.fakes.feishu_api import FakeFeishu
 from tests.fakes.limited import LimitedSlack
-from tests.feishu_world import feishu_settings
+from tests.feishu.world import feishu_settings
 from tests.slack.conftest import slack_settings
 
 START = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)

@@ -13,7 +13,7 @@ from bot import charts
 from bot.outbox import OutboxSender
 from storage.models import OutboxMessage
 from tests.fakes.feishu_driver import FeishuDriver
-from tests.feishu_world import ALICE, BOB, GROUP, World, make_world
+from tests.feishu.world import ALICE, BOB, GROUP, World, make_world
 
 MONDAY = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)  # 08:00 Monday in Shanghai, 2026-W49
 

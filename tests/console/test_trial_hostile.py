@@ -17,7 +17,7 @@ from handlers.app import OkrApp
 from handlers.clock import ManualClock
 from storage.db import SessionFactory
 from tests.conftest import WEDNESDAY
-from tests.test_trial_story import run_trial, trial_dir  # noqa: F401  (a fixture)
+from tests.console.test_trial_story import run_trial, trial_dir  # noqa: F401  (a fixture)
 
 LONG_TITLE = "x" * 201
 LONG_NOTE = "y" * 1001

@@ -23,7 +23,7 @@ from storage.models import (
 )
 from tests.fakes.feishu_api import Sent
 from tests.fakes.feishu_driver import FeishuDriver
-from tests.feishu_world import (
+from tests.feishu.world import (
     ALICE,
     BOB,
     GROUP,

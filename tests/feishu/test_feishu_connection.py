@@ -19,7 +19,7 @@ from handlers.views import Header, Image, Message, Text, ToChannel, ToUser, ment
 from storage.models import Checkin
 from tests.fakes.feishu_api import FakeFeishu
 from tests.fakes.feishu_driver import FeishuDriver
-from tests.feishu_world import (
+from tests.feishu.world import (
     ALICE,
     BOB,
     GROUP,
@@ -331,7 +331,7 @@ def test_the_long_connection_carries_events_and_card_callbacks_and_stops(databas
     from handlers.clock import ManualClock
     from tests.conftest import WEDNESDAY
     from tests.fakes.feishu_ws import FakeGateway
-    from tests.feishu_world import PEOPLE
+    from tests.feishu.world import PEOPLE
 
     gateway = FakeGateway().start()
     fake = FakeFeishu(app_id=f"cli_fake_{uuid.uuid4().hex[:10]}", ws_url=gateway.url)

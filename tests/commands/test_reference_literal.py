@@ -16,7 +16,7 @@ from handlers import grammar as g
 from handlers.grammar.commands import *  # noqa: F403  (the expected reprs name them)
 from handlers.i18n import translator
 from handlers.usecases.help import usage_lines
-from tests.test_grammar import _documented_examples
+from tests.commands.test_grammar import _documented_examples
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 
@@ -72,7 +72,7 @@ def test_the_reference_table_lists_exactly_these_aliases() -> None:
 
 
 def open_reference() -> str:
-    from tests.test_grammar import COMMANDS_MD
+    from tests.commands.test_grammar import COMMANDS_MD
 
     return COMMANDS_MD.read_text(encoding="utf-8")
 

@@ -30,7 +30,7 @@ from tests.fakes.slack_api import (
     SlackDriver,
     http_post,
 )
-from tests.test_bot_process import FRIDAY_1600, Db, seed_teams, watermark_reached
+from tests.process.test_bot_process import FRIDAY_1600, Db, seed_teams, watermark_reached
 
 
 def _closed_port() -> int:

@@ -9,7 +9,7 @@ import pytest
 from handlers import grammar as g
 from handlers.i18n import translator
 from handlers.usecases.help import usage_lines
-from tests.test_reference_literal import shape
+from tests.commands.test_reference_literal import shape
 
 TODAY = date(2026, 11, 25)
 

@@ -24,7 +24,7 @@ from storage.models import Checkin, HelpRequest, Kudos, Objective, OutboxMessage
 from tests.bot_process import Bots, ClockFile, wait_for
 from tests.fakes.feishu_api import APP_SECRET, FakeFeishu, Sent
 from tests.fakes.feishu_driver import FeishuDriver
-from tests.feishu_world import (
+from tests.feishu.world import (
     ALICE,
     BOB,
     ENCRYPT_KEY,
