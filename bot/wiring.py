@@ -53,6 +53,7 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_upgrade: bool 
         clock=used_clock,
         default_locale=settings.default_locale,
         default_timezone=settings.default_timezone,
+        public_url=settings.public_url,
     )
     return Runtime(settings=settings, engine=engine, sessions=sessions, app=app, clock=used_clock)
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from handlers.clock import Clock
 from handlers.dispatch import CommandPath
 from handlers.events import Event
+from handlers.links import PageLinks
 from handlers.moments.ticker import TERMINAL, ClockPath, TickReport, TriggerError, TriggerReport
 from handlers.views import Delivery, Outcome
 from storage.db import SessionFactory
@@ -39,18 +40,22 @@ class OkrApp:
         clock: Clock,
         default_locale: str = "en",
         default_timezone: str = "UTC",
+        public_url: str | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.default_locale = default_locale
         self.default_timezone = default_timezone
+        # Messages link to the web view's pages when people can reach it.
+        self.links = PageLinks(public_url)
         self.commands = CommandPath(
             sessions=sessions,
             clock=clock,
             default_locale=default_locale,
             default_timezone=default_timezone,
+            links=self.links,
         )
-        self.moments = ClockPath(sessions=sessions, clock=clock)
+        self.moments = ClockPath(sessions=sessions, clock=clock, links=self.links)
 
     def handle(self, event: Event) -> Outcome:
         """Handle one event in one transaction; a platform retry of it is a no-op."""

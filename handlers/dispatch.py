@@ -21,6 +21,7 @@ from handlers.clock import Clock
 from handlers.deliveries import enqueue
 from handlers.events import ButtonPressed, Command, Event, FormSubmitted, HomeOpened
 from handlers.i18n import negotiate, translator
+from handlers.links import NO_LINKS, PageLinks
 from handlers.moments import followups
 from handlers.usecases import (
     changes,
@@ -150,11 +151,13 @@ class CommandPath:
         clock: Clock,
         default_locale: str = "en",
         default_timezone: str = "UTC",
+        links: PageLinks = NO_LINKS,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.default_locale = default_locale
         self.default_timezone = default_timezone
+        self.links = links
 
     def handle(self, event: Event) -> Outcome:
         """Handle one event in one transaction; a platform retry of it is a no-op."""
@@ -228,6 +231,7 @@ class CommandPath:
             channel_id=(
                 event.channel_id if isinstance(event, Command) and not event.direct else None
             ),
+            links=self.links,
         )
 
     def _route(self, ctx: Ctx, event: Event) -> Outcome:

@@ -145,7 +145,15 @@ class Chart:
     filename: str = "chart.png"
 
 
-Block = Header | Text | Fields | Progress | Divider | Context | Actions | Image | Chart
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link to a page (of the web view, usually), shown as its label."""
+
+    label: str
+    url: str
+
+
+Block = Header | Text | Fields | Progress | Divider | Context | Actions | Image | Chart | Link
 
 
 @dataclass(frozen=True, slots=True)

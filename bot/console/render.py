@@ -31,6 +31,7 @@ from handlers.views import (
     Image,
     Input,
     InputKind,
+    Link,
     Message,
     Progress,
     Text,
@@ -303,6 +304,8 @@ def _render_block(block: Block, first_button: int, width: int, color: bool) -> l
             return wrap(f"🖼  {alt}: {filename}", width)
         case Chart(title=title):
             return wrap(f"📈 {title}", width)
+        case Link(label=label, url=url):
+            return _dim(["  " + line for line in wrap(f"🔗 {label}: {url}", width - 2)], color)
     raise TypeError(f"cannot render {block!r}")
 
 

@@ -20,7 +20,7 @@ from storage.repos.okrs import KRFacts
 def post(job: MomentJob) -> list[Delivery]:
     """The team's Friday digest, with the cycle's charts after its text."""
     data = job.data.team_week(job.team, job.week, job.cycle(), job.today)
-    message = digest_message(job.team_tr(), data)
+    message = digest_message(job.team_tr(), data, link=job.links.team(job.team_id))
     charts = team_charts(job, name="digest", krs=data.krs)
     message = Message(summary=message.summary, blocks=(*message.blocks, *charts))
     return job.channel_post(message, "digest")
