@@ -60,7 +60,9 @@ class NeutralEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         body, too_big = await _read_body(receive)
-        response = _plain(413, "request body too large") if too_big else await self._run(scope, body)
+        response = (
+            _plain(413, "request body too large") if too_big else await self._run(scope, body)
+        )
         headers = [
             (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()
         ]
@@ -131,7 +133,7 @@ class RouterApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return  # lifespan and websockets: nothing to do
-        await self._app(scope, receive, send)  # type: ignore[arg-type]  # ASGI's own types
+        await self._app(scope, receive, send)
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)

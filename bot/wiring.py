@@ -119,6 +119,7 @@ def build_process(runtime: Runtime, *, host: str | None = None, port: int | None
     from bot.outbox import OutboxSender, holder_name
     from bot.scheduler import Scheduler
     from bot.server import HttpServer
+    from bot.web import build_web
 
     settings = runtime.settings
     holder = holder_name()
@@ -152,10 +153,12 @@ def build_process(runtime: Runtime, *, host: str | None = None, port: int | None
             if path in routes:
                 raise SettingsError(f"two connections both want to serve {path}")
             routes[path] = route
+    web = build_web(settings, runtime)
     server = HttpServer(
         host=host if host is not None else settings.host,
         port=port if port is not None else settings.port,
         routes=routes,
+        pages=web.asgi() if web is not None else None,
     )
     return Process(
         holder=holder, connections=connected, sender=sender, scheduler=scheduler, server=server
