@@ -123,7 +123,7 @@ def kr_line(
         title=kr.title,
         owner=Owner("person", owner.id, owner.name) if owner is not None else None,
         progress=kr_progress(kr),
-        caption=kr_caption(tr, kr, latest),
+        caption=kr_caption(tr, kr),  # the confidence is shown on its own, in colour
         confidence=confidence,
         tone=tone_of(confidence),
         trend=trend_of(change),
