@@ -46,6 +46,40 @@ def get_or_create_cycle(
     return session.exec(query).one()
 
 
+def list_cycles(*, session: Session, workspace_id: int) -> list[Cycle]:
+    return list(
+        session.exec(
+            select(Cycle).where(Cycle.workspace_id == workspace_id).order_by(col(Cycle.start_date))
+        ).all()
+    )
+
+
+def objectives_titled(*, session: Session, workspace_id: int, title: str) -> list[Objective]:
+    """Live objectives with exactly this title (alignment by title, in an import)."""
+    return list(
+        session.exec(
+            select(Objective).where(
+                Objective.workspace_id == workspace_id,
+                Objective.title == title,
+                col(Objective.archived).is_(False),
+            )
+        ).all()
+    )
+
+
+def key_results_titled(*, session: Session, workspace_id: int, title: str) -> list[KeyResult]:
+    """Live key results with exactly this title."""
+    return list(
+        session.exec(
+            select(KeyResult).where(
+                KeyResult.workspace_id == workspace_id,
+                KeyResult.title == title,
+                col(KeyResult.archived).is_(False),
+            )
+        ).all()
+    )
+
+
 def get_cycle(*, session: Session, workspace_id: int, cycle_id: int) -> Cycle | None:
     cycle = session.get(Cycle, cycle_id)
     return cycle if cycle is not None and cycle.workspace_id == workspace_id else None
@@ -358,6 +392,7 @@ def update_key_result(
     allowed = (
         "title",
         "owner_member_id",
+        "kind",
         "start_value",
         "target_value",
         "current_value",
@@ -372,6 +407,21 @@ def update_key_result(
     kr.updated_at = now
     session.add(kr)
     return kr
+
+
+def update_objective(
+    *, session: Session, objective: Objective, changes: dict[str, object], now: datetime
+) -> Objective:
+    allowed = ("title", "kind", "owner_member_id", "owner_team_id")
+    for key, value in changes.items():
+        if key not in allowed:
+            raise ValueError(f"not an objective field: {key}")
+        setattr(objective, key, value)
+    if (objective.owner_member_id is None) == (objective.owner_team_id is None):
+        raise ValueError("an objective is owned by exactly one member or one team")
+    objective.updated_at = now
+    session.add(objective)
+    return objective
 
 
 def set_alignment(
