@@ -145,7 +145,50 @@ class Chart:
     filename: str = "chart.png"
 
 
-Block = Header | Text | Fields | Progress | Divider | Context | Actions | Image | Chart
+Cell = str | float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Sheet:
+    """One table of a spreadsheet: a name, a header row and rows of plain values."""
+
+    name: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Spreadsheet:
+    """Tables to hand over as a file. The product never writes files: the bot turns this
+    into a File (an .xlsx workbook) before a platform sends it."""
+
+    filename: str
+    title: str
+    sheets: tuple[Sheet, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class File:
+    """A file attached to a message. Platforms upload it; the terminal saves it."""
+
+    filename: str
+    title: str
+    data: bytes = b""
+
+
+Block = (
+    Header
+    | Text
+    | Fields
+    | Progress
+    | Divider
+    | Context
+    | Actions
+    | Image
+    | Chart
+    | Spreadsheet
+    | File
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -344,16 +344,25 @@ class _Reader:
     def read_measure(self, row: Row, cells: tuple[Cell, ...]) -> None:
         number = row.number
         target_cell = self.cell(cells, Col.TARGET)
-        if (
-            isinstance(target_cell.value, str)
-            and layout.fold(target_cell.value) in layout.MILESTONE
-        ):
+        written = target_cell.value.strip() if isinstance(target_cell.value, str) else ""
+        held = written.startswith(layout.HOLD_MARKS)
+        if written and layout.fold(written) in layout.MILESTONE:
             row.milestone = True
         else:
-            row.target, percent = self.number(cells, Col.TARGET, number)
+            if held:
+                # "≥ 100": a level to hold; the key result starts where it must stay.
+                for mark in layout.HOLD_MARKS:
+                    written = written.removeprefix(mark)
+                replaced = list(cells)
+                replaced[self.columns[Col.TARGET]] = Cell(written.strip())
+                row.target, percent = self.number(tuple(replaced), Col.TARGET, number)
+            else:
+                row.target, percent = self.number(cells, Col.TARGET, number)
             if percent and not row.unit:
                 row.unit = "%"
-        row.start, _ = self.number(cells, Col.START, number) if not row.milestone else (None, "")
+            row.start, _ = self.number(cells, Col.START, number)
+            if held and row.start is None:
+                row.start = row.target
         current_cell = self.cell(cells, Col.CURRENT)
         if row.milestone and isinstance(current_cell.value, str) and current_cell.value.strip():
             folded = layout.fold(current_cell.value)
@@ -377,13 +386,21 @@ class _Reader:
                     Col.CURRENT,
                     value=_number_text(row.current),
                 )
-        if not row.milestone and row.target is not None and row.target == (row.start or 0.0):
+        if held and row.target is not None and row.start != row.target:
             self.problem(
-                "the target equals the start ({value}): a key result must move from one to the "
-                "other.",
+                "a level to hold (≥ {value}) starts where it must stay: leave the start empty "
+                "or make it the same.",
+                number,
+                Col.START,
+                value=_number_text(row.target),
+            )
+        elif not (held or row.milestone) and row.target == (row.start or 0.0):
+            self.problem(
+                "the target equals the start ({value}): a key result must move from one "
+                "to the other (to hold a level, write the target as ≥ {value}).",
                 number,
                 Col.TARGET,
-                value=_number_text(row.target),
+                value=_number_text(row.target or 0.0),
             )
         weight, _ = self.number(cells, Col.WEIGHT, number)
         if weight is not None and not 0 < weight <= WEIGHT_LIMIT:

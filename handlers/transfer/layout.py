@@ -117,6 +117,7 @@ ASPIRATIONAL = frozenset(
 MILESTONE = frozenset(map(fold, ("done", "milestone", "里程碑", "完成")))
 DONE = frozenset(map(fold, ("done", "yes", "true", "x", "✓", "✔", "完成", "已完成", "是")))
 NOT_DONE = frozenset(map(fold, ("not done", "open", "no", "false", "未完成", "否", "进行中")))
+HOLD_MARKS = ("≥", ">=", "＞＝", "⩾")  # a level to hold: "≥ 100" (start and target the same)
 NONE = frozenset(map(fold, ("none", "-", "—", "无")))
 
 

@@ -54,6 +54,11 @@ def find_workspace(*, session: Session, platform: str, external_id: str) -> Work
     ).first()
 
 
+def list_workspaces(*, session: Session) -> list[Workspace]:
+    """Every workspace, for operators choosing one (import, export, forget)."""
+    return list(session.exec(select(Workspace).order_by(col(Workspace.id))).all())
+
+
 def get_workspace(*, session: Session, workspace_id: int) -> Workspace | None:
     return session.get(Workspace, workspace_id)
 
