@@ -27,9 +27,10 @@ from handlers.events import (
 )
 from handlers.i18n import negotiate, translator
 from handlers.okr.weeks import next_occurrence, parse_week_key, week_of, week_start
+from handlers.transfer import okr_sync
 from handlers.usecases import changes, checkin, collab, help, home, okrs, plan, settings, team
 from handlers.usecases.context import Ctx, UserError, member_timezone
-from handlers.views import Delivery, FormErrors, Message, Outcome, Text, ToUser, to_json
+from handlers.views import Delivery, FormErrors, Message, Outcome, Text, ToOkr, ToUser, to_json
 from storage.db import SessionFactory, is_unavailable
 from storage.models import Member, Team, Workspace
 from storage.repos import events, outbox, schedule, workspaces
@@ -202,11 +203,14 @@ class OkrApp:
         clock: Clock,
         default_locale: str = "en",
         default_timezone: str = "UTC",
+        okr_sync: bool = False,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.default_locale = default_locale
         self.default_timezone = default_timezone
+        # Check-ins on key results imported from Feishu OKR are written back there.
+        self.okr_sync = okr_sync
 
     def handle(self, event: Event) -> Outcome:
         """Handle one event in one transaction; a platform retry of it is a no-op."""
@@ -501,7 +505,11 @@ class OkrApp:
             recipient = (
                 ("user", addressed.to.user_id)
                 if isinstance(addressed.to, ToUser)
-                else ("channel", addressed.to.channel_id)
+                else (
+                    ("okr", addressed.to.kr_id)
+                    if isinstance(addressed.to, ToOkr)
+                    else ("channel", addressed.to.channel_id)
+                )
             )
             new = outbox.enqueue(
                 session=session,
@@ -612,6 +620,7 @@ class OkrApp:
             outcome = ROUTES[type(cmd)](ctx, cmd)
             if isinstance(cmd, g.Checkin) and not _refused(outcome):
                 outcome.deliveries.extend(followups.after_checkin(ctx))
+                outcome.deliveries.extend(self._okr_progress(ctx))
             return outcome
         if isinstance(event, ButtonPressed):
             special = _ROUTED_BUTTONS.get(event.action)
@@ -625,11 +634,17 @@ class OkrApp:
             return home.home(ctx)
         raise TypeError(f"not an event: {event!r}")
 
+    def _okr_progress(self, ctx: Ctx) -> list[Delivery]:
+        if not self.okr_sync:
+            return []
+        return okr_sync.progress_records(ctx)
+
     def _form(self, ctx: Ctx, event: FormSubmitted) -> Outcome:
         if event.form_id == checkin.FORM_ID:
             outcome = checkin.submit_form(ctx, event.values, event.context)
             if not _refused(outcome):
                 outcome.deliveries.extend(followups.after_checkin(ctx))
+                outcome.deliveries.extend(self._okr_progress(ctx))
             return outcome
         if event.form_id == changes.DECLINE_FORM:
             reason = event.values.get("reason")

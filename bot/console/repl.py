@@ -34,7 +34,7 @@ from handlers.events import Actor, ButtonPressed, Command, Event, FormSubmitted
 from handlers.i18n import Translator, negotiate, translator
 from handlers.okr.weeks import next_occurrence
 from handlers.usecases.context import member_timezone
-from handlers.views import Form, FormErrors, Home, InputKind, Message, ToUser, View
+from handlers.views import Form, FormErrors, Home, InputKind, Message, ToOkr, ToUser, View
 from storage.db import SessionFactory
 from storage.models import Member, Workspace
 from storage.repos import schedule, workspaces
@@ -296,6 +296,8 @@ class Console:
     def _recipient_label(self, item: Outgoing) -> str:
         with self.sessions.begin() as session:
             tr = self._me(session).tr
+            if isinstance(item.to, ToOkr):
+                return tr.t("to Feishu OKR")
             if isinstance(item.to, ToUser):
                 member = self._member(session, item.to.user_id)
                 who = member.display_name if member is not None else item.to.user_id
@@ -306,6 +308,8 @@ class Console:
     def _seen(self, item: Outgoing, message: Message) -> None:
         if isinstance(item.to, ToUser):
             readers = [item.to.user_id]
+        elif isinstance(item.to, ToOkr):
+            return
         else:
             with self.sessions.begin() as session:
                 readers = self._channel_readers(session, item.to.channel_id)

@@ -127,3 +127,18 @@ def kudos_between(
         ).all()
         found.update((row.id or 0, row) for row in rows)
     return [found[k] for k in sorted(found)]
+
+
+def checkins_saved_at(
+    *, session: Session, workspace_id: int, member_id: int, at: datetime
+) -> list[Checkin]:
+    """The check-ins a member recorded or edited at this instant (one command's)."""
+    return list(
+        session.exec(
+            select(Checkin).where(
+                Checkin.workspace_id == workspace_id,
+                Checkin.member_id == member_id,
+                Checkin.updated_at == at,
+            )
+        ).all()
+    )
