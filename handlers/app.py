@@ -28,7 +28,18 @@ from handlers.events import (
 from handlers.i18n import negotiate, translator
 from handlers.okr.weeks import next_occurrence, parse_week_key, week_of, week_start
 from handlers.transfer import okr_sync
-from handlers.usecases import changes, checkin, collab, help, home, okrs, plan, settings, team
+from handlers.usecases import (
+    changes,
+    checkin,
+    collab,
+    help,
+    home,
+    okrs,
+    plan,
+    settings,
+    team,
+    transfer,
+)
 from handlers.usecases.context import Ctx, UserError, member_timezone
 from handlers.views import Delivery, FormErrors, Message, Outcome, Text, ToOkr, ToUser, to_json
 from storage.db import SessionFactory, is_unavailable
@@ -90,6 +101,8 @@ ROUTES: dict[type, Handler] = {
     g.Away: settings.away,
     g.AwayList: lambda ctx, _: settings.away_list(ctx),
     g.AwayCancel: lambda ctx, _: settings.away_cancel(ctx),
+    g.Export: transfer.export_okrs,
+    g.ImportHelp: transfer.import_help,
 }
 
 

@@ -23,6 +23,8 @@ from lark_oapi.api.contact.v3 import (
     GetUserRequest,
 )
 from lark_oapi.api.im.v1 import (
+    CreateFileRequest,
+    CreateFileRequestBody,
     CreateImageRequest,
     CreateImageRequestBody,
     CreateMessageRequest,
@@ -204,6 +206,22 @@ class FeishuApi:
         )
         response = self._call(lambda: self.client.im.v1.image.create(request), "image upload")
         return str(response.data.image_key)
+
+    def upload_file(self, data: bytes, filename: str) -> str:
+        """A file for a file message (an .xlsx export); its file_key."""
+        request = (
+            CreateFileRequest.builder()
+            .request_body(
+                CreateFileRequestBody.builder()
+                .file_type("xls" if filename.endswith((".xls", ".xlsx")) else "stream")
+                .file_name(filename)
+                .file(io.BytesIO(data))
+                .build()
+            )
+            .build()
+        )
+        response = self._call(lambda: self.client.im.v1.file.create(request), "file upload")
+        return str(response.data.file_key)
 
     # --- people -------------------------------------------------------------------
 

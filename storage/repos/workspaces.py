@@ -329,6 +329,12 @@ def add_team_member(
     return True
 
 
+def member_role(*, session: Session, workspace_id: int, team_id: int, member_id: int) -> str | None:
+    """The member's role in the team, or None when they are not in it."""
+    row = session.get(TeamMember, (team_id, member_id))
+    return row.role if row is not None and row.workspace_id == workspace_id else None
+
+
 def team_member_ids(*, session: Session, workspace_id: int, team_id: int) -> list[int]:
     return list(
         session.exec(
