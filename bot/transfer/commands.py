@@ -188,10 +188,12 @@ def run_import(
     sessions: SessionFactory,
     settings: Settings,
     clock: Clock,
-    out: IO[str] = sys.stdout,
-    err: IO[str] = sys.stderr,
+    out: IO[str] | None = None,
+    err: IO[str] | None = None,
     terminal: bool | None = None,
 ) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
     tr = translator(args.lang or settings.default_locale)
     notes: list[importing.Problem] = []
     table: importing.Table | None = None
@@ -349,8 +351,9 @@ def run_export(
     sessions: SessionFactory,
     settings: Settings,
     clock: Clock,
-    out: IO[str] = sys.stdout,
+    out: IO[str] | None = None,
 ) -> int:
+    out = out or sys.stdout
     tr = translator(args.lang or settings.default_locale)
     with sessions.begin() as session:
         workspace = pick_workspace(session, args.workspace, tr)
@@ -414,9 +417,10 @@ def run_forget(
     *,
     sessions: SessionFactory,
     settings: Settings,
-    out: IO[str] = sys.stdout,
+    out: IO[str] | None = None,
     ask: Callable[[str], str] | None = None,
 ) -> int:
+    out = out or sys.stdout
     tr = translator(args.lang or settings.default_locale)
     if not args.person and not args.workspace:
         raise CommandError(

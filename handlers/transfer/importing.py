@@ -45,7 +45,8 @@ KEY_LIMIT = 200
 CYCLE_LIMIT = 64
 NUMBER_LIMIT = 1e15  # beyond this a float no longer holds every digit
 WEIGHT_LIMIT = 1000.0
-MAX_ROWS = 20_000  # more than any one workspace's OKRs; a bigger file is refused unread
+MAX_ROWS = 20_000
+_CHUNK = 500  # key results written per flush (and per step of the progress bar)  # more than any one workspace's OKRs; a bigger file is refused unread
 _REF = re.compile(r"^(O|KR)([0-9]{1,9})$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _FORMULA_START = ("=", "+", "-", "@")
@@ -506,7 +507,8 @@ class Plan:
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.error]
+        """The problems, in the order of their rows."""
+        return sorted((p for p in self.problems if p.error), key=lambda p: p.row or 0)
 
     @property
     def notes(self) -> list[Problem]:
@@ -666,8 +668,9 @@ def plan_import(
     plan = Plan(workspace_id=workspace.id, source=source, problems=reader.problems)
     plan.skipped = reader.skipped
     plan.rows = len(rows)
-    if plan.errors:
+    if not rows:
         return plan
+    # Rows with a bad cell still go on: every problem of the file is found in one run.
     _Planner(session, workspace, reader, plan, today, directory).run(rows)
     return plan
 
@@ -706,11 +709,7 @@ class _Planner:
         owners = {r.owner for r in rows if r.owner} | {r.kr_owner for r in rows if r.kr_owner}
         people = _People(self.session, self.workspace, self.directory, owners, self.plan.problems)
         groups = self.group(rows, people)
-        if self.plan.errors:
-            return
         self.match(groups)
-        if self.plan.errors:
-            return
         self.align(groups)
         self.plan.objectives = groups
         self.plan.people = list(people.new.values())
@@ -893,6 +892,12 @@ class _Planner:
             by_owner_title.setdefault((objective.cycle_id, owner, objective.title), []).append(
                 objective
             )
+        self.krs_of: dict[int, list[KeyResult]] = {}
+        for part in okrs.slices(o.id for o in existing if o.id is not None):
+            for kr in okrs.list_key_results(
+                session=self.session, workspace_id=self.ws, objective_ids=part
+            ):
+                self.krs_of.setdefault(kr.objective_id, []).append(kr)
         keyed_krs: dict[int, KeyResult] = {}
         kr_ids = [i for (kind, _), i in self.keys.items() if kind == "KR"]
         wanted_refs = [
@@ -1004,9 +1009,11 @@ class _Planner:
 
     def match_krs(self, plan: ObjectivePlan, claimed: set[int]) -> None:
         assert plan.objective is not None and plan.objective.id is not None
-        current = okrs.list_key_results(
-            session=self.session, workspace_id=self.ws, objective_ids=[plan.objective.id]
-        )
+        current = self.krs_of.get(plan.objective.id)
+        if current is None:  # an objective of another cycle, found by a key
+            current = okrs.list_key_results(
+                session=self.session, workspace_id=self.ws, objective_ids=[plan.objective.id]
+            )
         by_title = {kr.title: kr for kr in current}
         for kr_plan in plan.krs:
             if kr_plan.kr is None:
@@ -1367,25 +1374,66 @@ def apply_import(
         assert found.id is not None
         return found.id
 
-    done = 0
-    for objective_plan in plan.objectives:
+    # Numbers for everything new at once, and rows flushed in chunks: a file of thousands
+    # of rows is a few statements per chunk, not several per row.
+    new_objectives = [o for o in plan.objectives if o.objective is None]
+    new_krs = sum(1 for o in plan.objectives for k in o.krs if k.kr is None)
+    o_numbers = iter(
+        okrs.allocate_numbers(session=session, workspace_id=ws, kind="O", count=len(new_objectives))
+    )
+    kr_numbers = iter(
+        okrs.allocate_numbers(session=session, workspace_id=ws, kind="KR", count=new_krs)
+    )
+    made: dict[int, Objective] = {}
+    for objective_plan in new_objectives:
         owning: Team | None = (
             teams.get(objective_plan.team.casefold()) if objective_plan.team else None
         )
         owner = member_id(objective_plan.owner)
+        made[id(objective_plan)] = okrs.create_objective(
+            session=session,
+            workspace_id=ws,
+            cycle_id=cycle_id(objective_plan),
+            title=objective_plan.title,
+            kind=ObjectiveKind(objective_plan.kind or ObjectiveKind.COMMITTED.value),
+            owner_member_id=owner,
+            owner_team_id=owning.id if owner is None and owning is not None else None,
+            number=next(o_numbers),
+            flush=False,
+        )
+        made[id(objective_plan)].created_at = made[id(objective_plan)].updated_at = now
+    session.flush()
+
+    done = 0
+    pending: list[tuple[KRPlan, KeyResult]] = []
+
+    def settle() -> None:
+        nonlocal done
+        session.flush()
+        for kr_plan, kr in pending:
+            assert kr.id is not None
+            kr_plan.created_id = kr.id
+            if kr_plan.row.key:
+                transfer.set_key(
+                    session=session,
+                    workspace_id=ws,
+                    source=plan.source,
+                    kind="KR",
+                    key=kr_plan.row.key,
+                    item_id=kr.id,
+                )
+        done += len(pending)
+        pending.clear()
+        if progress is not None:
+            progress(done)
+
+    for objective_plan in plan.objectives:
+        owning = teams.get(objective_plan.team.casefold()) if objective_plan.team else None
+        owner = member_id(objective_plan.owner)
         team_id = owning.id if owner is None and owning is not None else None
         objective = objective_plan.objective
         if objective is None:
-            objective = okrs.create_objective(
-                session=session,
-                workspace_id=ws,
-                cycle_id=cycle_id(objective_plan),
-                title=objective_plan.title,
-                kind=ObjectiveKind(objective_plan.kind or ObjectiveKind.COMMITTED.value),
-                owner_member_id=owner,
-                owner_team_id=team_id,
-            )
-            objective.created_at = objective.updated_at = now
+            objective = made[id(objective_plan)]
         elif objective_plan.changes:
             changes: dict[str, object] = {}
             for name in ("title", "kind"):
@@ -1425,30 +1473,20 @@ def apply_import(
                     unit=row.unit,
                     weight=row.weight if row.weight is not None else 1.0,
                     now=now,
+                    number=next(kr_numbers),
+                    flush=False,
                 )
             elif kr_plan.changes:
                 changes = dict(kr_plan.changes)
                 if "owner_member_id" in changes:
                     changes["owner_member_id"] = member_id(kr_plan.changes["owner_member_id"])
                 okrs.update_key_result(session=session, kr=kr, changes=changes, now=now)
-            assert kr.id is not None
-            kr_plan.created_id = kr.id
-            if row.key:
-                transfer.set_key(
-                    session=session,
-                    workspace_id=ws,
-                    source=plan.source,
-                    kind="KR",
-                    key=row.key,
-                    item_id=kr.id,
-                )
-            done += 1
-            if progress is not None:
-                progress(done)
+            pending.append((kr_plan, kr))
+            if len(pending) >= _CHUNK:
+                settle()
         if not objective_plan.krs:
             done += len(objective_plan.rows)
-            if progress is not None:
-                progress(done)
+    settle()
     session.flush()
     for objective_plan in plan.objectives:
         if not objective_plan.parent_given or (

@@ -60,6 +60,17 @@ def set_key(
 ) -> None:
     """Give an objective or key result this key in `source`, in place of any it had there."""
     column = col(SourceKey.objective_id) if kind == "O" else col(SourceKey.kr_id)
+    same = session.execute(
+        select_columns(col(SourceKey.id)).where(
+            col(SourceKey.workspace_id) == workspace_id,
+            col(SourceKey.source) == source,
+            col(SourceKey.kind) == kind,
+            col(SourceKey.key) == key,
+            column == item_id,
+        )
+    ).first()
+    if same is not None:
+        return
     session.execute(
         delete(SourceKey).where(
             col(SourceKey.workspace_id) == workspace_id,
