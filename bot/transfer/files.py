@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import iterparse
 
+from handlers.i18n import N_
 from handlers.transfer.importing import MAX_ROWS, Cell, Problem, Table, TableError
 from handlers.transfer.layout import fold
 from handlers.views import Sheet, Spreadsheet
@@ -87,8 +88,10 @@ def _decode(data: bytes) -> tuple[str, list[Problem]]:
         ) from None
     return text, [
         Problem(
-            "The file is not UTF-8; it was read as GB18030 (Chinese Excel's CSV). Check the "
-            "names below look right.",
+            N_(
+                "The file is not UTF-8; it was read as GB18030 (Chinese Excel's CSV). Check the "
+                "names below look right."
+            ),
             error=False,
         )
     ]
@@ -131,10 +134,11 @@ def _csv_cell(value: str) -> Cell:
 
 
 def _too_many() -> TableError:
+    limit = f"{MAX_ROWS:,}"
     return TableError(
         "The file has more than {limit} rows; okrbot imports at most {limit} at once. "
         "Split it into several files.",
-        limit=f"{MAX_ROWS:,}",
+        limit=limit,
     )
 
 
@@ -178,7 +182,7 @@ def _read_xlsx(path: Path) -> tuple[Table, list[Problem]]:
                 if sheet is not ordered[0]:
                     notes.append(
                         Problem(
-                            "The sheet {first} is empty; the OKRs were read from {sheet}.",
+                            N_("The sheet {first} is empty; the OKRs were read from {sheet}."),
                             {"first": ordered[0].title, "sheet": sheet.title},
                             error=False,
                         )
@@ -199,8 +203,10 @@ def _sheet_table(path: Path, sheet: Any, notes: list[Problem]) -> Table | None:
                     fills[(r, c)] = (r1, c1)
         notes.append(
             Problem(
-                "Merged cells {range} were read as the value of their first cell in every row "
-                "they span.",
+                N_(
+                    "Merged cells {range} were read as the value of their first cell in every row "
+                    "they span."
+                ),
                 {"range": where},
                 error=False,
             )

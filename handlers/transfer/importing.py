@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from handlers.grammar import ParseError, parse_number
 from handlers.grammar.limits import NAME_LIMIT, TITLE_LIMIT
-from handlers.i18n import Translator
+from handlers.i18n import N_, Translator
 from handlers.okr.weeks import CycleBounds, cycle_for
 from handlers.transfer import layout
 from handlers.transfer.layout import Col
@@ -177,7 +177,7 @@ class _Reader:
             if col in self.columns:
                 self.problems.append(
                     Problem(
-                        "Two columns, {first} and {second}, both give the {what}; keep one.",
+                        N_("Two columns, {first} and {second}, both give the {what}; keep one."),
                         {"first": self.headers[col], "second": name, "what": self.headers[col]},
                         self.table.header_row,
                     )
@@ -188,7 +188,7 @@ class _Reader:
         for name in seen_unknown:
             self.problems.append(
                 Problem(
-                    "Column {column} is not one okrbot knows; it is ignored.",
+                    N_("Column {column} is not one okrbot knows; it is ignored."),
                     {"column": name},
                     error=False,
                 )
@@ -197,8 +197,10 @@ class _Reader:
         for col in missing:
             self.problems.append(
                 Problem(
-                    "There is no {column} column; the first row must name the columns "
-                    "(see the template).",
+                    N_(
+                        "There is no {column} column; the first row must name the columns "
+                        "(see the template)."
+                    ),
                     {"column": layout.BY_COL[col].english + " / " + layout.BY_COL[col].chinese},
                     self.table.header_row,
                 )
@@ -293,7 +295,7 @@ class _Reader:
         if not rows and not any(p.error for p in self.problems):
             self.problems.append(
                 Problem(
-                    "The sheet {sheet} has no rows under its header: nothing to import.",
+                    N_("The sheet {sheet} has no rows under its header: nothing to import."),
                     {"sheet": self.table.name},
                 )
             )
@@ -573,8 +575,10 @@ class _People:
             except LookupError as error:
                 problems.append(
                     Problem(
-                        "The platform could not be asked about people ({error}); owners given "
-                        "by email or id that okrbot does not know yet are refused.",
+                        N_(
+                            "The platform could not be asked about people ({error}); owners given "
+                            "by email or id that okrbot does not know yet are refused."
+                        ),
                         {"error": str(error)},
                         error=False,
                     )
@@ -596,7 +600,7 @@ class _People:
             return member.id
         token = text.lstrip("@＠").strip()
         if len(self.by_name.get(token.casefold(), [])) > 1:
-            return "several people are called {who}; give their handle or email instead."
+            return N_("several people are called {who}; give their handle or email instead.")
         person = self.found.get(token.casefold()) or self.found.get(token)
         if person is not None:
             known = self.by_external.get(person.external_id)
@@ -612,12 +616,12 @@ class _People:
             return self.new.setdefault(f"handle:{handle}", _NewPerson(handle, token, handle=handle))
         if _EMAIL.match(token):
             if self.directory is None:
-                return (
+                return N_(
                     "nobody in okrbot has the email {who}, and no platform is connected to "
                     "look it up."
                 )
-            return "nobody in this workspace has the email {who}."
-        return "okrbot knows nobody called {who} in this workspace."
+            return N_("nobody in this workspace has the email {who}.")
+        return N_("okrbot knows nobody called {who} in this workspace.")
 
 
 def _cycle_bounds(name: str) -> CycleBounds | None:
@@ -852,7 +856,7 @@ class _Planner:
                 self.plan.skipped += 1
                 self.plan.problems.append(
                     Problem(
-                        "the same key result as row {other}; skipped.",
+                        N_("the same key result as row {other}; skipped."),
                         {"other": other.row.number},
                         row.number,
                         error=False,
@@ -1143,18 +1147,22 @@ class _Planner:
                 if kr is not None:
                     assert kr.id is not None
                     return self.db_target("kr", kr.id, matched)
-            return "it aligns to {value}, which does not exist."
+            return N_("it aligns to {value}, which does not exist.")
         in_file = by_title.get(text, [])
         if len(in_file) == 1:
             return tuple(in_file[0])  # a (kind, plan) pair
         if len(in_file) > 1:
-            return "several objectives or key results are titled {value}; align by key or reference (O3, KR12) instead."
+            return N_(
+                "several objectives or key results are titled {value}; align by key or reference (O3, KR12) instead."
+            )
         found = _titled(self.session, self.ws, text)
         if len(found) == 1:
             return self.db_target(*found[0], matched)
         if len(found) > 1:
-            return "several objectives or key results are titled {value}; align by key or reference (O3, KR12) instead."
-        return "it aligns to {value}, which is neither in the file nor in okrbot."
+            return N_(
+                "several objectives or key results are titled {value}; align by key or reference (O3, KR12) instead."
+            )
+        return N_("it aligns to {value}, which is neither in the file nor in okrbot.")
 
     def db_target(
         self, kind: str, item_id: int, matched: dict[int | None, ObjectivePlan]

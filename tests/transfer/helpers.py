@@ -23,9 +23,16 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def okr_state(sessions: SessionFactory, workspace_id: int) -> list[tuple[Any, ...]]:
     """Objectives and key results as plain values, by title: what an import must reproduce."""
     with sessions.begin() as session:
-        members = {m.id: m.handle for m in workspaces.list_members(session=session, workspace_id=workspace_id)}
-        teams = {t.id: t.name for t in workspaces.list_teams(session=session, workspace_id=workspace_id)}
-        cycles = {c.id: c.name for c in okrs.list_cycles(session=session, workspace_id=workspace_id)}
+        members = {
+            m.id: m.handle
+            for m in workspaces.list_members(session=session, workspace_id=workspace_id)
+        }
+        teams = {
+            t.id: t.name for t in workspaces.list_teams(session=session, workspace_id=workspace_id)
+        }
+        cycles = {
+            c.id: c.name for c in okrs.list_cycles(session=session, workspace_id=workspace_id)
+        }
         objectives = okrs.list_objectives(session=session, workspace_id=workspace_id)
         by_id = {o.id: o for o in objectives}
         krs = okrs.list_key_results(session=session, workspace_id=workspace_id)

@@ -26,13 +26,9 @@ TEMPLATES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fixed_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Rows without a cycle land in the cycle of "now"; keep it the demo's.
-    monkeypatch.setattr(commands, "_now_clock", lambda: ManualClock(WEDNESDAY), raising=False)
-
-
-def new_workspace(sessions: SessionFactory, *, platform: str = "console", external_id: str = "acme") -> int:
+def new_workspace(
+    sessions: SessionFactory, *, platform: str = "console", external_id: str = "acme"
+) -> int:
     with sessions.begin() as session:
         ws = workspaces.get_or_create_workspace(
             session=session, platform=platform, external_id=external_id, name="Acme"
@@ -64,7 +60,15 @@ def test_a_template_imports_the_demo_company_with_one_command(
     parents = {s[1]: s[6] for s in objectives}
     assert parents[SOUTH] == SALES  # aligned to an objective by its key
     assert parents[WIN] == "South China A-business revenue +100%"  # to a key result
-    assert ("O", "Make Demo Co. the name buyers know", None, "Marketing", "committed", "2026-Q4", None) in state
+    assert (
+        "O",
+        "Make Demo Co. the name buyers know",
+        None,
+        "Marketing",
+        "committed",
+        "2026-Q4",
+        None,
+    ) in state
     portal = next(s for s in state if s[0] == "KR" and s[2] == "Release the partner portal")
     assert portal[3:7] == ("milestone", 0.0, 1.0, 0.0)
     flat = next(s for s in state if s[0] == "KR" and s[2].startswith("B-business"))
@@ -73,7 +77,18 @@ def test_a_template_imports_the_demo_company_with_one_command(
         assert "创建" in out or "导入" in out  # the operator reads Chinese for a Chinese file
     english = DOCS / "import-template.csv"
     other = new_workspace(sessions, external_id="other")
-    assert run(capsys, "import", str(english), "--workspace", "console:other", "--database-url", database_url)[0] == 0
+    assert (
+        run(
+            capsys,
+            "import",
+            str(english),
+            "--workspace",
+            "console:other",
+            "--database-url",
+            database_url,
+        )[0]
+        == 0
+    )
     assert okr_state(sessions, other) == state
 
 
@@ -97,16 +112,42 @@ def test_a_changed_row_updates_what_changed_and_duplicates_nothing(
     with (DOCS / "import-template.csv").open(encoding="utf-8-sig") as file:
         table = list(csv.reader(file))
     header, rows = table[0], table[1:]
-    assert run(capsys, "import", str(write_csv(tmp_path / "a.csv", header, rows)), "--database-url", database_url)[0] == 0
+    assert (
+        run(
+            capsys,
+            "import",
+            str(write_csv(tmp_path / "a.csv", header, rows)),
+            "--database-url",
+            database_url,
+        )[0]
+        == 0
+    )
     before = okr_state(sessions, ws)
     rows[0][header.index("Target")] = "90"  # a new target
-    rows[1][header.index("Key result")] = "A-business market share 20% → 45%"  # a new title, same key
+    rows[1][header.index("Key result")] = (
+        "A-business market share 20% → 45%"  # a new title, same key
+    )
     # Without keys, rows are matched by owner and titles.
-    no_keys = [[v for i, v in enumerate(r) if header[i] not in ("Key", "Objective key")] for r in rows]
-    code, out, _ = run(capsys, "import", str(write_csv(tmp_path / "b.csv", header, rows)), "--dry-run", "--database-url", database_url)
+    no_keys = [
+        [v for i, v in enumerate(r) if header[i] not in ("Key", "Objective key")] for r in rows
+    ]
+    code, out, _ = run(
+        capsys,
+        "import",
+        str(write_csv(tmp_path / "b.csv", header, rows)),
+        "--dry-run",
+        "--database-url",
+        database_url,
+    )
     assert code == 0 and "~ KR" in out and "target" in out
     assert okr_state(sessions, ws) == before  # a dry run writes nothing
-    code, out, _ = run(capsys, "import", str(write_csv(tmp_path / "b.csv", header, rows)), "--database-url", database_url)
+    code, out, _ = run(
+        capsys,
+        "import",
+        str(write_csv(tmp_path / "b.csv", header, rows)),
+        "--database-url",
+        database_url,
+    )
     assert code == 0
     assert "created 0, updated 2, unchanged 11" in out
     after = okr_state(sessions, ws)
@@ -115,16 +156,35 @@ def test_a_changed_row_updates_what_changed_and_duplicates_nothing(
     assert "A-business market share 20% → 45%" in titles
     assert "A-business market share 20% → 40%" not in titles
     keyless = [h for h in header if h not in ("Key", "Objective key")]
-    code, out, _ = run(capsys, "import", str(write_csv(tmp_path / "c.csv", keyless, no_keys)), "--database-url", database_url)
+    code, out, _ = run(
+        capsys,
+        "import",
+        str(write_csv(tmp_path / "c.csv", keyless, no_keys)),
+        "--database-url",
+        database_url,
+    )
     assert code == 0 and "created 0, updated 0, unchanged 13" in out
 
 
 def _demo_on_slack(sessions: SessionFactory) -> int:
     with sessions.begin() as session:
-        return seed_demo(session=session, now=WEDNESDAY, platform="slack", external_id="T0FAKE001").workspace_id
+        return seed_demo(
+            session=session, now=WEDNESDAY, platform="slack", external_id="T0FAKE001"
+        ).workspace_id
 
 
-HEADER = ["Objective", "Owner", "Type", "Aligned to", "Key result", "Start", "Target", "Current", "Weight", "Cycle"]
+HEADER = [
+    "Objective",
+    "Owner",
+    "Type",
+    "Aligned to",
+    "Key result",
+    "Start",
+    "Target",
+    "Current",
+    "Weight",
+    "Cycle",
+]
 
 
 def test_every_problem_is_reported_with_its_row_and_column_and_nothing_is_written(
@@ -170,7 +230,11 @@ def test_problems_are_explained_in_chinese_for_a_chinese_sheet(
     tmp_path: Path, database_url: str, sessions: SessionFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _demo_on_slack(sessions)
-    path = write_csv(tmp_path / "zh.csv", ["目标", "负责人", "关键结果", "起始值", "目标值", "权重"], [["目标一", "alice", "关键结果一", 3, 3, "很重"]])
+    path = write_csv(
+        tmp_path / "zh.csv",
+        ["目标", "负责人", "关键结果", "起始值", "目标值", "权重"],
+        [["目标一", "alice", "关键结果一", 3, 3, "很重"]],
+    )
     code, out, _ = run(capsys, "import", str(path), "--database-url", database_url)
     assert code == 1
     assert "第 2 行" in out and "目标值" in out and "权重" in out
@@ -193,7 +257,11 @@ def test_extra_columns_are_ignored_with_a_note(
     tmp_path: Path, database_url: str, sessions: SessionFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ws = new_workspace(sessions)
-    path = write_csv(tmp_path / "x.csv", ["Comment", "Key result", "Objective", "Owner", "Target"], [["ignore me", "Sign-ups", "Grow", "ada", 100]])
+    path = write_csv(
+        tmp_path / "x.csv",
+        ["Comment", "Key result", "Objective", "Owner", "Target"],
+        [["ignore me", "Sign-ups", "Grow", "ada", 100]],
+    )
     code, out, _ = run(capsys, "import", str(path), "--database-url", database_url)
     assert code == 0
     assert "Column Comment is not one okrbot knows; it is ignored." in out
@@ -205,11 +273,31 @@ def test_five_thousand_rows_import_with_progress_lines_off_a_terminal(
 ) -> None:
     ws = new_workspace(sessions)
     rows = [
-        [f"Objective {o}", f"person{o % 50}", f"KR {o}.{k}", 0, 100 + k, k, 1, "2026-Q4", f"Team {o % 7}"]
+        [
+            f"Objective {o}",
+            f"person{o % 50}",
+            f"KR {o}.{k}",
+            0,
+            100 + k,
+            k,
+            1,
+            "2026-Q4",
+            f"Team {o % 7}",
+        ]
         for o in range(1000)
         for k in range(5)
     ]
-    header = ["Objective", "Owner", "Key result", "Start", "Target", "Current", "Weight", "Cycle", "Team"]
+    header = [
+        "Objective",
+        "Owner",
+        "Key result",
+        "Start",
+        "Target",
+        "Current",
+        "Weight",
+        "Cycle",
+        "Team",
+    ]
     path = write_csv(tmp_path / "big.csv", header, rows)
     code, out, err = run(capsys, "import", str(path), "--database-url", database_url)
     assert code == 0, out
@@ -223,15 +311,27 @@ def test_five_thousand_rows_import_with_progress_lines_off_a_terminal(
 
 def test_on_a_terminal_the_import_shows_a_bar(tmp_path: Path, sessions: SessionFactory) -> None:
     new_workspace(sessions)
-    path = write_csv(tmp_path / "a.csv", ["Objective", "Owner", "Key result", "Target"], [["Grow", "ada", f"KR {i}", 10] for i in range(40)])
+    path = write_csv(
+        tmp_path / "a.csv",
+        ["Objective", "Owner", "Key result", "Target"],
+        [["Grow", "ada", f"KR {i}", 10] for i in range(40)],
+    )
     import argparse
 
     from bot.settings import load_settings
 
-    args = argparse.Namespace(file=str(path), source=None, period=None, dry_run=False, workspace=None, lang=None)
+    args = argparse.Namespace(
+        file=str(path), source=None, period=None, dry_run=False, workspace=None, lang=None
+    )
     out, err = io.StringIO(), io.StringIO()
     code = commands.run_import(
-        args, sessions=sessions, settings=load_settings(), clock=ManualClock(WEDNESDAY), out=out, err=err, terminal=True
+        args,
+        sessions=sessions,
+        settings=load_settings(),
+        clock=ManualClock(WEDNESDAY),
+        out=out,
+        err=err,
+        terminal=True,
     )
     assert code == 0
     assert "40/40" in err.getvalue() and "row" in err.getvalue()  # tqdm's bar, not plain lines
