@@ -215,30 +215,24 @@ def _sheet_table(path: Path, sheet: Any, notes: list[Problem]) -> Table | None:
     header: tuple[str, ...] | None = None
     header_row = 0
     rows: list[tuple[int, tuple[Cell, ...]]] = []
-    for row in sheet.iter_rows():
+    for number, row in enumerate(sheet.iter_rows(min_row=1, min_col=1), start=1):
         cells: list[Cell] = []
-        number = 0
-        for cell in row[:MAX_COLUMNS]:
-            if not hasattr(cell, "column"):
-                cells.append(Cell())  # an empty cell in a sparse row
-                continue
-            number = cell.row
-            while len(cells) < cell.column - 1:
-                cells.append(Cell())
-            value = cell.value
-            if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=")):
+        for index, cell in enumerate(row[:MAX_COLUMNS]):
+            at = (number, index + 1)
+            value = getattr(cell, "value", None)
+            if getattr(cell, "data_type", None) == "f" or (
+                isinstance(value, str) and value.startswith("=")
+            ):
                 read = Cell(formula=str(value))
             else:
                 read = Cell(value)
-            if (cell.row, cell.column) in fills:
-                read = top_left.get(fills[(cell.row, cell.column)], read)
+            if at in fills:
+                read = top_left.get(fills[at], read)
             cells.append(read)
-            top_left[(cell.row, cell.column)] = read
-        if not number:
-            continue
+            top_left[at] = read
         # Merged cells past the row's last written cell.
         for (r, c), origin in fills.items():
-            if r == number and c - 1 >= len(cells) and c <= MAX_COLUMNS:
+            if r == number and c > len(cells) and c <= MAX_COLUMNS:
                 while len(cells) < c - 1:
                     cells.append(Cell())
                 cells.append(top_left.get(origin, Cell()))

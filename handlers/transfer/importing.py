@@ -1278,6 +1278,10 @@ class _Planner:
                 node = step(node)
 
 
+def _own_ref(key: str, kind: str, number: int, source: str) -> bool:
+    return source == Source.FILE.value and key.upper() == f"{kind}{number}"
+
+
 def _titled(session: Session, workspace_id: int, title: str) -> list[tuple[str, int]]:
     found: list[tuple[str, int]] = []
     for objective in okrs.objectives_titled(
@@ -1421,7 +1425,8 @@ def apply_import(
         for kr_plan, kr in pending:
             assert kr.id is not None
             kr_plan.created_id = kr.id
-            if kr_plan.row.key:
+            # A key that is the key result's own reference here (an export's) needs no keeping.
+            if kr_plan.row.key and not _own_ref(kr_plan.row.key, "KR", kr.number, plan.source):
                 transfer.set_key(
                     session=session,
                     workspace_id=ws,
@@ -1455,7 +1460,9 @@ def apply_import(
                 session.add(objective)
         assert objective.id is not None
         objective_plan.created_id = objective.id
-        if objective_plan.objective_key:
+        if objective_plan.objective_key and not _own_ref(
+            objective_plan.objective_key, "O", objective.number, plan.source
+        ):
             transfer.set_key(
                 session=session,
                 workspace_id=ws,

@@ -37,6 +37,9 @@ def okr_state(sessions: SessionFactory, workspace_id: int) -> list[tuple[Any, ..
         by_id = {o.id: o for o in objectives}
         krs = okrs.list_key_results(session=session, workspace_id=workspace_id)
         kr_by_id = {k.id: k for k in krs}
+        by_objective: dict[Any, list[Any]] = {}
+        for k in krs:
+            by_objective.setdefault(k.objective_id, []).append(k)
         state: list[tuple[Any, ...]] = []
         for o in objectives:
             parent = (
@@ -55,7 +58,7 @@ def okr_state(sessions: SessionFactory, workspace_id: int) -> list[tuple[Any, ..
                     parent,
                 )
             )
-            for k in sorted((k for k in krs if k.objective_id == o.id), key=lambda k: k.title):
+            for k in sorted(by_objective.get(o.id, []), key=lambda k: k.title):
                 state.append(
                     (
                         "KR",
