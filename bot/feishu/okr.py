@@ -13,7 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from lark_oapi.api.contact.v3 import FindByDepartmentUserRequest, ListScopeRequest
@@ -254,7 +254,10 @@ def _cycle_name(period: Period) -> str | None:
     """The okrbot cycle a Feishu period is: the calendar cycle its months make up."""
     if period.start is None or period.end is None:
         return None
-    start, end = period.start.date(), period.end.date()
+    # Feishu gives the instants a period starts and ends in the tenant's zone: half a
+    # day inwards is the same calendar day there, whatever the zone.
+    start = (period.start + timedelta(hours=12)).date()
+    end = (period.end - timedelta(hours=12)).date()
     months = (end.year - start.year) * 12 + end.month - start.month + 1
     kind = {1: "monthly", 2: "bimonthly", 3: "quarter", 12: "annual"}.get(months, "quarter")
     return cycle_for(kind, date(start.year, start.month, 1)).name
