@@ -34,8 +34,8 @@ def test_a_slack_manager_gets_the_team_spreadsheet_as_a_file_in_their_dm(
     (opened,) = bot.fake.of("conversations.open")
     assert opened.args["users"] == "mei"  # to the manager alone, not the channel
     assert complete.args["channel_id"] == "Dmei"
-    files = complete.args["files"]
-    assert "Marketing · OKRs of 2026-Q4" in str(files)
+    (listed,) = json.loads(complete.args["files"])
+    assert listed["title"] == "Marketing · OKRs of 2026-Q4"
 
 
 def test_someone_who_manages_no_team_is_told_politely(bot: Bot, sessions: SessionFactory) -> None:
