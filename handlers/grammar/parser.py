@@ -43,7 +43,8 @@ def _parse_export(rest: str, today: date) -> Cmd:
 
 
 def _parse_import(rest: str, today: date) -> Cmd:
-    # Whatever follows (a file name, say) changes nothing: files are imported by the operator.
+    # Files are imported by the operator: a file name here gets the right form, which explains.
+    no_more(tokenize(rest).tokens, "import")
     return ImportHelp()
 
 

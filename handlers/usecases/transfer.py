@@ -29,9 +29,11 @@ def export_okrs(ctx: Ctx, cmd: g.Export) -> Outcome:
             session=ctx.session, workspace_id=ctx.workspace_id, name=cmd.team
         )
         if team is None:
-            raise UserError("There is no team called {name}.", name=cmd.team)
+            raise UserError("There is no team called {name}.", "export", name=cmd.team)
         if not _manages(ctx, team):
-            raise UserError("Only the manager of {team} can export its OKRs.", team=team.name)
+            raise UserError(
+                "Only the manager of {team} can export its OKRs.", "export", team=team.name
+            )
     else:
         mine = [
             t

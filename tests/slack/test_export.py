@@ -7,7 +7,7 @@ import json
 
 import openpyxl
 
-from handlers.demo import seed_demo
+from bot.console.demo import seed_demo
 from storage.db import SessionFactory
 from tests.conftest import WEDNESDAY
 from tests.fakes.slack_api import TEAM

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import Harness, text_of
-from tests.feishu_world import CHEN, World, make_world
+from tests.feishu.world import CHEN, World, make_world
 
 
 @pytest.fixture

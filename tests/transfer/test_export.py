@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from handlers.demo import seed_demo
+from bot.console.demo import seed_demo
 from storage.db import SessionFactory
 from tests.conftest import WEDNESDAY
 from tests.transfer.helpers import all_rows, okr_state, run

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from storage.models import Source
 from storage.repos import okrs, transfer, workspaces
 from tests.fakes.feishu_api import TENANT
-from tests.feishu_world import ALICE, CHEN, TOKEN, World, make_world
+from tests.feishu.world import ALICE, CHEN, TOKEN, World, make_world
 from tests.transfer.helpers import okr_state, run
 
 SHANGHAI = timezone(timedelta(hours=8))

@@ -134,14 +134,14 @@ def test_forget_asks_first_and_does_nothing_without_a_yes(
 def test_forgetting_a_workspace_removes_all_it_had_and_nothing_else(
     harness: Harness, demo: Any, database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from handlers.demo import seed_demo
+    from bot.console.demo import seed_demo
 
     with harness.sessions.begin() as session:
         other = seed_demo(
             session=session, now=harness.clock.now(), platform="slack", external_id="T0OTHER"
         )
     _busy_alice(harness)
-    from tests.test_tenancy import dump
+    from tests.storage.test_tenancy import dump
 
     kept = dump(harness.sessions, other.workspace_id)
     code, out, _ = run(

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.console.demo import seed_demo
 from bot.transfer import commands
 from handlers.clock import ManualClock
-from handlers.demo import seed_demo
 from storage.db import SessionFactory
 from storage.repos import workspaces
 from tests.conftest import WEDNESDAY
