@@ -336,3 +336,18 @@ def test_on_a_terminal_the_import_shows_a_bar(tmp_path: Path, sessions: SessionF
     assert code == 0
     assert "40/40" in err.getvalue() and "row" in err.getvalue()  # tqdm's bar, not plain lines
     assert "Importing: " not in err.getvalue().splitlines()[0] or "|" in err.getvalue()
+
+
+def test_on_a_fresh_install_the_template_goes_into_the_trial_with_one_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No trial yet: `okrbot import FILE --trial` makes it, and the demo company's OKRs match."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OKRBOT_CONSOLE_START", "2026-11-25T10:00:00+08:00")
+    code, out, _ = run(capsys, "import", str(DOCS / "import-template.xlsx"), "--trial")
+    assert code == 0, out
+    assert (tmp_path / "okrbot-trial.db").exists()
+    # The template is the demo company's OKRs; it weighs two key results double.
+    assert "created 0, updated 2, unchanged 11" in out
+    code, out, _ = run(capsys, "import", str(DOCS / "import-template.xlsx"), "--trial")
+    assert "created 0, updated 0, unchanged 13" in out
