@@ -54,6 +54,7 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_upgrade: bool 
         default_locale=settings.default_locale,
         default_timezone=settings.default_timezone,
         public_url=settings.public_url,
+        okr_sync=settings.feishu_okr_sync and settings.feishu_app_id is not None,
     )
     return Runtime(settings=settings, engine=engine, sessions=sessions, app=app, clock=used_clock)
 

@@ -41,6 +41,7 @@ class OkrApp:
         default_locale: str = "en",
         default_timezone: str = "UTC",
         public_url: str | None = None,
+        okr_sync: bool = False,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -54,8 +55,18 @@ class OkrApp:
             default_locale=default_locale,
             default_timezone=default_timezone,
             links=self.links,
+            okr_sync=okr_sync,
         )
         self.moments = ClockPath(sessions=sessions, clock=clock, links=self.links)
+
+    @property
+    def okr_sync(self) -> bool:
+        """Whether check-ins on key results from Feishu OKR are written back there."""
+        return self.commands.okr_sync
+
+    @okr_sync.setter
+    def okr_sync(self, on: bool) -> None:
+        self.commands.okr_sync = on
 
     def handle(self, event: Event) -> Outcome:
         """Handle one event in one transaction; a platform retry of it is a no-op."""

@@ -23,6 +23,7 @@ from handlers.events import ButtonPressed, Command, Event, FormSubmitted, HomeOp
 from handlers.i18n import negotiate, translator
 from handlers.links import NO_LINKS, PageLinks
 from handlers.moments import followups
+from handlers.transfer import okr_sync
 from handlers.usecases import (
     changes,
     checkin,
@@ -34,9 +35,10 @@ from handlers.usecases import (
     scores,
     settings,
     team,
+    transfer,
 )
 from handlers.usecases.context import Ctx, UserError, member_context
-from handlers.views import FormErrors, Message, Outcome, Text
+from handlers.views import Delivery, FormErrors, Message, Outcome, Text
 from storage.db import SessionFactory, is_unavailable
 from storage.repos import events, workspaces
 
@@ -93,6 +95,8 @@ ROUTES: dict[type, Handler] = {
     g.Away: settings.away,
     g.AwayList: lambda ctx, _: settings.away_list(ctx),
     g.AwayCancel: lambda ctx, _: settings.away_cancel(ctx),
+    g.Export: transfer.export_okrs,
+    g.ImportHelp: transfer.import_help,
 }
 
 
@@ -152,12 +156,15 @@ class CommandPath:
         default_locale: str = "en",
         default_timezone: str = "UTC",
         links: PageLinks = NO_LINKS,
+        okr_sync: bool = False,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.default_locale = default_locale
         self.default_timezone = default_timezone
         self.links = links
+        # Check-ins on key results imported from Feishu OKR are written back there.
+        self.okr_sync = okr_sync
 
     def handle(self, event: Event) -> Outcome:
         """Handle one event in one transaction; a platform retry of it is a no-op."""
@@ -243,6 +250,7 @@ class CommandPath:
             outcome = ROUTES[type(cmd)](ctx, cmd)
             if isinstance(cmd, g.Checkin) and not _refused(outcome):
                 outcome.deliveries.extend(followups.after_checkin(ctx))
+                outcome.deliveries.extend(self._okr_progress(ctx))
             return outcome
         if isinstance(event, ButtonPressed):
             special = _ROUTED_BUTTONS.get(event.action)
@@ -256,11 +264,15 @@ class CommandPath:
             return home.home(ctx)
         raise TypeError(f"not an event: {event!r}")
 
+    def _okr_progress(self, ctx: Ctx) -> list[Delivery]:
+        return okr_sync.progress_records(ctx) if self.okr_sync else []
+
     def _form(self, ctx: Ctx, event: FormSubmitted) -> Outcome:
         if event.form_id == checkin.FORM_ID:
             outcome = checkin.submit_form(ctx, event.values, event.context)
             if not _refused(outcome):
                 outcome.deliveries.extend(followups.after_checkin(ctx))
+                outcome.deliveries.extend(self._okr_progress(ctx))
             return outcome
         if event.form_id == changes.DECLINE_FORM:
             reason = event.values.get("reason")

@@ -24,6 +24,7 @@ from handlers.views import (
     Context,
     Divider,
     Fields,
+    File,
     Form,
     FormErrors,
     Header,
@@ -34,6 +35,7 @@ from handlers.views import (
     Link,
     Message,
     Progress,
+    Spreadsheet,
     Text,
     View,
 )
@@ -306,6 +308,9 @@ def _render_block(block: Block, first_button: int, width: int, color: bool) -> l
             return wrap(f"📈 {title}", width)
         case Link(label=label, url=url):
             return _dim(["  " + line for line in wrap(f"🔗 {label}: {url}", width - 2)], color)
+        case File(filename=filename, title=title) | Spreadsheet(filename=filename, title=title):
+            # Like pictures, the trial saves a file it is sent: its name is the path.
+            return wrap(f"📎 {title}: {filename}", width)
     raise TypeError(f"cannot render {block!r}")
 
 

@@ -177,6 +177,11 @@ def _blocks(block: v.Block, images: Mapping[str, str]) -> Iterator[Block]:
             target = url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
             text = cut(f"<{target}|{escape(label)}>", TEXT_CHARS)
             yield ContextBlock(elements=[MarkdownTextObject(text=text)])
+        case v.Spreadsheet(filename=filename, title=title) | v.File(filename=filename, title=title):
+            # The file itself is uploaded beside the message.
+            yield ContextBlock(
+                elements=[MarkdownTextObject(text=cut(f"📎 {escape(title or filename)}", 300))]
+            )
         case _:
             raise TypeError(f"not a view block: {block!r}")
 
