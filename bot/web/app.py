@@ -206,7 +206,8 @@ class WebView:
         async def endpoint(request: Request) -> Response:
             session = self._session(request)
             if session is None:
-                if request.method in ("GET", "HEAD") and "branch" not in request.url.path:
+                # A branch of the tree is fetched by the page's script: it cannot follow.
+                if request.method in ("GET", "HEAD") and not request.url.path.endswith("/branch"):
                     target = "/signin?" + urllib.parse.urlencode({"next": _local(request)})
                     return RedirectResponse(target, status_code=303)
                 return self._plain_error(request, 401)

@@ -47,15 +47,18 @@ def load_person(v: Viewer, member_id: int) -> PersonPage:
     mine = pages.objectives_of_member_by_cycle(
         session=session, workspace_id=ws, member_id=member_id
     )
-    current = [o for o in mine if cycle is not None and o.cycle_id == cycle.id]
-    if cycle is not None:
-        current = pages.objectives_owned(
+    # This cycle: their own objectives and their teams'.
+    current = (
+        pages.objectives_owned(
             session=session,
             workspace_id=ws,
             cycle_id=cycle.id or -1,
             member_ids=[member_id],
             team_ids=[t.id for t in teams if t.id is not None],
         )
+        if cycle is not None
+        else []
+    )
     names = {c.id: c.name for c in v.cycles()}
     past_rows = [o for o in mine if cycle is None or o.cycle_id != cycle.id]
     past_nodes = {n.id: n for n in branch_nodes(v, past_rows)}

@@ -17,6 +17,7 @@ from handlers.reports.teamweek import kr_rows, load_team_week, person_rows
 from handlers.views import Chart, Message, from_json
 from storage.models import Cycle, HelpRequest, Team
 from storage.repos import history, pages, workspaces
+from storage.repos.okrs import KRFacts
 from storage.repos.pages import PersonName
 from storage.repos.rhythm import TaskFacts
 
@@ -140,7 +141,7 @@ def help_items(
 
 
 def charts_for(
-    v: Viewer, cycle: Cycle, kr_ids: Sequence[int], krs: Sequence, *, name: str
+    v: Viewer, cycle: Cycle, kr_ids: Sequence[int], krs: Sequence[KRFacts], *, name: str
 ) -> tuple[Chart, ...]:
     """Progress and confidence of these KRs by week of the cycle, up to this week."""
     last = min(v.today, cycle.end_date)
