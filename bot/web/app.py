@@ -318,6 +318,7 @@ class WebView:
             team_id=_int(params.get("team")),
             person_id=_int(params.get("person")),
             query=clean_typed(query),
+            page=_int(params.get("page")) or 1,
         )
         return self._render(ctx, v, "tree.html", page=data)
 

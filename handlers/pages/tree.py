@@ -25,10 +25,12 @@ from storage.repos.okrs import KRFacts
 from storage.repos.pages import ObjectiveRow, PersonName
 from storage.repos.rhythm import CheckinFacts
 
-# A page shows the whole tree up to this many objectives; a larger company's tree
-# shows its first OPEN_DEPTH levels, and each deeper branch on request.
+# A page shows at most this many objectives, level by level from the roots: a small
+# company's whole tree, a larger one's upper levels, each deeper branch on request.
 NODE_BUDGET = 400
-OPEN_DEPTH = 2
+# Roots beyond this many go on further pages (a company whose people all write
+# objectives aligned to nothing has as many roots as people).
+ROOTS_PER_PAGE = 100
 # The people filter lists everyone up to this many; a larger company filters by
 # person from the person's page.
 PEOPLE_CHOICES = 300
@@ -54,6 +56,8 @@ class TreePage:
     objectives: int  # in the cycle
     matches: int  # objectives the filter matched (all of them without one)
     shown: int  # objectives on this page
+    page: int = 1  # of the roots, ROOTS_PER_PAGE a page
+    pages: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +129,7 @@ def load_tree(
     team_id: int | None = None,
     person_id: int | None = None,
     query: str = "",
+    page: int = 1,
     budget: int = NODE_BUDGET,
 ) -> TreePage:
     """The tree of a cycle (today's by default), filtered by a team, a person or words."""
@@ -158,13 +163,11 @@ def load_tree(
                 step = parents[step]
         visible = matched | path
         opened = path | matched
-        depth_limit = None
     else:
         visible = set(objectives)
         opened = set(children[None])
-        depth_limit = None if len(objectives) <= budget else OPEN_DEPTH
 
-    def build(oid: int, depth: int) -> Node:
+    def build(oid: int) -> Node:
         o = objectives[oid]
         shown = node(
             v.tr,
@@ -183,11 +186,28 @@ def load_tree(
             shown.sideways = is_sideways(o, objectives[parent], data.memberships)
         if o.parent_kr_id is not None and o.parent_kr_id in data.objective_of_kr:
             shown.parent_kr = _kr_number(data, o.parent_kr_id)
-        if depth_limit is None or depth + 1 < depth_limit:
-            shown.children = [build(c, depth + 1) for c in children[oid] if c in visible]
         return shown
 
-    roots = tuple(build(oid, 0) for oid in children[None] if oid in visible)
+    all_roots = [oid for oid in children[None] if oid in visible]
+    pages = max(1, -(-len(all_roots) // ROOTS_PER_PAGE))
+    page = min(max(1, page), pages)
+    first = (page - 1) * ROOTS_PER_PAGE
+    roots = [build(oid) for oid in all_roots[first : first + ROOTS_PER_PAGE]]
+    # Level by level, so a big company's page shows its upper levels, not one deep branch.
+    left = budget - len(roots)
+    level = [(shown, shown.id) for shown in roots]
+    while level and left > 0:
+        below: list[tuple[Node, int]] = []
+        for parent_node, oid in level:
+            for child in children[oid]:
+                if left <= 0:
+                    break
+                if child in visible:
+                    built = build(child)
+                    parent_node.children.append(built)
+                    below.append((built, child))
+                    left -= 1
+        level = below
     people: tuple[Choice, ...] = ()
     if len(data.people) <= PEOPLE_CHOICES:
         people = tuple(
@@ -196,7 +216,7 @@ def load_tree(
     return TreePage(
         cycle=cycle,
         cycles=cycles,
-        roots=roots,
+        roots=tuple(roots),
         teams=tuple(Choice(i, n) for i, n in sorted(data.teams.items(), key=lambda t: t[1])),
         people=people,
         team_id=team_id,
@@ -205,6 +225,8 @@ def load_tree(
         objectives=len(objectives),
         matches=len(matched) if filtering else len(objectives),
         shown=_count(roots),
+        page=page,
+        pages=pages,
     )
 
 

@@ -81,3 +81,30 @@ def test_the_tree_of_a_larger_company_takes_no_more_queries(
     large = queries_for(databases, members)
     assert small == large
     assert all(n <= most for n, most in zip(large, MOST, strict=True)), large
+
+
+def test_a_company_of_many_roots_is_shown_a_page_of_roots_at_a_time(databases: Databases) -> None:
+    url = databases.migrated()
+    engine = make_engine(url)
+    try:
+        generate(engine=engine, members=tree.ROOTS_PER_PAGE + 30, weeks=1)
+        with SessionFactory(engine).begin() as session:
+            ws = workspaces.find_workspace(
+                session=session, platform=PLATFORM, external_id=WORKSPACE
+            )
+            assert ws is not None and ws.id is not None
+            member = workspaces.get_member_by_external(
+                session=session, workspace_id=ws.id, external_id=user_id(0)
+            )
+            assert member is not None and member.id is not None
+            v = viewer(session, workspace_id=ws.id, member_id=member.id, now=NOW)
+            assert v is not None
+            first = tree.load_tree(v)
+            second = tree.load_tree(v, page=2)
+            assert (first.pages, first.shown, second.page, second.shown) == (2, 100, 2, 30)
+            numbers = {n.number for n in first.roots} | {n.number for n in second.roots}
+            assert len(numbers) == first.objectives  # every root on one page or the other
+            assert tree.load_tree(v, page=99).page == 2
+    finally:
+        engine.dispose()
+        databases.drop(url)
