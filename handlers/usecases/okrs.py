@@ -559,6 +559,14 @@ def align(ctx: Ctx, cmd: g.Align) -> Outcome:
         parent_label = objective_ref(parent_o)
     else:
         parent_kr = resolve_kr(ctx, cmd.parent)
+        if parent_kr.objective_id == objective.id:
+            raise UserError(
+                "{ref} cannot align to {parent}: that is one of its own key results. "
+                "Align it to a parent objective or to another objective's key result.",
+                usage="align",
+                ref=objective_ref(objective),
+                parent=kr_ref(parent_kr),
+            )
         parent_o = okrs.get_objective_by_id(
             session=ctx.session, workspace_id=ctx.workspace_id, objective_id=parent_kr.objective_id
         )
