@@ -331,6 +331,9 @@ def _due(tok: Token, nxt: Token | None, today: date) -> tuple[date, int] | None:
         return None
     if tok.word in vocab.DUE_WORDS and nxt is not None:
         day = read_date(nxt, "plan", today)
+        if day is None and not tok.word.isascii():
+            # "截止 下个月" cannot be a title: 截止 only ever says when.
+            raise ParseError("bad_date", "plan", {"token": nxt.text})
         return None if day is None else (day, 2)
     for word in vocab.DUE_WORDS:
         if not word.isascii() and tok.key.startswith(word) and len(tok.key) > len(word):

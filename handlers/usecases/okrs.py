@@ -276,7 +276,7 @@ def kr_view(ctx: Ctx, kr: KeyResult) -> Message:
         blocks.append(Text(ctx.t("Check-ins:")))
         for row in reversed(history):
             conf = ctx.t("confidence {n}/10", n=row.confidence) if row.confidence else ""
-            line = f"{row.week}: {value_text(ctx.tr, kr, row.value)}"
+            line = ctx.t("{week}: {value}", week=row.week, value=value_text(ctx.tr, kr, row.value))
             if conf:
                 line += f" · {conf}"
             if row.note:
