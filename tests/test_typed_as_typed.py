@@ -52,7 +52,12 @@ RECORDED: list[tuple[str, float, int | None, str]] = [
     ("签到 KR11 6500 本周不错，信心 7，继续加油", 6500, 7, "本周不错，继续加油"),
     ("签到 KR11 6500 信心 7 视频（Reels）表现不错。", 6500, 7, "视频（Reels）表现不错。"),
     ("checkin KR11 6500, confidence 7, two reels took off", 6500, 7, "two reels took off"),
-    ("checkin KR11 6500 great week, confidence 8, more next week", 6500, 8, "great week, more next week"),
+    (
+        "checkin KR11 6500 great week, confidence 8, more next week",
+        6500,
+        8,
+        "great week, more next week",
+    ),
     ('checkin KR11 6500 confidence 7 "two reels took off"', 6500, 7, "two reels took off"),
     # Done on a number is its target; a sign written out says what it is.
     ("checkin KR12 done", ENGAGEMENT_TARGET, None, ""),

@@ -196,10 +196,7 @@ def tokenize(raw: str, *, separators: frozenset[str] = frozenset()) -> Line:
 
 def _ends_word(raw: str, j: int, separators: frozenset[str]) -> bool:
     return (
-        raw[j].isspace()
-        or raw[j] in _OPENERS
-        or _separates(raw, j, separators)
-        or _is_mark(raw, j)
+        raw[j].isspace() or raw[j] in _OPENERS or _separates(raw, j, separators) or _is_mark(raw, j)
     )
 
 

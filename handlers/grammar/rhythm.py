@@ -165,9 +165,7 @@ def _around(tok: Token, start: int, end: int) -> list[Token]:
     for a, b in ((0, start), (end, len(tok.text))):
         piece = tok.text[a:b]
         if piece.strip():
-            parts.append(
-                Token(piece, norm(piece), offset + a, offset + b, tok.index, quoted=False)
-            )
+            parts.append(Token(piece, norm(piece), offset + a, offset + b, tok.index, quoted=False))
     return parts
 
 

@@ -290,8 +290,8 @@ def read_date(tok: Token, verb: str, today: date, *, not_before: date | None = N
         if match := _WEEK_OF_DAY.fullmatch(key):
             monday = today - timedelta(days=today.isoweekday() - 1)
             weeks = 1 if match["which"] == "下" else 0
-            day = "一二三四五六日".find(match["day"].replace("天", "日")) + 1
-            return monday + timedelta(days=7 * weeks + day - 1)
+            weekday = "一二三四五六日".find(match["day"].replace("天", "日")) + 1
+            return monday + timedelta(days=7 * weeks + weekday - 1)
         if match := _FULL_DATE.fullmatch(key):
             month, day = match["m"] or match["m2"], match["d"] or match["d2"]
             return date(int(match["y"]), int(month), int(day))

@@ -196,7 +196,7 @@ def _which_sign(ctx: Ctx, kr: KeyResult, cmd: g.Checkin) -> Message:
     if cmd.confidence is not None:
         rest += " " + ctx.t("confidence {n}", n=cmd.confidence)
     if cmd.note or cmd.links:
-        rest += " " + ctx.t("\"{note}\"", note=" ".join([cmd.note, *cmd.links]).strip())
+        rest += " " + ctx.t('"{note}"', note=" ".join([cmd.note, *cmd.links]).strip())
     number = _plain_number(amount)
     question = ctx.t(
         "{ref} is never below zero, so did you mean a change of {change} "

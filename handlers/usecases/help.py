@@ -71,7 +71,12 @@ def help_view(ctx: Ctx, topic: str | None, unknown: str = "") -> Outcome:
         # The other name a reader may know: the Chinese in English, the English in Chinese.
         other = next((a for a in _other_names(tr, verb) if a.isascii() == (tr.locale == "zh")), "")
         line = (
-            tr.t("{command} ({other}) — {what}", command=command, other=other, what=describe(tr, verb))
+            tr.t(
+                "{command} ({other}) — {what}",
+                command=command,
+                other=other,
+                what=describe(tr, verb),
+            )
             if other
             else tr.t("{command} — {what}", command=command, what=describe(tr, verb))
         )
