@@ -9,6 +9,7 @@ meaning is unclear is answered with a question or an error, storing nothing.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -309,3 +310,17 @@ def test_chinese_help_names_the_chinese_verb_first(harness: Harness, demo: DemoW
     one = words_of(harness.say("alice", "帮助 签到"))
     assert "帮助：/okr 签到" in one
     assert "也可以写：checkin、打卡、更新和 update" in one
+
+
+def test_chinese_messages_quote_commands_with_their_chinese_verbs() -> None:
+    """A Chinese reader is never shown `/okr settings …` where `/okr 设置 …` works."""
+    from handlers.i18n.extract import read_catalog
+
+    english = []
+    for message in read_catalog("zh"):
+        texts = message.string if isinstance(message.string, tuple | list) else [message.string]
+        for text in texts:
+            for verb in re.findall(r"/okr ([A-Za-z]+)", text or ""):
+                if verb.lower() in g.VERBS:
+                    english.append(text)
+    assert english == []
