@@ -258,7 +258,8 @@ def _move_key(words: MoveWords, *, unknown: bool) -> list[Line2D]:
 
 def _fit_label(fig: Figure, axes: Axes, move: Move) -> None:
     """The KR above its row on the left, where it went on the right, never touching."""
-    change = f"{move.before:.0f}% → {move.after:.0f}%"
+    before, after = f"{move.before:.0f}%", f"{move.after:.0f}%"
+    change = after if before == after else f"{before} → {after}"
     right = axes.set_title(drawable_text(change), loc="right", fontsize=SMALL_PT, color=INK, pad=3)
     label = drawable_text(move.label)
     canvas = fig.canvas

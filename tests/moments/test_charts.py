@@ -126,6 +126,8 @@ def test_a_weeks_movement_becomes_one_row_per_key_result(caplog: pytest.LogCaptu
     assert titles[:2] == ["KR11 海外目标国家粉丝数", "KR12 互动率"]
     assert titles[2].startswith("KR14 新用户订阅数") and "🚀" not in titles[2]
     assert [a.get_title(loc="right") for a in fig.axes][:2] == ["42% → 60%", "55% → 50%"]
+    still = charts.figure(dataclasses.replace(WEEK, moves=(Move("KR1 a", 30, 30, 7),)))
+    assert still.axes[0].get_title(loc="right") == "30%"
 
 
 @pytest.mark.parametrize("count", [7, 13])
@@ -327,18 +329,51 @@ def test_the_scheduled_digest_reaches_the_sender_with_its_charts_as_pngs(
     ).drain()
     digests = [item for item in platform.sent if item.key.startswith("digest:")]
     assert len(digests) == 3  # one per demo team, once each
+    split = 0
     for item in digests:
         assert not any(isinstance(b, Chart) for b in item.message.blocks)
         images = [b for b in item.message.blocks if isinstance(b, Image)]
-        assert [i.filename for i in images] == ["digest-progress.png", "digest-confidence.png"]
-        assert all(png_size(i.data) == (1000, 560) for i in images)
+        if len(images) == 1:
+            assert images[0].filename == "digest-week.png"
+        else:  # more KRs than a phone can tell apart: one picture per few
+            split += 1
+            assert [i.filename for i in images] == [
+                f"digest-week-{n}.png" for n in range(1, len(images) + 1)
+            ]
+        for image in images:
+            assert image.alt.startswith(("This week · ", "本周进展 · ")), image.alt
+            assert png_size(image.data)[0] == 960
+    assert split == 1, "the demo's Sales team has more KRs than one picture shows"
+
+
+def test_a_chinese_teams_digest_chart_speaks_chinese(harness: Harness, demo: DemoWorkspace) -> None:
+    """The Sales team works in Chinese: its week's chart is titled and keyed in Chinese."""
+    friday_evening = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    since = friday_evening - timedelta(minutes=1)
+    with harness.sessions.begin() as session:
+        due = planner.due_moments(
+            session=session, since=since, until=friday_evening, moments=["digest"]
+        )
+    charts_of = [
+        b
+        for item in due
+        if isinstance(item.delivery.message, Message)
+        for b in item.delivery.message.blocks
+        if isinstance(b, Chart)
+    ]
+    chinese = [c for c in charts_of if c.title.startswith("本周进展")]
+    assert chinese, [c.title for c in charts_of]
+    assert chinese[0].words == MoveWords("周初", "现在", "目标", "信心", "未填信心")
+    assert all(m.label.startswith("KR") for m in chinese[0].moves)
+    fig = charts.figure(chinese[0])
+    assert glyph_problems(fig) == []
 
 
 def test_digests_built_together_chart_what_each_charts_alone(
     harness: Harness, demo: DemoWorkspace
 ) -> None:
-    # A tick reads the charts' check-ins for every due digest at once; each
-    # digest must still chart exactly what it charts when built on its own.
+    # A tick reads every due digest's week at once; each digest must still
+    # chart exactly what it charts when built on its own.
     friday_evening = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # 17:00 in Shanghai
     since = friday_evening - timedelta(minutes=1)
 
@@ -369,6 +404,6 @@ def test_digests_built_together_chart_what_each_charts_alone(
                 )
             )
     assert len(together) == 3 and together.keys() == alone.keys()
-    series = {key: {s.label for c in charts for s in c.series} for key, charts in together.items()}
+    series = {key: {m.label for c in charts for m in c.moves} for key, charts in together.items()}
     assert all(series.values()) and len({frozenset(s) for s in series.values()}) == 3
     assert together == alone
