@@ -272,7 +272,7 @@ def test_the_overlap_check_catches_a_legend_over_the_lines() -> None:
     """A legend put back inside the plot, as the charts once had it, is caught."""
     fig = charts.figure(CHINESE)
     fig.legends.clear()
-    fig.axes[0].legend(loc="upper left")
+    fig.axes[0].legend(loc="upper left", prop={"family": charts.font_family()})
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     legend = fig.axes[0].get_legend()
