@@ -38,7 +38,7 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 
 from bot.delivery import Outgoing
-from handlers.views import Block, Chart, Home, Image, Message, Move, MoveWords
+from handlers.views import Block, Chart, Home, Image, Message, Move, MoveWords, ProgressNote
 
 log = logging.getLogger(__name__)
 
@@ -314,6 +314,8 @@ V = TypeVar("V", bound=Message | Home)
 
 def prepare_outgoing(item: Outgoing) -> Outgoing:
     """The outbox sender's hook: the row's charts drawn before the platform sends it."""
+    if isinstance(item.message, ProgressNote):
+        return item
     prepared = prepare(item.message)
     return item if prepared is item.message else dataclasses.replace(item, message=prepared)
 

@@ -69,7 +69,8 @@ def kr_score_line(
     if row is not None and row.reviewed_score is not None:
         parts.append(tr.t("final {s}", s=score_text(row.reviewed_score)))
     kind_text = tr.t("committed") if kind == "committed" else tr.t("aspirational")
-    name = tr.t("{name} ({details})", name=f"KR{kr.number} {kr.title}", details=kind_text)
+    title = f"KR{kr.number} {kr.title}"
+    name = tr.t("{name} ({details})", name=title, details=kind_text)
     return Text(tr.t("{kr}: {details}", kr=name, details=" · ".join(parts)))
 
 

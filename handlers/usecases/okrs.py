@@ -709,7 +709,8 @@ def _score_blocks(ctx: Ctx, objective: Objective) -> list[Block]:
             if row.reason:
                 parts.append(f"“{row.reason}”")
         weighted.append((kr.weight, final))
-        line = ctx.t("{kr}: {details}", kr=f"KR{kr.number} {kr.title}", details=" · ".join(parts))
+        name = f"KR{kr.number} {kr.title}"
+        line = ctx.t("{kr}: {details}", kr=name, details=" · ".join(parts))
         blocks.append(Context(line))
     o_score = math.objective_score(weighted)
     if o_score is not None:
