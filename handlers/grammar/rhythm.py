@@ -57,6 +57,7 @@ _CONFIDENCE_VALUE = re.compile(rf"(?P<n>[0-9]+|[{_ZH_DIGITS}])(?:/10|分)?")
 _CONFIDENCE_IN_WORD = re.compile(
     r"(?:信心指数|信心值|信心)[:：=＝]?[0-9０-９]{1,2}(?![0-9０-９.．])(?:分|/10|／10)?"
 )
+_CONFIDENCE_WORD_AT_START = re.compile(r"^(?:信心指数|信心值|信心)[:=]?")
 # "信心7.5", "confidence-1": a confidence that is wrong, never note text.
 _TRIES_CONFIDENCE = re.compile(r"(?:confidence|conf|信心指数|信心值|信心)[:=]?[-+.]?[0-9]")
 _POINTS = vocab.words("分", "/10", "分/10")
@@ -141,7 +142,7 @@ def _take_confidence(
         if inside is not None:
             if confidence is not None:
                 raise ParseError("unexpected", verb, {"token": inside[0]})
-            confidence = _confidence(_fold(inside[0]), inside[0], verb)
+            confidence = _confidence(_value_of_clause(inside[0]), inside[0], verb)
             kept.extend(_around(tokens[i], inside.start(), inside.end()))
             i += 1
             continue
@@ -150,12 +151,9 @@ def _take_confidence(
     return confidence, kept
 
 
-def _fold(text: str) -> str:
-    """The confidence value of a clause found inside a word: "信心：７分" -> "7分"."""
-    return _GLUED_CONFIDENCE_VALUE_OF.sub("", norm(text))
-
-
-_GLUED_CONFIDENCE_VALUE_OF = re.compile(r"^(?:信心指数|信心值|信心)[:=]?")
+def _value_of_clause(text: str) -> str:
+    """The value of a confidence clause found inside a word: "信心：７分" -> "7分"."""
+    return _CONFIDENCE_WORD_AT_START.sub("", norm(text))
 
 
 def _around(tok: Token, start: int, end: int) -> list[Token]:
