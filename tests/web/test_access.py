@@ -183,18 +183,18 @@ def test_signing_out_ends_the_session(site: Site) -> None:
 
 def test_a_team_page_shows_the_digests_it_was_sent(site: Site) -> None:
     report = site.runtime.app.trigger(
-        moment="digest", team="Marketing", platform="slack", workspace=slack_api.TEAM
+        moment="digest", team="Sales", platform="slack", workspace=slack_api.TEAM
     )
     assert report.written == 1
     with site.runtime.sessions.begin() as session:
         session.execute(text("UPDATE outbox SET state = 'sent', sent_at = created_at"))
         team = workspaces.find_team(
-            session=session, workspace_id=site.on_slack.workspace_id, name="Marketing"
+            session=session, workspace_id=site.on_slack.workspace_id, name="Sales"
         )
         assert team is not None
     page = site.signed_in("slack", "alice").get(f"/teams/{team.id}")
     assert page.status == 200
     digest = page.body.split('id="digests"')[1]
-    assert "Friday celebration · Marketing" in digest
-    assert "<svg" in digest  # its charts, drawn on the server
+    assert "周五庆功会 · Sales" in digest  # as it was posted, in the team's language
+    assert "<svg" in digest  # its chart of the week, drawn on the server
     assert "No digest has been posted yet." not in digest
