@@ -21,6 +21,7 @@ from handlers.clock import Clock
 from handlers.deliveries import enqueue
 from handlers.events import ButtonPressed, Command, Event, FormSubmitted, HomeOpened
 from handlers.i18n import negotiate, translator
+from handlers.links import NO_LINKS, PageLinks
 from handlers.moments import followups
 from handlers.transfer import okr_sync
 from handlers.usecases import (
@@ -154,12 +155,14 @@ class CommandPath:
         clock: Clock,
         default_locale: str = "en",
         default_timezone: str = "UTC",
+        links: PageLinks = NO_LINKS,
         okr_sync: bool = False,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.default_locale = default_locale
         self.default_timezone = default_timezone
+        self.links = links
         # Check-ins on key results imported from Feishu OKR are written back there.
         self.okr_sync = okr_sync
 
@@ -235,6 +238,7 @@ class CommandPath:
             channel_id=(
                 event.channel_id if isinstance(event, Command) and not event.direct else None
             ),
+            links=self.links,
         )
 
     def _route(self, ctx: Ctx, event: Event) -> Outcome:

@@ -178,6 +178,14 @@ class Chart:
     words: MoveWords = MoveWords()
 
 
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link to a page (of the web view, usually), shown as its label."""
+
+    label: str
+    url: str
+
+
 Cell = str | float | None
 
 
@@ -221,6 +229,7 @@ Block = (
     | Chart
     | Spreadsheet
     | File
+    | Link
 )
 
 

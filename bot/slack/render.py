@@ -172,6 +172,11 @@ def _blocks(block: v.Block, images: Mapping[str, str]) -> Iterator[Block]:
                 )
         case v.Chart():
             yield from _chart_summary(block)
+        case v.Link(label=label, url=url):
+            # A link's address is ours (an https page); `|` and `>` would end it early.
+            target = url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
+            text = cut(f"<{target}|{escape(label)}>", TEXT_CHARS)
+            yield ContextBlock(elements=[MarkdownTextObject(text=text)])
         case v.Spreadsheet(filename=filename, title=title) | v.File(filename=filename, title=title):
             # The file itself is uploaded beside the message.
             yield ContextBlock(

@@ -32,6 +32,7 @@ from handlers.views import (
     Image,
     Input,
     InputKind,
+    Link,
     Message,
     Option,
     Progress,
@@ -80,6 +81,7 @@ EVERY_BLOCK = Message(
         Progress("KR3 Launch", 1.25),
         Divider(),
         Context("Checked in on Wednesday"),
+        Link("Open in the web view", "https://okr.example.com/teams/7"),
         Actions(
             (
                 Button("Check in", "checkin.open", "KR1", ButtonStyle.PRIMARY),
