@@ -22,8 +22,16 @@ from storage.models.rhythm import (
     TaskHelper,
     TaskStatus,
 )
-from storage.models.system import ProcessedEvent
-from storage.models.workspace import Member, Team, TeamMember, TeamRole, Workspace
+from storage.models.system import ProcessedEvent, WebhookNonce
+from storage.models.workspace import (
+    InstallState,
+    Member,
+    Team,
+    TeamMember,
+    TeamRole,
+    Workspace,
+    team_name_key,
+)
 
 __all__ = [
     "Away",
@@ -34,6 +42,7 @@ __all__ = [
     "CycleKind",
     "HelpRequest",
     "HelpStatus",
+    "InstallState",
     "KRKind",
     "KeyResult",
     "Kudos",
@@ -53,5 +62,7 @@ __all__ = [
     "Team",
     "TeamMember",
     "TeamRole",
+    "WebhookNonce",
     "Workspace",
+    "team_name_key",
 ]

@@ -10,7 +10,7 @@ from sqlalchemy import select as select_columns
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import Member, Team, TeamMember, TeamRole, Workspace
+from storage.models import Member, Team, TeamMember, TeamRole, Workspace, team_name_key
 from storage.repos._util import insert_ignore
 from storage.repos.okrs import slices
 
@@ -237,6 +237,7 @@ def create_team(
     team = Team(
         workspace_id=workspace_id,
         name=name,
+        name_key=team_name_key(name),
         channel_external_id=channel_external_id,
         manager_id=manager_id,
         timezone=timezone,
@@ -266,9 +267,10 @@ def get_team(*, session: Session, workspace_id: int, team_id: int) -> Team | Non
 
 
 def find_team(*, session: Session, workspace_id: int, name: str) -> Team | None:
-    key = name.strip().lstrip("#").lower()
+    """The team whose name folds like `name` (storage.models.team_name_key); "#" is ignored."""
+    key = team_name_key(name.strip().lstrip("#＃"))
     return session.exec(
-        select(Team).where(Team.workspace_id == workspace_id, func.lower(Team.name) == key)
+        select(Team).where(Team.workspace_id == workspace_id, Team.name_key == key)
     ).first()
 
 
