@@ -30,7 +30,7 @@ from handlers.okr.weeks import next_occurrence, parse_week_key, week_of, week_st
 from handlers.usecases import changes, checkin, collab, help, home, okrs, plan, settings, team
 from handlers.usecases.context import Ctx, UserError, member_timezone
 from handlers.views import Delivery, FormErrors, Message, Outcome, Text, ToUser, to_json
-from storage.db import SessionFactory, is_unavailable
+from storage.db import SessionFactory, is_duplicate, is_unavailable
 from storage.models import Member, Team, Workspace
 from storage.repos import events, outbox, schedule, workspaces
 from storage.repos import rhythm as rhythm_repo
@@ -233,7 +233,7 @@ class OkrApp:
                         )
                         return outcome
                 except UserError as error:
-                    return Outcome(replies=[help.user_error(ctx.tr, error)])
+                    return Outcome(replies=[help.user_error(ctx.tr, error)], refused=True)
         except Exception as error:
             tr = translator(negotiate(event.actor.locale, self.default_locale))
             if is_unavailable(error):
@@ -243,6 +243,13 @@ class OkrApp:
                 text = tr.t(
                     "I can't reach my database right now, so nothing was saved. "
                     "Please try again in a minute."
+                )
+            elif is_duplicate(error):
+                # A uniqueness rule the use case's own check did not see coming (a race).
+                log.info("%s refused by a uniqueness rule: %s", type(event).__name__, error)
+                text = tr.t(
+                    "That name is already taken here (perhaps a moment ago), so nothing was "
+                    "changed. Try another one."
                 )
             else:
                 log.exception("failed to handle %s", type(event).__name__)
