@@ -424,6 +424,10 @@ class SlackConnection:
     def _refusal(self, request: HttpRequest) -> HttpResponse | None:
         """401 for a request Slack did not sign (or signed over 5 minutes ago), 400 for a
         signed body that is not the JSON or form it claims; None when it may go on."""
+        try:
+            body = request.body.decode("utf-8")
+        except UnicodeDecodeError:
+            return _refuse(400, "its body is not UTF-8")
         headers = {name.lower(): value for name, value in request.headers.items()}
         timestamp = headers.get("x-slack-request-timestamp", "")
         signature = headers.get("x-slack-signature", "")
@@ -432,12 +436,8 @@ class SlackConnection:
         if not (timestamp.isascii() and timestamp.isdigit()):
             return _refuse(401, "its timestamp is not a number")
         assert self._verifier is not None  # HTTP mode needs the signing secret
-        if not self._verifier.is_valid(request.body, timestamp, signature):
+        if not self._verifier.is_valid(body, timestamp, signature):
             return _refuse(401, "its signature is wrong or over 5 minutes old")
-        try:
-            body = request.body.decode("utf-8")
-        except UnicodeDecodeError:
-            return _refuse(400, "its body is not UTF-8")
         if not _readable(body, headers.get("content-type", "")):
             return _refuse(400, "its body is not the JSON or form it claims to be")
         return None
