@@ -32,15 +32,15 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from bot.console.demo import EXTERNAL_ID as DEMO_WORKSPACE
+from bot.console.demo import seed_demo
 from bot.console.repl import Console, resume_clock
 from bot.console.repl import clock_name as console_clock_name
 from bot.settings import DEFAULT_DATABASE_URL, LOCALES, Settings, SettingsError, load_settings
 from bot.wiring import build
-from handlers import rhythm
 from handlers.app import OkrApp, TriggerError
 from handlers.clock import Clock, ManualClock, SystemClock
-from handlers.demo import EXTERNAL_ID as DEMO_WORKSPACE
-from handlers.demo import seed_demo
+from handlers.moments import planner
 from handlers.okr.weeks import next_occurrence
 from storage import migrate
 from storage.db import SessionFactory, make_engine
@@ -366,7 +366,7 @@ def _add_operator_commands(commands: Any) -> None:
     trigger = commands.add_parser(
         "trigger", help="queue a team's moment (plan, checkin, digest) now, for the bot to send"
     )
-    trigger.add_argument("moment", metavar="MOMENT", help=", ".join(rhythm.MOMENTS))
+    trigger.add_argument("moment", metavar="MOMENT", help=", ".join(planner.MOMENTS))
     trigger.add_argument("--team", required=True, metavar="NAME", help="the team's name")
     trigger.add_argument(
         "--week", metavar="WEEK", help="an ISO week such as 2026-W49 (default: this week)"
@@ -526,7 +526,7 @@ def _moment_lines(session: Session, now: datetime) -> list[str]:
                 f"{ws.name or ws.external_id} ({ws.platform})" if ws is not None else "?"
             )
         moments = []
-        for moment in rhythm.MOMENTS:
+        for moment in planner.MOMENTS:
             at = next_occurrence(
                 after=now,
                 weekday=getattr(team, f"{moment}_weekday"),

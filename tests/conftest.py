@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.console.demo import DemoWorkspace, seed_demo
 from handlers.app import OkrApp
 from handlers.clock import ManualClock
-from handlers.demo import DemoWorkspace, seed_demo
 from handlers.events import Actor, ButtonPressed, Command, FormSubmitted, MentionedUser
 from handlers.views import Form, Message, Outcome
 from storage.db import SessionFactory, make_engine

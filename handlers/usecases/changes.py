@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 from handlers.i18n import Translator
 from handlers.okr.weeks import next_week, week_of, week_start
-from handlers.usecases.context import Ctx, UserError, member_name, task_ref
+from handlers.present import task_ref
+from handlers.usecases.context import Ctx, UserError, member_name
 from handlers.views import (
     Actions,
     Button,

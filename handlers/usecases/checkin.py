@@ -8,16 +8,9 @@ from collections.abc import Mapping, Sequence
 from handlers import grammar as g
 from handlers.grammar.values import MAX_ABS_NUMBER
 from handlers.okr import math
-from handlers.usecases.context import (
-    Ctx,
-    UserError,
-    can_act_for,
-    kr_owner_id,
-    kr_ref,
-    resolve_kr,
-)
+from handlers.present import bare_value, kr_block, kr_ref, value_text
+from handlers.usecases.context import Ctx, UserError, can_act_for, kr_owner_id, resolve_kr
 from handlers.usecases.help import parse_error_text
-from handlers.usecases.present import bare_value, kr_block, value_text
 from handlers.views import (
     Block,
     Context,

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from handlers import grammar as g
 from handlers.i18n import Translator
+from handlers.present import help_ref, kr_ref
 from handlers.usecases.context import (
     Ctx,
     UserError,
-    help_ref,
-    kr_ref,
     member_mention,
     member_name,
     resolve_help_request,

@@ -13,8 +13,18 @@ from handlers.events import MentionedUser
 from handlers.grammar import PersonRef, Ref, clean_typed
 from handlers.i18n import Translator, negotiate, translator
 from handlers.okr.weeks import cycle_for, is_valid_timezone, local_date, week_of
+from handlers.present import show_ref
 from handlers.views import mention
-from storage.models import Cycle, HelpRequest, KeyResult, Member, Objective, PlanTask, Team
+from storage.models import (
+    Cycle,
+    HelpRequest,
+    KeyResult,
+    Member,
+    Objective,
+    PlanTask,
+    Team,
+    Workspace,
+)
 from storage.repos import collab, okrs, rhythm, workspaces
 
 
@@ -95,6 +105,34 @@ def member_timezone(member: Member, teams: list[Team], default: str) -> str:
     return "UTC"
 
 
+def member_context(
+    session: Session,
+    workspace: Workspace,
+    member: Member,
+    *,
+    now: datetime,
+    mentions: Mapping[str, MentionedUser] | None = None,
+    channel_id: str | None = None,
+) -> Ctx:
+    """The context of one member acting at `now`: their zone, language and workspace."""
+    assert workspace.id is not None and member.id is not None
+    teams = workspaces.teams_of_member(
+        session=session, workspace_id=workspace.id, member_id=member.id
+    )
+    return Ctx(
+        session=session,
+        workspace_id=workspace.id,
+        member=member,
+        now=now,
+        tz=member_timezone(member, teams, workspace.default_timezone),
+        tr=translator(negotiate(member.locale, workspace.default_locale)),
+        mentions=mentions or {},
+        workspace_locale=workspace.default_locale,
+        cycle_kind=workspace.cycle_kind,
+        channel_id=channel_id,
+    )
+
+
 # --- lookups that turn what people typed into rows, or a polite error ------
 
 
@@ -173,26 +211,6 @@ def resolve_team(ctx: Ctx, name: str | None) -> Team:
             "or create one with /okr team new NAME."
         )
     return mine[0]
-
-
-def show_ref(ref: Ref) -> str:
-    return f"{ref.kind}{ref.number}"
-
-
-def objective_ref(objective: Objective) -> str:
-    return f"O{objective.number}"
-
-
-def kr_ref(kr: KeyResult) -> str:
-    return f"KR{kr.number}"
-
-
-def task_ref(task: PlanTask) -> str:
-    return f"T{task.number}"
-
-
-def help_ref(request: HelpRequest) -> str:
-    return f"H{request.number}"
 
 
 def can_act_for(ctx: Ctx, owner_id: int | None) -> bool:

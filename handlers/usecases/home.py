@@ -7,12 +7,13 @@ do most. Each part reuses the view of the command that shows it in full.
 
 from __future__ import annotations
 
-from handlers import digests
 from handlers import grammar as g
+from handlers.present import help_ref
+from handlers.reports import digest, teamweek
 from handlers.usecases import collab as collab_views
 from handlers.usecases import okrs as okr_views
 from handlers.usecases import plan as plan_views
-from handlers.usecases.context import Ctx, help_ref, member_name
+from handlers.usecases.context import Ctx, member_name
 from handlers.views import (
     Actions,
     Block,
@@ -102,10 +103,10 @@ def _team_status(ctx: Ctx) -> list[Block]:
             Context(ctx.t("You are not in a team yet: /okr team join NAME or /okr team new NAME.")),
         ]
     team = teams[0]
-    week = digests.load_team_week(
+    week = teamweek.load_team_week(
         session=ctx.session, team=team, week=ctx.week, cycle=ctx.current_cycle(), today=ctx.today
     )
-    rollup = digests.rollup_message(ctx.tr, week)
+    rollup = digest.rollup_message(ctx.tr, week)
     # The rollup's counts line ("3 of 5 checked in · 1 away"); the full rollup is a button away.
     counts = next((b.text for b in rollup.blocks if isinstance(b, Context)), rollup.summary)
     return [Divider(), Header(ctx.t("Team {name}", name=team.name)), Text(counts)]

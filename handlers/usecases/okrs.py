@@ -5,31 +5,31 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from handlers import grammar as g
-from handlers import scoring
 from handlers.okr import math, quality
+from handlers.present import (
+    exact_value_text,
+    kr_block,
+    kr_progress,
+    kr_ref,
+    objective_blocks,
+    objective_ref,
+    value_text,
+    warning_blocks,
+)
+from handlers.usecases import scores
 from handlers.usecases.context import (
     Ctx,
     UserError,
     can_act_for,
     kr_owner_id,
-    kr_ref,
     member_mention,
     member_name,
-    objective_ref,
     resolve_kr,
     resolve_objective,
     resolve_person,
     resolve_team,
 )
 from handlers.usecases.help import parse_error_text
-from handlers.usecases.present import (
-    exact_value_text,
-    kr_block,
-    kr_progress,
-    objective_blocks,
-    value_text,
-    warning_blocks,
-)
 from handlers.views import (
     Actions,
     Block,
@@ -770,7 +770,7 @@ def score(ctx: Ctx, cmd: g.Score) -> Outcome:
             ref=kr_ref(kr),
             s=_score(cmd.value),
         )
-        deliveries.extend(scoring.after_self_score(ctx, kr, cmd.value))
+        deliveries.extend(scores.after_self_score(ctx, kr, cmd.value))
     elif can_act_for(ctx, owner_id):
         if existing is None or existing.self_score is None:
             raise UserError("The owner scores {ref} first; review it after that.", ref=kr_ref(kr))
@@ -791,7 +791,7 @@ def score(ctx: Ctx, cmd: g.Score) -> Outcome:
         )
         text = ctx.t("Reviewed {ref}: {s}.", ref=kr_ref(kr), s=_score(cmd.value))
         deliveries.extend(
-            scoring.after_review(
+            scores.after_review(
                 ctx, kr, owner_id, existing.self_score, cmd.value, cmd.reason.strip()
             )
         )
@@ -809,8 +809,8 @@ def score(ctx: Ctx, cmd: g.Score) -> Outcome:
 def score_confirm(ctx: Ctx, ref: g.Ref) -> Outcome:
     """The manager's Confirm button: the owner's self score becomes the final score."""
     kr = resolve_kr(ctx, ref)
-    outcome = score(ctx, g.Score(ref, scoring.confirm(ctx, kr), ""))
-    outcome.updated = scoring.show_queue(ctx).replies[0]  # type: ignore[assignment]  # a Message
+    outcome = score(ctx, g.Score(ref, scores.confirm(ctx, kr), ""))
+    outcome.updated = scores.show_queue(ctx).replies[0]  # type: ignore[assignment]  # a Message
     return outcome
 
 

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from handlers import grammar as g
 from handlers.okr.weeks import next_week, plan_is_open
+from handlers.present import TaskLine, task_ref, task_text
 from handlers.usecases import changes
 from handlers.usecases.context import (
     Ctx,
@@ -19,9 +20,7 @@ from handlers.usecases.context import (
     resolve_person,
     resolve_task,
     resolve_team,
-    task_ref,
 )
-from handlers.usecases.present import TaskLine, task_text
 from handlers.views import (
     Actions,
     Block,

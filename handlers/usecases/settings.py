@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from handlers import grammar as g
-from handlers.calendar import is_known_country
 from handlers.i18n import translator
+from handlers.okr.calendar import is_known_country
 from handlers.okr.weeks import cycle_for, is_valid_timezone
 from handlers.usecases.context import Ctx, UserError, resolve_team
 from handlers.usecases.team import require_manager

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-from handlers import digests
 from handlers import grammar as g
+from handlers.reports import teamweek
+from handlers.reports.digest import digest_message, rollup_message
 from handlers.usecases.context import Ctx, UserError, member_name, resolve_person, resolve_team
 from handlers.views import Message, Outcome, Text
 from storage.models import Team, TeamRole
 from storage.repos import workspaces
 
 
-def _team_week(ctx: Ctx, team: Team) -> digests.TeamWeek:
-    return digests.load_team_week(
+def _team_week(ctx: Ctx, team: Team) -> teamweek.TeamWeek:
+    return teamweek.load_team_week(
         session=ctx.session, team=team, week=ctx.week, cycle=ctx.current_cycle(), today=ctx.today
     )
 
 
 def rollup(ctx: Ctx, cmd: g.TeamRollup) -> Outcome:
     team = resolve_team(ctx, cmd.name)
-    return Outcome(replies=[digests.rollup_message(ctx.tr, _team_week(ctx, team))])
+    return Outcome(replies=[rollup_message(ctx.tr, _team_week(ctx, team))])
 
 
 def digest(ctx: Ctx, cmd: g.TeamDigest) -> Outcome:
     team = resolve_team(ctx, cmd.name)
-    return Outcome(replies=[digests.digest_message(ctx.tr, _team_week(ctx, team))])
+    return Outcome(replies=[digest_message(ctx.tr, _team_week(ctx, team))])
 
 
 def require_manager(ctx: Ctx, team: Team) -> None:

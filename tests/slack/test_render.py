@@ -15,8 +15,8 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from bot.console.demo import DemoWorkspace
 from bot.slack import render
-from handlers.demo import DemoWorkspace
 from handlers.views import (
     Actions,
     Button,

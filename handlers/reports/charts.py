@@ -1,0 +1,82 @@
+"""The charts of a team's key results over the cycle: progress and confidence by week.
+
+Drawn for the monthly review and under the Friday digest; the renderer of each
+platform turns a `Chart` into a picture.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from handlers.i18n import Translator
+from handlers.reports.teammonth import progress_at
+from handlers.views import Chart, Series
+from storage.models import Checkin, KeyResult
+from storage.repos.history import CheckinPoint
+from storage.repos.okrs import KRFacts
+from storage.repos.rhythm import CheckinFacts
+
+# Charts stay readable with this many lines; the text lists every KR.
+CHART_MAX_SERIES = 8
+
+
+def cycle_charts(
+    tr: Translator,
+    krs: Sequence[KeyResult | KRFacts],
+    checkins: Sequence[Checkin | CheckinFacts | CheckinPoint],
+    weeks: Sequence[str],
+    *,
+    name: str,
+) -> tuple[Chart, ...]:
+    """Progress (%) and confidence (1–10) of each KR at the end of each week of the cycle."""
+    if not krs or not weeks:
+        return ()
+    by_kr: dict[int, list[Checkin | CheckinFacts | CheckinPoint]] = defaultdict(list)
+    by_week: dict[tuple[int, str], list[Checkin | CheckinFacts | CheckinPoint]] = defaultdict(list)
+    for row in checkins:
+        by_kr[row.kr_id].append(row)
+        by_week[(row.kr_id, row.week)].append(row)
+    progress_series: list[Series] = []
+    confidence_series: list[Series] = []
+    labels = [w.split("-")[1] for w in weeks]
+    for kr in list(krs)[:CHART_MAX_SERIES]:
+        mine = by_kr.get(kr.id or -1, [])
+        value = mine[0].previous_value if mine else kr.current_value
+        confidence: int | None = None
+        progress_points: list[tuple[str, float]] = []
+        confidence_points: list[tuple[str, float]] = []
+        for week, label in zip(weeks, labels, strict=True):
+            for row in by_week.get((kr.id or -1, week), ()):
+                value = row.value
+                confidence = row.confidence or confidence
+            progress = progress_at(kr, value)
+            if progress is not None:
+                progress_points.append((label, round(100 * progress, 1)))
+            if confidence is not None:
+                confidence_points.append((label, float(confidence)))
+        label = f"KR{kr.number} {kr.title}"
+        if progress_points:
+            progress_series.append(Series(label, tuple(progress_points)))
+        if confidence_points:
+            confidence_series.append(Series(label, tuple(confidence_points)))
+    charts: list[Chart] = []
+    if progress_series:
+        charts.append(
+            Chart(
+                title=tr.t("Key result progress this cycle"),
+                series=tuple(progress_series),
+                y_label="%",
+                filename=f"{name}-progress.png",
+            )
+        )
+    if confidence_series:
+        charts.append(
+            Chart(
+                title=tr.t("Confidence this cycle"),
+                series=tuple(confidence_series),
+                y_label=tr.t("confidence (1–10)"),
+                filename=f"{name}-confidence.png",
+            )
+        )
+    return tuple(charts)
