@@ -37,7 +37,8 @@ from tests.feishu.world import ALICE, ENCRYPT_KEY, GROUP, PEOPLE, TOKEN, card_te
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "feishu" / "events"
 NOW = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
-STEP = 3.0
+STEP = 3.0  # the platforms' patience with an answer
+ARRIVES = 10.0  # a reply sent after the answer: bounded, generous on a busy machine
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -113,7 +114,7 @@ class Replay:
             found[:] = [s for s in self.fake.messages()[before:] if test(s)]
             return bool(found)
 
-        wait_for("the answer in Feishu", arrived, timeout=STEP)
+        wait_for("the answer in Feishu", arrived, timeout=ARRIVES)
         return found[0]
 
 
