@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint, event
+from sqlalchemy import Column, Index, String, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from storage.models._base import json_list_field, utc_field, workspace_fk
@@ -77,6 +77,10 @@ def team_name_key(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
+def _name_key_of_insert(context: Any) -> str:
+    return team_name_key(str(context.get_current_parameters()["name"]))
+
+
 class Team(SQLModel, table=True):
     """A team with its channel, manager, timezone and weekly rhythm.
 
@@ -92,7 +96,11 @@ class Team(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = workspace_fk()
     name: str = Field(max_length=100)
-    name_key: str = Field(default="", max_length=200)
+    # Filled from the name on every insert, the ORM's (below) and bulk ones alike.
+    name_key: str = Field(
+        default="",
+        sa_column=Column(String(200), nullable=False, default=_name_key_of_insert),
+    )
     channel_external_id: str | None = Field(default=None, max_length=64)
     manager_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
     timezone: str = Field(default="UTC", max_length=64)
