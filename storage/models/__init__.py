@@ -23,6 +23,7 @@ from storage.models.rhythm import (
     TaskStatus,
 )
 from storage.models.system import ProcessedEvent, WebhookNonce
+from storage.models.transfer import Source, SourceKey
 from storage.models.workspace import (
     InstallState,
     Member,
@@ -57,6 +58,8 @@ __all__ = [
     "RefCounter",
     "SchedulerState",
     "Score",
+    "Source",
+    "SourceKey",
     "TaskHelper",
     "TaskStatus",
     "Team",

@@ -36,7 +36,7 @@ class NewMessage:
     Without a `key` the row gets a unique one of its own (it can never be a duplicate).
     """
 
-    recipient_kind: str  # "user" | "channel"
+    recipient_kind: str  # "user" | "channel" | "okr" (a key result in Feishu OKR)
     recipient_id: str
     view: str
     key: str | None = None
@@ -60,7 +60,7 @@ def enqueue(
     # Decided by the database as each row goes in: no extra round trip per call.
     first_state = case((_workspace_away(workspace_id), PARKED), else_=PENDING)
     for message in messages:
-        if message.recipient_kind not in ("user", "channel"):
+        if message.recipient_kind not in ("user", "channel", "okr"):
             raise ValueError(f"unknown recipient kind {message.recipient_kind!r}")
         key = message.key or f"once:{uuid.uuid4().hex}"
         values: dict[str, Any] = {

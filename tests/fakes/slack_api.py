@@ -188,7 +188,7 @@ class FakeSlack:
             self._record("response_url", json.loads(raw or b"{}"), path)
             return 200, {"content-type": "text/plain"}, b"ok"
         if path.startswith("/upload/"):
-            self._record("upload", {"size": len(raw)}, path)
+            self._record("upload", {"size": len(raw), "data": raw}, path)
             return 200, {"content-type": "text/plain"}, b"OK"
         method = path.removeprefix("/api/").split("?")[0]
         args = _parse(lower.get("content-type", ""), raw)
