@@ -689,6 +689,11 @@ def _outbox_lines(session: Session) -> list[str]:
         "Outbox: "
         + ", ".join(f"{counts[state]} {state}" for state in ("pending", "sending", "sent", "dead"))
     ]
+    if counts["parked"]:
+        lines.append(
+            f"  {counts['parked']} parked: their workspace removed the app; "
+            "they go out when it is installed again"
+        )
     dead = outbox.recent(session=session, states=["dead"], limit=_SHOWN_ROWS)
     if dead:
         lines.append("  given up on (`okrbot outbox retry` sends them again):")

@@ -43,6 +43,8 @@ class SendFailed(Exception):
     seconds, when it said so (Slack's Retry-After, Feishu's x-ogw-ratelimit-reset);
     `limit` is the rate (per second) the platform said was exceeded, when it said
     which (Feishu's x-ogw-ratelimit-limit), so only the bucket of that limit waits.
+    `gone` says the platform no longer lets the bot into the workspace (its token
+    was revoked, the app uninstalled): the outbox parks the workspace's rows.
     """
 
     def __init__(
@@ -52,12 +54,14 @@ class SendFailed(Exception):
         retryable: bool,
         retry_after: float | None = None,
         limit: float | None = None,
+        gone: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
         self.retry_after = retry_after
         self.limit = limit
+        self.gone = gone
 
 
 def chat_parts(item: Outgoing) -> tuple[ToUser | ToChannel, Message | Home]:

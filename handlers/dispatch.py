@@ -39,7 +39,7 @@ from handlers.usecases import (
 )
 from handlers.usecases.context import Ctx, UserError, member_context
 from handlers.views import Delivery, FormErrors, Message, Outcome, Text
-from storage.db import SessionFactory, is_unavailable
+from storage.db import SessionFactory, is_duplicate, is_unavailable
 from storage.repos import events, workspaces
 
 log = logging.getLogger(__name__)
@@ -192,7 +192,7 @@ class CommandPath:
                         )
                         return outcome
                 except UserError as error:
-                    return Outcome(replies=[help.user_error(ctx.tr, error)])
+                    return Outcome(replies=[help.user_error(ctx.tr, error)], refused=True)
         except Exception as error:
             tr = translator(negotiate(event.actor.locale, self.default_locale))
             if is_unavailable(error):
@@ -202,6 +202,13 @@ class CommandPath:
                 text = tr.t(
                     "I can't reach my database right now, so nothing was saved. "
                     "Please try again in a minute."
+                )
+            elif is_duplicate(error):
+                # A uniqueness rule the use case's own check did not see coming (a race).
+                log.info("%s refused by a uniqueness rule: %s", type(event).__name__, error)
+                text = tr.t(
+                    "That name is already taken here (perhaps a moment ago), so nothing was "
+                    "changed. Try another one."
                 )
             else:
                 log.exception("failed to handle %s", type(event).__name__)
