@@ -18,7 +18,16 @@ from sqlmodel import Session
 from handlers.okr.weeks import CycleBounds
 from handlers.reports import teammonth, teamweek
 from handlers.usecases.plan import TaskLine, task_lines
-from storage.models import Cycle, HelpRequest, HelpStatus, Member, TaskStatus, Team, Workspace
+from storage.models import (
+    Cycle,
+    HelpRequest,
+    HelpStatus,
+    Member,
+    Score,
+    TaskStatus,
+    Team,
+    Workspace,
+)
 from storage.repos import collab, okrs, rhythm, workspaces
 from storage.repos.okrs import KRFacts
 from storage.repos.rhythm import CheckinFacts, TaskFacts
@@ -32,20 +41,16 @@ class TickData:
     and day, the rest for every due team of the workspace.
     """
 
-    def __init__(self, *, session: Session, due: Sequence[tuple[Team, str, str, date]]) -> None:
+    def __init__(
+        self, *, session: Session, due: Sequence[tuple[Team, str, str, date]] = ()
+    ) -> None:
         self.session = session
         self.teams: dict[int, list[Team]] = defaultdict(list)
         self._team_ids: set[int] = set()
         self.digest_teams: dict[tuple[int, str, date], list[Team]] = defaultdict(list)
         self.review_teams: dict[tuple[int, date], list[Team]] = defaultdict(list)
         for team, moment, week, day in due:
-            if team.id not in self._team_ids:
-                self.teams[team.workspace_id].append(team)
-                self._team_ids.add(team.id or 0)
-            if moment == "digest":
-                self.digest_teams[(team.workspace_id, week, day)].append(team)
-            elif moment == "review":
-                self.review_teams[(team.workspace_id, day)].append(team)
+            self.add(team, moment, week, day)
         self._workspaces: dict[int, Workspace] = {}
         self._cycles: dict[tuple[int, str], Cycle] = {}
         self._membership: dict[int, dict[int, list[int]]] = {}
@@ -62,6 +67,17 @@ class TickData:
         self._due_open: dict[
             tuple[int, tuple[str, ...], date, date], dict[int, list[TaskFacts]]
         ] = {}
+        self._scores: dict[tuple[int, int], tuple[set[int], dict[int, Score]]] = {}
+
+    def add(self, team: Team, moment: str, week: str, day: date) -> None:
+        """One more due (team, moment, local week and day), before the jobs read anything."""
+        if team.id not in self._team_ids:
+            self.teams[team.workspace_id].append(team)
+            self._team_ids.add(team.id or 0)
+        if moment == "digest":
+            self.digest_teams[(team.workspace_id, week, day)].append(team)
+        elif moment == "review":
+            self.review_teams[(team.workspace_id, day)].append(team)
 
     def include(self, team: Team) -> None:
         """Serve a team that was not in `due` too."""
@@ -82,6 +98,7 @@ class TickData:
         self._open_help.clear()
         self._due_open.clear()
         self._everyone_of.clear()
+        self._scores.clear()
 
     def workspace(self, ws: int) -> Workspace:
         if ws not in self._workspaces:
@@ -171,6 +188,23 @@ class TickData:
             ):
                 if kr.owner_member_id is not None:
                     found.setdefault(kr.owner_member_id, []).append(kr)
+        return found
+
+    def scores(self, ws: int, cycle: Cycle, kr_ids: Sequence[int]) -> dict[int, Score]:
+        """The scores recorded for these KRs, read once for every KR in `krs_by_owner`."""
+        assert cycle.id is not None
+        key = (ws, cycle.id)
+        if key not in self._scores:
+            owned = {kr.id for krs in self.krs_by_owner(ws, cycle).values() for kr in krs}
+            self._scores[key] = (
+                owned,
+                okrs.scores_for(session=self.session, workspace_id=ws, kr_ids=owned),
+            )
+        owned, known = self._scores[key]
+        found = {i: known[i] for i in kr_ids if i in known}
+        outside = [i for i in kr_ids if i not in owned]
+        if outside:
+            found.update(okrs.scores_for(session=self.session, workspace_id=ws, kr_ids=outside))
         return found
 
     def week_checkins(self, ws: int, cycle: Cycle, week: str) -> dict[int, CheckinFacts]:
