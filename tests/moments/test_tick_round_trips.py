@@ -9,6 +9,7 @@ statements must be the same.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -17,10 +18,11 @@ from typing import Any
 from sqlalchemy import event
 from sqlmodel import func, select
 
-from bench.generate import generate
+from bench.generate import generate, workspace_external_id
 from bench.probe import DAYS, FRIDAY_START
 from handlers.app import OkrApp
 from handlers.clock import ManualClock
+from handlers.views import Delivery
 from storage.db import SessionFactory, make_engine
 from storage.models import OutboxMessage
 from tests.databases import Databases
@@ -110,3 +112,37 @@ def test_a_fridays_tick_writes_ten_times_the_rows_in_as_many_statements(
     assert many_rows >= 9 * few_rows > 0
     assert many_sent == few_sent
     assert few_sent <= TICK_BUDGET
+
+
+def test_a_tick_over_many_small_workspaces_serves_each_as_if_it_were_alone(
+    databases: Databases,
+) -> None:
+    # The benchmark's many-installs shape: what each workspace gets must not
+    # depend on the others sharing the database.
+    url = databases.migrated()
+    engine = make_engine(url)
+    try:
+        generate(engine=engine, members=10, weeks=2, workspaces=3)
+        app = OkrApp(sessions=SessionFactory(engine), clock=ManualClock(FRIDAY_START))
+        start = DAYS["friday"]
+        due = app.run_due(since=start, until=start + timedelta(hours=23, minutes=59))
+    finally:
+        engine.dispose()
+        databases.drop(url)
+    with company(databases, 10) as alone:
+        app = OkrApp(sessions=alone, clock=ManualClock(FRIDAY_START))
+        single = app.run_due(since=start, until=start + timedelta(hours=23, minutes=59))
+    by_workspace: dict[str, list[str]] = {}
+    for delivery in due:
+        by_workspace.setdefault(delivery.workspace, []).append(shape_of(delivery))
+    assert sorted(by_workspace) == [workspace_external_id(i) for i in range(3)]
+    # Row ids differ between workspaces; the kinds of message and their weeks do not.
+    expected = sorted(shape_of(d) for d in single)
+    # A prompt and a reminder for each of the nine not away, and the team's digest.
+    assert len(expected) == 19
+    assert all(sorted(keys) == expected for keys in by_workspace.values())
+
+
+def shape_of(delivery: Delivery) -> str:
+    """A delivery's key without its row ids: `checkin:member#:2026-W48`."""
+    return re.sub(r"(member|team)\d+", r"\1#", delivery.key or "")
