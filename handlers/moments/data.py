@@ -33,6 +33,10 @@ from storage.repos.okrs import KRFacts
 from storage.repos.rhythm import CheckinFacts, TaskFacts
 
 
+# Teams whose monthly review data is read together: few statements, bounded memory.
+REVIEW_BATCH = 200
+
+
 class TickData:
     """Shared, lazily loaded reads for the teams due in one tick.
 
@@ -302,17 +306,18 @@ class TickData:
         return self._team_weeks[key][team.id]
 
     def team_month(self, team: Team, today: date, cycle: Cycle) -> teammonth.TeamMonth:
-        """The monthly review data of `team`, loaded with every team reviewed on the same day."""
+        """The monthly review data of `team`, loaded with the next `REVIEW_BATCH` teams
+        reviewed on the same day; the batch before is let go, as its reviews are built."""
         assert team.id is not None and cycle.id is not None
         ws = team.workspace_id
         key = (ws, today, cycle.id)
         if key not in self._team_months or team.id not in self._team_months[key]:
             group = self.review_teams.get((ws, today), [])
-            if all(t.id != team.id for t in group):
-                group = [team]
-            self._team_months.setdefault(key, {}).update(
-                teammonth.load_team_months(
-                    session=self.session, teams=group, cycle=cycle, today=today
-                )
+            at = next((i for i, t in enumerate(group) if t.id == team.id), None)
+            batch = [team] if at is None else group[at : at + REVIEW_BATCH]
+            # A month of every KR's check-ins for a thousand teams is the day's largest
+            # read: held a batch at a time, the day's peak memory does not grow with it.
+            self._team_months[key] = teammonth.load_team_months(
+                session=self.session, teams=batch, cycle=cycle, today=today
             )
         return self._team_months[key][team.id]

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 from sqlmodel import func, select
 
@@ -22,6 +23,7 @@ from bench.generate import generate, workspace_external_id
 from bench.probe import DAYS, FRIDAY_START
 from handlers.app import OkrApp
 from handlers.clock import ManualClock
+from handlers.moments import data
 from handlers.views import Delivery
 from storage.db import SessionFactory, make_engine
 from storage.models import OutboxMessage
@@ -146,3 +148,28 @@ def test_a_tick_over_many_small_workspaces_serves_each_as_if_it_were_alone(
 def shape_of(delivery: Delivery) -> str:
     """A delivery's key without its row ids: `checkin:member#:2026-W48`."""
     return re.sub(r"(member|team)\d+", r"\1#", delivery.key or "")
+
+
+def test_monthly_reviews_read_a_batch_of_teams_at_a_time_say_the_same(
+    databases: Databases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A thousand teams' month of check-ins at once was the day's peak memory; read
+    # in batches, every team's review must still say exactly what it said.
+    start = DAYS["review"]
+    with company(databases, 50) as sessions:
+        app = OkrApp(sessions=sessions, clock=ManualClock(FRIDAY_START))
+        with counted(sessions) as once:
+            whole = app.run_due(since=start, until=start + timedelta(hours=23, minutes=59))
+        monkeypatch.setattr(data, "REVIEW_BATCH", 2)
+        with counted(sessions) as thrice:
+            batched = app.run_due(since=start, until=start + timedelta(hours=23, minutes=59))
+    reviews = [d for d in whole if (d.key or "").startswith("review:")]
+    assert len(reviews) == 5  # one per team
+    assert [(d.key, d.message) for d in batched] == [(d.key, d.message) for d in whole]
+
+    # Three batches of the five teams: the month's reads of who is in each team
+    # three times instead of once.
+    def memberships(sent: list[str]) -> int:
+        return sum("FROM teammember" in sql and "JOIN" not in sql for sql in sent)
+
+    assert memberships(thrice) == memberships(once) + 2
