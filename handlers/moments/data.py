@@ -32,7 +32,6 @@ from storage.repos import collab, okrs, rhythm, workspaces
 from storage.repos.okrs import KRFacts
 from storage.repos.rhythm import CheckinFacts, TaskFacts
 
-
 # Teams whose monthly review data is read together: few statements, bounded memory.
 REVIEW_BATCH = 200
 
