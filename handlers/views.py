@@ -145,7 +145,27 @@ class Chart:
     filename: str = "chart.png"
 
 
-Block = Header | Text | Fields | Progress | Divider | Context | Actions | Image | Chart
+@dataclass(frozen=True, slots=True)
+class PageSection:
+    """A titled part of a page: its lines, in order."""
+
+    title: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A one-page document as data (a review pack). The product never draws: the bot
+    turns it into an Image (a PNG) before a platform sends it, and can print it as a PDF.
+    The message it travels in carries the same content as text."""
+
+    title: str
+    subtitle: str
+    sections: tuple[PageSection, ...]
+    filename: str = "page.png"
+
+
+Block = Header | Text | Fields | Progress | Divider | Context | Actions | Image | Chart | Page
 
 
 @dataclass(frozen=True, slots=True)

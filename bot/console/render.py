@@ -32,6 +32,7 @@ from handlers.views import (
     Input,
     InputKind,
     Message,
+    Page,
     Progress,
     Text,
     View,
@@ -303,6 +304,9 @@ def _render_block(block: Block, first_button: int, width: int, color: bool) -> l
             return wrap(f"🖼  {alt}: {filename}", width)
         case Chart(title=title):
             return wrap(f"📈 {title}", width)
+        case Page(title=title):
+            # Its content is in the message's text; the trial saves the page as files.
+            return wrap(f"📄 {title}", width)
     raise TypeError(f"cannot render {block!r}")
 
 

@@ -28,7 +28,7 @@ from lark_oapi.event.callback.model.p2_card_action_trigger import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import charts
+from bot import pages
 from bot.delivery import SendFailed
 from bot.feishu import render, translate
 from bot.feishu.client import FeishuApi
@@ -333,7 +333,7 @@ class FeishuReceiver:
         try:
             keys: dict[str, str] = {}
             if not isinstance(view, Form):
-                view = charts.prepare(view)  # on the worker: drawing may take a moment
+                view = pages.prepare(view)  # on the worker: drawing may take a moment
                 for block in view.blocks:
                     if isinstance(block, Image) and block.data and block.filename not in keys:
                         keys[block.filename] = self.api.upload_image(block.data)

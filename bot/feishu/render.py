@@ -32,6 +32,7 @@ from handlers.views import (
     InputKind,
     Mention,
     Message,
+    Page,
     Progress,
     Text,
     plain,
@@ -191,6 +192,9 @@ def _block(block: Block, image_keys: Mapping[str, str], shared: bool) -> list[di
             if key is not None:
                 return [{"tag": "img", "img_key": key, "alt": _plain_text(block.title)}]
             return [_chart(block)]
+        case Page():
+            # The same content is the card's text; its picture, when drawn, is an Image beside it.
+            return []
     raise TypeError(f"cannot render {block!r}")
 
 

@@ -172,6 +172,9 @@ def _blocks(block: v.Block, images: Mapping[str, str]) -> Iterator[Block]:
                 )
         case v.Chart():
             yield from _chart_summary(block)
+        case v.Page():
+            # The same content is the message's text; its picture is uploaded beside it.
+            return
         case _:
             raise TypeError(f"not a view block: {block!r}")
 

@@ -291,6 +291,10 @@ MALFORMED = {
     "kudos": "kudos",
     "align": "align O5 to T1",
     "score": "score KR11 42",
+    "draft": "draft vote banana",
+    "review": "review frobnicate",
+    "feedback": "feedback give @bob 9",
+    "committee": "committee propose KR11",
     "settings": "settings language klingon",
     "away": "away someday",
 }

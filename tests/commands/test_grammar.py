@@ -102,6 +102,10 @@ SAMPLE_ARGS = {
     "kudos": "@alice KR12 great week",
     "align": "O3 to O1",
     "score": "KR12 0.7 solid",
+    "draft": "vote #1 #3",
+    "review": "pack @alice",
+    "feedback": "ask @alice @bob",
+    "committee": "propose KR12 0.6 harder than it looked",
     "settings": "team Growth digest fri 17:00",
     "away": "12-01 12-05 trip",
 }
