@@ -53,13 +53,18 @@ def subject_team(session: Session, ws: int, subject_id: int) -> Team | None:
 
 
 def sits_on(session: Session, ws: int, member_id: int, subject_id: int) -> Team | None:
-    """The subject's team when `member_id` is on its committee (and is not the subject)."""
+    """A team of the subject whose committee `member_id` is on (never for themselves).
+
+    Someone in two teams is scored by either team's committee.
+    """
     if member_id == subject_id:
         return None
-    team = subject_team(session, ws, subject_id)
-    if team is None:
-        return None
-    return team if any(m.id == member_id for m in committee_of(session, team)) else None
+    for team in workspaces.teams_of_member(session=session, workspace_id=ws, member_id=subject_id):
+        if team.manager_id is None or team.manager_id == subject_id:
+            continue
+        if any(m.id == member_id for m in committee_of(session, team)):
+            return team
+    return None
 
 
 @dataclass(frozen=True, slots=True)

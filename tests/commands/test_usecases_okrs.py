@@ -308,15 +308,13 @@ def test_kr_owner_edits_every_field(harness: Harness, demo: DemoWorkspace) -> No
         assert f"Updated {ref}." in flat(harness.say("alice", line)), line
     for line in (f"kr {ref} target 12000", f"kr {ref} start 100", f"kr {ref} weight 3"):
         outcome = harness.say("alice", line)
-        assert "approves changes to a key result's target, start or weight" in flat(
-            outcome
-        ), line
+        assert "approves changes to a key result's target, start or weight" in flat(outcome), line
         (asked,) = outcome.deliveries
-        approve = next(
-            b for block in asked.message.blocks for b in getattr(block, "buttons", ())
-        )
+        approve = next(b for block in asked.message.blocks for b in getattr(block, "buttons", ()))
         assert "Approved" in flat(harness.press("mei", approve.action, approve.value))
-    assert f"Updated {ref}." in flat(harness.say("alice", f"kr {ref} title Fans in Brazil and Mexico"))
+    assert f"Updated {ref}." in flat(
+        harness.say("alice", f"kr {ref} title Fans in Brazil and Mexico")
+    )
     stored = kr(harness, demo, ref)
     assert stored is not None
     assert (stored.target_value, stored.start_value, stored.current_value) == (12_000, 100, 4_500)
