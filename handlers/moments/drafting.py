@@ -19,6 +19,7 @@ from handlers.moments.base import MomentJob
 from handlers.okr.weeks import next_cycle_for, week_key
 from handlers.reports import drafts
 from handlers.views import Actions, Button, ButtonStyle, Delivery, Message, Text, ToChannel, ToUser
+from storage.repos import ends
 
 
 def always(job: MomentJob) -> bool:
@@ -99,6 +100,14 @@ def suggest(job: MomentJob) -> list[Delivery]:
         return []
     cycle = job.cycle()
     upcoming = next_cycle_for(job.cycle_kind, job.today)
+    drafted = ends.drafted(
+        session=job.session,
+        workspace_id=job.ws,
+        team_id=job.team_id,
+        cycle_id=job.data.cycle(job.ws, upcoming).id or -1,
+    )
+    if drafted:
+        return []
     tr = job.member_tr(manager)
     text = tr.t(
         "Cycle {cycle} ends {date}. Draft {next}'s OKRs together with {team}: everyone "

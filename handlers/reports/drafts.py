@@ -242,7 +242,7 @@ def _idea_line(tr: Translator, state: DraftState, idea: DraftIdea, count: int | 
     line = f"{state.label(idea)} {idea.text}"
     author = state.author(idea)
     if author:
-        line += f" ({author})"
+        line = tr.t("{text} ({ref})", text=line, ref=author)
     if count is not None:
         line += " · " + tr.tn("{n} vote", "{n} votes", count)
     return line

@@ -392,7 +392,9 @@ def sections(tr: Translator, data: ReviewPackData, scale: int) -> list[PageSecti
     for item in data.krs:
         label, progress, caption = kr_line(tr, item, scale)
         shown = tr.percent(progress) if progress is not None else "–"
-        kr_lines.append(f"{label} ({shown}): {caption}")
+        kr_lines.append(
+            tr.t("{kr} ({progress}): {caption}", kr=label, progress=shown, caption=caption)
+        )
     out.append(
         PageSection(tr.t("Key results"), tuple(kr_lines) or (tr.t("No key results this cycle."),))
     )
@@ -400,7 +402,7 @@ def sections(tr: Translator, data: ReviewPackData, scale: int) -> list[PageSecti
     for task in data.tasks:
         line = f"✅ T{task.task.number} {task.task.title}"
         if task.kr is not None:
-            line += f" (KR{task.kr.number})"
+            line = tr.t("{text} ({ref})", text=line, ref=f"KR{task.kr.number}")
         if task.helpers:
             line += " · " + tr.t("with {names}", names=tr.list([name(h) for h in task.helpers]))
         if task.task.links:
@@ -436,7 +438,9 @@ def sections(tr: Translator, data: ReviewPackData, scale: int) -> list[PageSecti
 def _help_lines(tr: Translator, items: Sequence[PackHelp], *, given: bool) -> tuple[str, ...]:
     lines: list[str] = []
     for item in items:
-        who = name(item.other) + (f" ({item.other_team})" if item.other_team else "")
+        who = name(item.other)
+        if item.other_team:
+            who = tr.t("{name} ({team})", name=who, team=item.other_team)
         about = f" · KR{item.kr.number} {item.kr.title}" if item.kr is not None else ""
         text = (
             tr.t(
@@ -654,7 +658,9 @@ def agenda_message(
             Context(
                 tr.t(
                     "Invited: {people}",
-                    people=tr.list([f"{name(m)} ({team_name})" for m, team_name in invited]),
+                    people=tr.list(
+                        [tr.t("{name} ({team})", name=name(m), team=t) for m, t in invited]
+                    ),
                 )
             )
         )

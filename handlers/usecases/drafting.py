@@ -667,7 +667,7 @@ def _announce(
         Message(summary=title, blocks=tuple(blocks), in_channel=True),
         f"draft{draft.id}:final",
     )
-    refs = ", ".join(f"O{o.number}" for o, _ in created)
+    refs = [f"O{o.number}" for o, _ in created]
     first = f"O{created[0][0].number}"
     for member_id in state.member_ids:
         member = state.people.get(member_id)
@@ -679,7 +679,7 @@ def _announce(
             "to the team's; your manager agrees them with you.",
             team=team.name,
             cycle=state.cycle.name,
-            refs=refs,
+            refs=mtr.list(refs),
         )
         out.append(
             Delivery(
@@ -721,7 +721,7 @@ def _announce(
                 "with {manager}.",
                 team=team.name,
                 cycle=state.cycle.name,
-                refs=refs,
+                refs=otr.list(refs),
                 manager=member_mention(ctx.member),
             )
             out.append(

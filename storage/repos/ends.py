@@ -128,6 +128,19 @@ def _own_draft(session: Session, workspace_id: int, draft_id: int) -> Draft:
     return draft
 
 
+def drafted(*, session: Session, workspace_id: int, team_id: int, cycle_id: int) -> bool:
+    """Whether the team has drafted (or is drafting) this cycle's OKRs; cancelled ones aside."""
+    found = session.exec(
+        select(Draft.id).where(
+            Draft.workspace_id == workspace_id,
+            Draft.team_id == team_id,
+            Draft.cycle_id == cycle_id,
+            col(Draft.cancelled_at).is_(None),
+        )
+    ).first()
+    return found is not None
+
+
 def close_draft(
     *,
     session: Session,

@@ -198,7 +198,7 @@ def test_proposals_votes_and_a_tie_lead_to_the_teams_objectives_aligned_and_in_t
     assert {"draft1:final", "draft1:own:member3", "draft1:own:member5", "draft1:parent"} <= keys
     (parent_note,) = [d for d in finished.deliveries if d.key == "draft1:parent"]
     assert parent_note.to == ToUser("sam")
-    assert "Growth drafted its OKRs for 2027-Q1 and aligned O2, O3 to yours." in texts(
+    assert "Growth drafted its OKRs for 2027-Q1 and aligned O2 and O3 to yours." in texts(
         parent_note.message
     )
 
