@@ -113,12 +113,14 @@ _FROM_WORDS = vocab.words("from", "从")
 def kr_spec_text(spec: KRSpec) -> str:
     """A key result written back the way `new` reads it: "Leads: 300 -> 600 leads weight 2"."""
     title = spec.title if ":" not in spec.title and "：" not in spec.title else f'"{spec.title}"'
+    # A Chinese title takes the full-width colon, as Chinese is written.
+    colon = "：" if any(unicodedata.east_asian_width(c) in "WF" for c in title) else ": "
     if spec.milestone:
-        text = f"{title}: done"
+        text = f"{title}{colon}done"
     elif spec.target is None:
         text = title
     else:
-        text = f"{title}: {_plain(spec.start)} -> {_plain(spec.target)}"
+        text = f"{title}{colon}{_plain(spec.start)} -> {_plain(spec.target)}"
         if spec.unit:
             text += spec.unit if spec.unit == "%" else f" {spec.unit}"
     if spec.weight != 1.0:

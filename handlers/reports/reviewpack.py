@@ -402,7 +402,8 @@ def sections(tr: Translator, data: ReviewPackData, scale: int) -> list[PageSecti
     for task in data.tasks:
         line = f"✅ T{task.task.number} {task.task.title}"
         if task.kr is not None:
-            line = tr.t("{text} ({ref})", text=line, ref=f"KR{task.kr.number}")
+            kr = f"KR{task.kr.number}"
+            line = tr.t("{text} ({ref})", text=line, ref=kr)
         if task.helpers:
             line += " · " + tr.t("with {names}", names=tr.list([name(h) for h in task.helpers]))
         if task.task.links:
@@ -414,7 +415,10 @@ def sections(tr: Translator, data: ReviewPackData, scale: int) -> list[PageSecti
     out.append(PageSection(tr.t("Key tasks done"), tuple(task_lines)))
     out.append(PageSection(tr.t("Help given"), _help_lines(tr, data.given, given=True)))
     out.append(PageSection(tr.t("Help received"), _help_lines(tr, data.received, given=False)))
-    kudos_lines = tuple(f"👏 {name(sender)}: {kudos.text}" for kudos, sender in data.kudos)
+    kudos_lines = tuple(
+        "👏 " + tr.t("{name}: {text}", name=name(sender), text=kudos.text)
+        for kudos, sender in data.kudos
+    )
     out.append(PageSection(tr.t("Kudos"), kudos_lines or (tr.t("No kudos this cycle."),)))
     contribution_lines = tuple(_contribution_text(tr, c) for c in data.contributions)
     out.append(

@@ -179,9 +179,7 @@ def test_drafting_review_feedback_and_the_committee_through_slack(bot: Bot) -> N
 
     # Feedback in a modal, for the committee.
     command(bot, MEI, f"settings team Marketing committee <@{CHEN}|chen>")
-    assert "Asked Zhao for feedback on" in command(
-        bot, MEI, f"feedback ask <@{ALICE}|alice>"
-    )
+    assert "Asked Zhao for feedback on" in command(bot, MEI, f"feedback ask <@{ALICE}|alice>")
     drain(bot)
     asked = next(
         c
