@@ -3,12 +3,18 @@
     okrbot                       `okrbot run` when Slack or Feishu is configured, else the trial
     okrbot run [--host H] [--port P]
                                  the bot: connections, scheduler, sender, HTTP server
+    okrbot web --trial [--port P]
+                                 the web view over the trial's data, with a sign-in link
     okrbot console [--demo] ...  talk to the bot in this terminal
     okrbot db upgrade | current  bring the schema up to date, or show where it is
     okrbot status                what the bot will send next, and how sending goes
     okrbot trigger MOMENT --team NAME [--week 2026-W49] [--force]
                                  queue a team's moment now, for the running bot to send
     okrbot outbox retry          send the messages that were given up on again
+    okrbot import FILE [--dry-run]   import OKRs from a spreadsheet (or --from feishu-okr)
+    okrbot export [--format xlsx]    export OKRs and their history
+    okrbot forget @PERSON | --workspace NAME
+                                 remove a person's personal data, or a whole workspace
 
 Every failure ends in one line on stderr and a non-zero exit: 2 for something
 the operator must fix (settings, schema, arguments), 1 for anything else.
@@ -22,7 +28,7 @@ import sys
 import tomllib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -33,6 +39,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from bot.console.demo import EXTERNAL_ID as DEMO_WORKSPACE
+from bot.console.demo import TIMEZONE as DEMO_TIMEZONE
 from bot.console.demo import seed_demo
 from bot.console.repl import Console, resume_clock
 from bot.console.repl import clock_name as console_clock_name
@@ -54,6 +61,8 @@ TRIAL_LOG = "okrbot-trial.log"
 CONSOLE_LOG = "okrbot-console.log"
 TRIAL_IMAGES = "okrbot-trial-images"  # where the terminal saves the pictures it is sent
 CONSOLE_IMAGES = "okrbot-console-images"
+TRIAL_OPENS = time(9, 0)  # the demo's clock opens on this week's Monday at this hour
+_NOW_HELP = "start the trial's clock at the real time, not this week's Monday 09:00"
 CONSOLE_WORKSPACE = "console"  # the workspace of `okrbot console` without --demo
 
 EXIT_FIX_SETUP = 2
@@ -79,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _operate(args, settings)
         if args.command == "run":
             return _run(settings, host=args.host, port=args.port)
+        if args.command == "web":
+            return _web(settings, trial=args.trial, port=args.port)
         if args.command == "console":
             return _console(
                 settings,
@@ -87,8 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 database_url=args.database_url,
                 lang=args.lang,
                 fresh=args.fresh,
+                now=args.now,
             )
-        return _default(settings)
+        return _default(settings, now=args.now)
     except (SettingsError, CliError, migrate.SchemaBehind, migrate.SchemaUnknown) as error:
         _fail(str(error))
         return EXIT_FIX_SETUP
@@ -114,6 +126,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Run a team's OKR rhythm in chat. Without a command: the terminal trial.",
     )
     parser.add_argument("--version", action="version", version=f"okrbot {_version()}")
+    parser.add_argument("--now", action="store_true", help=_NOW_HELP)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     console = commands.add_parser("console", help="talk to the bot in this terminal")
@@ -135,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument(
         "--fresh", action="store_true", help="delete the trial database and start over"
     )
+    console.add_argument("--now", action="store_true", help=_NOW_HELP)
 
     db = commands.add_parser("db", help="database schema upkeep")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -146,14 +160,25 @@ def _parser() -> argparse.ArgumentParser:
         action.add_argument("--database-url", metavar="URL", help="instead of DATABASE_URL")
     _add_operator_commands(commands)
     _add_run_command(commands)
+    web = commands.add_parser(
+        "web", help="the web view alone: --trial serves it over the trial's database"
+    )
+    web.add_argument(
+        "--trial",
+        action="store_true",
+        help=f"over ./{TRIAL_DATABASE}, signed in as the demo's Alice",
+    )
+    web.add_argument(
+        "--port", metavar="PORT", type=_port, default=8000, help="(default 8000; 0: any)"
+    )
     return parser
 
 
-def _default(settings: Settings) -> int:
+def _default(settings: Settings, *, now: bool = False) -> int:
     """Plain `okrbot`: the bot when a platform is configured, the trial otherwise."""
     if settings.platforms_configured:
         return _run(settings)
-    return _console(settings, demo=True)
+    return _console(settings, demo=True, now=now)
 
 
 # --- the bot process ------------------------------------------------------------
@@ -186,6 +211,52 @@ def _run(settings: Settings, *, host: str | None = None, port: int | None = None
     return run(settings, host=host, port=port)
 
 
+def _web(settings: Settings, *, trial: bool, port: int) -> int:
+    """`okrbot web --trial`: the pages over the trial's data, on 127.0.0.1 only, with a
+    one-time sign-in link as Alice (the pages let you switch to the demo's others)."""
+    if not trial:
+        raise CliError(
+            "the web view is served by `okrbot run` (set OKRBOT_WEB_SECRET and the sign-in "
+            "settings); `okrbot web --trial` serves it over the terminal trial's demo"
+        )
+    import secrets
+    import threading
+
+    from bot.server import HttpServer
+    from bot.web import TrialAccess, build_web
+
+    url = f"sqlite:///{TRIAL_DATABASE}"
+    settings = settings.model_copy(update={"database_url": url})
+    _upgrade_trial_database(url)
+    runtime = build(settings, clock=_operator_clock(url, trial=True), auto_upgrade=True)
+    try:
+        clock = runtime.clock
+        with runtime.sessions.begin() as session:
+            demo = seed_demo(
+                session=session, now=clock.now(), default_locale=settings.default_locale
+            )
+            alice = workspaces.find_member(
+                session=session, workspace_id=demo.workspace_id, name="alice"
+            )
+            assert alice is not None and alice.id is not None
+            access = TrialAccess(workspace_id=demo.workspace_id, member_id=alice.id)
+        web = build_web(settings, runtime, secret=secrets.token_urlsafe(32), trial=access)
+        assert web is not None
+        server = HttpServer(host="127.0.0.1", port=port, routes={}, pages=web.asgi())
+        server.start()
+        try:
+            base = f"http://127.0.0.1:{server.port}"
+            print(f"The web view of the trial is at {base}/ (this computer only).")
+            print(f"Sign in as Alice (once): {base}/signin/trial/{access.new_link_token()}")
+            print("Ctrl-C stops it.", flush=True)
+            threading.Event().wait()
+        finally:
+            server.stop()
+    finally:
+        runtime.close()
+    return 0
+
+
 # --- the terminal trial -----------------------------------------------------
 
 
@@ -197,6 +268,7 @@ def _console(
     database_url: str | None = None,
     lang: str | None = None,
     fresh: bool = False,
+    now: bool = False,
 ) -> int:
     trial = demo and database_url is None and settings.database_url == DEFAULT_DATABASE_URL
     if fresh:
@@ -208,7 +280,7 @@ def _console(
         _delete_trial_database()
     url = f"sqlite:///{TRIAL_DATABASE}" if trial else (database_url or settings.database_url)
     settings = settings.model_copy(update={"database_url": url})
-    start = settings.console_start or SystemClock().now().replace(second=0, microsecond=0)
+    start, on_monday = _trial_start(settings, demo=demo, now=now)
     clock = ManualClock(start)
     log_file = logging.FileHandler(TRIAL_LOG if trial else CONSOLE_LOG, encoding="utf-8")
     # The terminal is the chat window: logs, tracebacks included, go to a file.
@@ -246,11 +318,44 @@ def _console(
                 log_path=log_file.baseFilename,
                 trial_database=f"./{TRIAL_DATABASE}" if trial else None,
                 resumed=resumed,
+                opened_on_monday=on_monday and not resumed,
                 image_dir=Path(TRIAL_IMAGES if trial else CONSOLE_IMAGES),
             )
             return console.run()
         finally:
             runtime.close()
+
+
+def _trial_start(settings: Settings, *, demo: bool, now: bool) -> tuple[datetime, bool]:
+    """Where the console's clock starts, and whether that is this week's Monday morning.
+
+    The demo walks through a week in order, so it opens on this week's Monday at
+    09:00 in the demo's zone, whatever the day: the Wednesday cut-off has not
+    passed and the week's plan is still open. `--now` opens it at the real time.
+    """
+    if settings.console_start is not None:
+        return settings.console_start, False
+    real = _real_clock(settings).now().replace(second=0, microsecond=0)
+    if not demo or now:
+        return real, False
+    return week_opening(real, DEMO_TIMEZONE), True
+
+
+def week_opening(instant: datetime, timezone: str) -> datetime:
+    """Monday 09:00 of the week `instant` falls in, in `timezone`, as UTC."""
+    zone = ZoneInfo(timezone)
+    local = instant.astimezone(zone)
+    monday = local.date() - timedelta(days=local.isoweekday() - 1)
+    return datetime.combine(monday, TRIAL_OPENS, tzinfo=zone).astimezone(UTC)
+
+
+def _real_clock(settings: Settings) -> Clock:
+    """The real time; a test aid's file clock stands in for it when set."""
+    if settings.test_clock_file is not None:
+        from bot.testaids import FileClock
+
+        return FileClock(settings.test_clock_file)
+    return SystemClock()
 
 
 def _enter_demo(
@@ -348,7 +453,7 @@ def _describe(engine: Engine) -> str:
 
 # --- operators: status, trigger, outbox retry -----------------------------------
 
-OPERATOR_COMMANDS = ("status", "trigger", "outbox")
+OPERATOR_COMMANDS = ("status", "trigger", "outbox", "import", "export", "forget")
 _SHOWN_ROWS = 5
 
 
@@ -380,6 +485,9 @@ def _add_operator_commands(commands: Any) -> None:
         help="the team's workspace, when several have a team of that name (e.g. slack:T0123)",
     )
     where(trigger)
+    from bot.transfer.commands import add_commands
+
+    add_commands(commands, where)
     box = commands.add_parser("outbox", help="the messages waiting to be sent")
     box_commands = box.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
     where(box_commands.add_parser("retry", help="send the messages given up on (dead) again"))
@@ -394,7 +502,11 @@ def _operate(args: argparse.Namespace, settings: Settings) -> int:
         else (args.database_url or settings.database_url)
     )
     if args.trial and not Path(TRIAL_DATABASE).exists():
-        raise CliError(f"there is no trial database ./{TRIAL_DATABASE} here: run `okrbot` first")
+        if args.command != "import":
+            raise CliError(
+                f"there is no trial database ./{TRIAL_DATABASE} here: run `okrbot` first"
+            )
+        _start_trial(settings, url)
     settings = settings.model_copy(update={"database_url": url})
     # These commands answer on stdout; progress chatter (migrations checked) stays out of it.
     level = "WARNING" if settings.log_level == "INFO" else settings.log_level
@@ -405,9 +517,40 @@ def _operate(args: argparse.Namespace, settings: Settings) -> int:
                 return _status(runtime.sessions, runtime.clock.now(), url)
             if args.command == "trigger":
                 return _trigger(runtime.app, args)
+            if args.command in ("import", "export", "forget"):
+                return _transfer(args, runtime.sessions, settings, runtime.clock)
             return _outbox_retry(runtime.sessions, runtime.clock.now())
         finally:
             runtime.close()
+
+
+def _transfer(
+    args: argparse.Namespace, sessions: SessionFactory, settings: Settings, clock: Clock
+) -> int:
+    from bot.transfer import commands
+
+    try:
+        if args.command == "import":
+            return commands.run_import(args, sessions=sessions, settings=settings, clock=clock)
+        if args.command == "export":
+            return commands.run_export(args, sessions=sessions, settings=settings, clock=clock)
+        return commands.run_forget(args, sessions=sessions, settings=settings)
+    except commands.CommandError as error:
+        raise CliError(str(error)) from None
+
+
+def _start_trial(settings: Settings, url: str) -> None:
+    """A fresh trial database with Demo Co. in it, for `okrbot import --trial` on a new install."""
+    _upgrade_trial_database(url)
+    engine = make_engine(url)
+    try:
+        clock = ManualClock(
+            settings.console_start or SystemClock().now().replace(second=0, microsecond=0)
+        )
+        with SessionFactory(engine).begin() as session:
+            seed_demo(session=session, now=clock.now(), default_locale=settings.default_locale)
+    finally:
+        engine.dispose()
 
 
 def _operator_clock(url: str, *, trial: bool) -> Clock:
@@ -546,6 +689,11 @@ def _outbox_lines(session: Session) -> list[str]:
         "Outbox: "
         + ", ".join(f"{counts[state]} {state}" for state in ("pending", "sending", "sent", "dead"))
     ]
+    if counts["parked"]:
+        lines.append(
+            f"  {counts['parked']} parked: their workspace removed the app; "
+            "they go out when it is installed again"
+        )
     dead = outbox.recent(session=session, states=["dead"], limit=_SHOWN_ROWS)
     if dead:
         lines.append("  given up on (`okrbot outbox retry` sends them again):")

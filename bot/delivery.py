@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from handlers.views import Home, Message, ToChannel, ToUser
+from handlers.views import Home, Message, ProgressNote, ToChannel, ToOkr, ToUser
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,8 +21,8 @@ class Outgoing:
     id: int
     platform: str
     workspace: str  # the platform's workspace id (Slack team_id, Feishu tenant_key)
-    to: ToUser | ToChannel
-    message: Message | Home
+    to: ToUser | ToChannel | ToOkr  # ToOkr: a progress record, on Feishu only
+    message: Message | Home | ProgressNote
     key: str  # unique within the workspace; Feishu uses it as the send's `uuid`
     ref: str | None = None  # with `update`: the platform's reference to the posted message
 
@@ -43,6 +43,8 @@ class SendFailed(Exception):
     seconds, when it said so (Slack's Retry-After, Feishu's x-ogw-ratelimit-reset);
     `limit` is the rate (per second) the platform said was exceeded, when it said
     which (Feishu's x-ogw-ratelimit-limit), so only the bucket of that limit waits.
+    `gone` says the platform no longer lets the bot into the workspace (its token
+    was revoked, the app uninstalled): the outbox parks the workspace's rows.
     """
 
     def __init__(
@@ -52,12 +54,22 @@ class SendFailed(Exception):
         retryable: bool,
         retry_after: float | None = None,
         limit: float | None = None,
+        gone: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
         self.retry_after = retry_after
         self.limit = limit
+        self.gone = gone
+
+
+def chat_parts(item: Outgoing) -> tuple[ToUser | ToChannel, Message | Home]:
+    """The recipient and message of a chat message; SendFailed for a progress record
+    (only the Feishu sender writes those)."""
+    if isinstance(item.to, ToOkr) or isinstance(item.message, ProgressNote):
+        raise SendFailed("a progress record goes to Feishu OKR, not to a chat", retryable=False)
+    return item.to, item.message
 
 
 class PlatformSender(Protocol):

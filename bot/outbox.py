@@ -37,10 +37,10 @@ from datetime import datetime, timedelta
 
 from bot.delivery import Bucket, Outgoing, PlatformSender, SendFailed
 from handlers.clock import Clock, SystemClock
-from handlers.views import Home, Message, ToChannel, ToUser, from_json
+from handlers.views import Home, Message, ProgressNote, ToChannel, ToOkr, ToUser, from_json
 from storage.db import SessionFactory
 from storage.models import OutboxMessage
-from storage.repos import outbox, workspaces
+from storage.repos import installs, outbox, workspaces
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +176,7 @@ class SendReport:
     sent: int = 0
     retried: int = 0
     dead: int = 0
+    parked: int = 0  # the workspace refused the bot: kept until the app is back
     deferred: int = 0  # given back unsent: waiting behind a recipient's earlier row or a limit
     errors: list[str] = field(default_factory=list)
 
@@ -411,11 +412,13 @@ class OutboxSender:
 
     def _outgoing(self, row: _Claimed) -> Outgoing:
         message = from_json(json.loads(row.view))
-        if not isinstance(message, Message | Home):
+        if not isinstance(message, Message | Home | ProgressNote):
             raise TypeError(f"not a message: {type(message).__name__}")
-        to: ToUser | ToChannel = (
+        to: ToUser | ToChannel | ToOkr = (
             ToUser(row.recipient_id)
             if row.recipient_kind == "user"
+            else ToOkr(row.recipient_id)
+            if row.recipient_kind == "okr"
             else ToChannel(row.recipient_id)
         )
         ref = None
@@ -448,6 +451,9 @@ class OutboxSender:
     def _failed(self, row: _Claimed, failure: SendFailed, report: SendReport) -> bool:
         attempt = row.attempts + 1
         report.errors.append(failure.reason)
+        if failure.gone:
+            self._park(row, failure.reason, report)
+            return True
         if not failure.retryable or attempt >= self.max_attempts:
             self._dead(row, failure.reason, report)
             return True
@@ -475,6 +481,22 @@ class OutboxSender:
         else:
             report.deferred += 1
 
+    def _park(self, row: _Claimed, error: str, report: SendReport) -> None:
+        """The platform refused the workspace: park this row and every other one it has."""
+        with self.sessions.begin() as session:
+            outbox.mark_parked(session=session, message_id=row.id, error=error, holder=self.holder)
+            change = installs.uninstall_workspace(
+                session=session, workspace_id=row.workspace_id, at=self.clock.now()
+            )
+        if change.changed:
+            log.warning(
+                "%s refused workspace %s (%s): its outbox is parked until the app is back",
+                row.platform,
+                row.workspace_id,
+                error,
+            )
+        report.parked += 1
+
     def _dead(self, row: _Claimed, error: str, report: SendReport) -> None:
         with self.sessions.begin() as session:
             outbox.mark_dead(session=session, message_id=row.id, error=error, holder=self.holder)
@@ -492,7 +514,7 @@ class OutboxSender:
 
 
 def _add(total: SendReport, report: SendReport) -> None:
-    for name in ("claimed", "sent", "retried", "dead", "deferred"):
+    for name in ("claimed", "sent", "retried", "dead", "parked", "deferred"):
         setattr(total, name, getattr(total, name) + getattr(report, name))
     total.errors.extend(report.errors)
 

@@ -1,8 +1,9 @@
 """Draw the product's pages: a views.Page (a review pack as data) becomes one A4 page.
 
 As a PNG for chat (every platform shows a picture) and as a PDF to print or
-file. Headless (matplotlib's Agg backend) with the charts' CJK font, so
-Chinese titles and names are glyphs, not boxes. Long lines are wrapped by how
+file. Headless (matplotlib's Agg backend) with the CJK font the charts ship
+(`bot.charts.font_family`), so Chinese titles and names are glyphs, not boxes;
+what no font has a glyph for (emoji) is left out. Long lines are wrapped by how
 wide they are drawn (a CJK character is two columns); a page with more than
 fits is drawn in a smaller type rather than cut.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 import unicodedata
 from typing import TypeVar
 
@@ -22,7 +24,7 @@ from matplotlib.figure import Figure
 
 from bot import charts
 from bot.delivery import Outgoing
-from handlers.views import Block, Home, Image, Message, Page
+from handlers.views import Block, Home, Image, Message, Page, ProgressNote
 
 # A4 portrait, at a resolution a phone can zoom into.
 WIDTH_IN, HEIGHT_IN, DPI = 8.27, 11.69, 110
@@ -88,11 +90,13 @@ def _fit(text: str, width: int) -> int:
 
 
 def drawable(text: str) -> str:
-    """`text` without emoji and pictographs, which the page's fonts have no glyphs for."""
-    kept = "".join(
-        c for c in text if unicodedata.category(c) != "So" and not "\ufe00" <= c <= "\ufe0f"
-    )
-    return kept.strip() if kept != text else text
+    """`text` without what the fonts cannot draw (emoji), `$` kept literal, indent kept."""
+    known = charts.drawable()
+    kept = "".join(c for c in text if c.isspace() or ord(c) in known)
+    # What was left out leaves no double space behind (a leading indent stays).
+    kept = re.sub(r"(?<=\S) {2,}", " ", kept)
+    # Two dollar signs would start matplotlib's maths mode.
+    return kept.replace("$", r"\$")
 
 
 def _layout(page: Page, body_pt: float) -> list[tuple[str, float, bool]]:
@@ -119,8 +123,7 @@ def _height_in(lines: list[tuple[str, float, bool]]) -> float:
 
 def draw(page: Page, *, fmt: str = "png") -> bytes:
     """The page as one A4 sheet: "png" or "pdf" bytes."""
-    family = charts.cjk_font_family()
-    fonts = [family, "DejaVu Sans"] if family else ["DejaVu Sans"]
+    fonts = [charts.font_family(), "DejaVu Sans"]
     usable = HEIGHT_IN - 2 * MARGIN_IN
     body = BODY_PT
     lines = _layout(page, body)
@@ -182,5 +185,7 @@ def prepare(view: V) -> V:
 
 def prepare_outgoing(item: Outgoing) -> Outgoing:
     """The outbox sender's hook: the row's charts and pages drawn before the platform sends it."""
+    if isinstance(item.message, ProgressNote):
+        return item
     prepared = prepare(item.message)
     return item if prepared is item.message else dataclasses.replace(item, message=prepared)

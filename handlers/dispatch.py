@@ -21,7 +21,9 @@ from handlers.clock import Clock
 from handlers.deliveries import enqueue
 from handlers.events import ButtonPressed, Command, Event, FormSubmitted, HomeOpened
 from handlers.i18n import negotiate, translator
+from handlers.links import NO_LINKS, PageLinks
 from handlers.moments import followups
+from handlers.transfer import okr_sync
 from handlers.usecases import (
     changes,
     checkin,
@@ -37,10 +39,11 @@ from handlers.usecases import (
     scores,
     settings,
     team,
+    transfer,
 )
 from handlers.usecases.context import Ctx, UserError, member_context
-from handlers.views import FormErrors, Message, Outcome, Text
-from storage.db import SessionFactory, is_unavailable
+from handlers.views import Delivery, FormErrors, Message, Outcome, Text
+from storage.db import SessionFactory, is_duplicate, is_unavailable
 from storage.repos import events, workspaces
 
 log = logging.getLogger(__name__)
@@ -50,7 +53,7 @@ Handler = Callable[[Ctx, Any], Outcome]
 # One use case per parsed command type.
 ROUTES: dict[type, Handler] = {
     g.MyOkrs: lambda ctx, _: okrs.my_okrs(ctx),
-    g.Help: lambda ctx, cmd: help.help_view(ctx, cmd.topic),
+    g.Help: lambda ctx, cmd: help.help_view(ctx, cmd.topic, cmd.unknown),
     g.NewObjectiveForm: lambda ctx, _: okrs.new_objective_form(ctx),
     g.NewObjective: okrs.create_objective,
     g.AddKR: okrs.add_kr,
@@ -118,6 +121,8 @@ ROUTES: dict[type, Handler] = {
     g.Away: settings.away,
     g.AwayList: lambda ctx, _: settings.away_list(ctx),
     g.AwayCancel: lambda ctx, _: settings.away_cancel(ctx),
+    g.Export: transfer.export_okrs,
+    g.ImportHelp: transfer.import_help,
 }
 
 
@@ -196,11 +201,16 @@ class CommandPath:
         clock: Clock,
         default_locale: str = "en",
         default_timezone: str = "UTC",
+        links: PageLinks = NO_LINKS,
+        okr_sync: bool = False,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.default_locale = default_locale
         self.default_timezone = default_timezone
+        self.links = links
+        # Check-ins on key results imported from Feishu OKR are written back there.
+        self.okr_sync = okr_sync
 
     def handle(self, event: Event) -> Outcome:
         """Handle one event in one transaction; a platform retry of it is a no-op."""
@@ -228,7 +238,7 @@ class CommandPath:
                         )
                         return outcome
                 except UserError as error:
-                    return Outcome(replies=[help.user_error(ctx.tr, error)])
+                    return Outcome(replies=[help.user_error(ctx.tr, error)], refused=True)
         except Exception as error:
             tr = translator(negotiate(event.actor.locale, self.default_locale))
             if is_unavailable(error):
@@ -238,6 +248,13 @@ class CommandPath:
                 text = tr.t(
                     "I can't reach my database right now, so nothing was saved. "
                     "Please try again in a minute."
+                )
+            elif is_duplicate(error):
+                # A uniqueness rule the use case's own check did not see coming (a race).
+                log.info("%s refused by a uniqueness rule: %s", type(event).__name__, error)
+                text = tr.t(
+                    "That name is already taken here (perhaps a moment ago), so nothing was "
+                    "changed. Try another one."
                 )
             else:
                 log.exception("failed to handle %s", type(event).__name__)
@@ -274,6 +291,7 @@ class CommandPath:
             channel_id=(
                 event.channel_id if isinstance(event, Command) and not event.direct else None
             ),
+            links=self.links,
         )
 
     def _route(self, ctx: Ctx, event: Event) -> Outcome:
@@ -285,6 +303,7 @@ class CommandPath:
             outcome = ROUTES[type(cmd)](ctx, cmd)
             if isinstance(cmd, g.Checkin) and not _refused(outcome):
                 outcome.deliveries.extend(followups.after_checkin(ctx))
+                outcome.deliveries.extend(self._okr_progress(ctx))
             return outcome
         if isinstance(event, ButtonPressed):
             special = _ROUTED_BUTTONS.get(event.action)
@@ -298,11 +317,15 @@ class CommandPath:
             return home.home(ctx)
         raise TypeError(f"not an event: {event!r}")
 
+    def _okr_progress(self, ctx: Ctx) -> list[Delivery]:
+        return okr_sync.progress_records(ctx) if self.okr_sync else []
+
     def _form(self, ctx: Ctx, event: FormSubmitted) -> Outcome:
         if event.form_id == checkin.FORM_ID:
             outcome = checkin.submit_form(ctx, event.values, event.context)
             if not _refused(outcome):
                 outcome.deliveries.extend(followups.after_checkin(ctx))
+                outcome.deliveries.extend(self._okr_progress(ctx))
             return outcome
         if event.form_id == changes.DECLINE_FORM:
             reason = event.values.get("reason")

@@ -135,14 +135,86 @@ class Series:
 
 
 @dataclass(frozen=True, slots=True)
+class Move:
+    """One key result's week: where it was and where it is, in % of the way to its
+    target (100 is the target), and the owner's confidence, which colours it."""
+
+    label: str  # "KR11 Followers in target countries"
+    before: float
+    after: float
+    confidence: int | None = None
+    value: str = ""  # the value now as people read it: "6,000 of 10,000 followers"
+
+
+def move_text(move: Move) -> str:
+    """A move as text, where a chart is not drawn: "42% → 60% (6,000 of 10,000 followers)"."""
+    text = f"{move.before:.0f}% → {move.after:.0f}%"
+    return f"{text} ({move.value})" if move.value else text
+
+
+@dataclass(frozen=True, slots=True)
+class MoveWords:
+    """The words of a movement chart's key, in the reader's language."""
+
+    before: str = "start of the week"
+    after: str = "now"
+    target: str = "target"
+    confidence: str = "confidence"
+    none: str = "no confidence yet"
+
+
+@dataclass(frozen=True, slots=True)
 class Chart:
-    """A line chart as data. The product never draws: the bot turns it into an Image
-    (a PNG) before a platform sends it, so every platform shows the same picture."""
+    """A chart as data: a trend (one line per series over the weeks) or, with `moves`,
+    this week's movement of each key result. The product never draws: the bot turns
+    it into an Image (a PNG) before a platform sends it, so every platform shows the
+    same picture."""
 
     title: str
-    series: tuple[Series, ...]
+    series: tuple[Series, ...] = ()
     y_label: str = ""
     filename: str = "chart.png"
+    moves: tuple[Move, ...] = ()
+    words: MoveWords = MoveWords()
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link to a page (of the web view, usually), shown as its label."""
+
+    label: str
+    url: str
+
+
+Cell = str | float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Sheet:
+    """One table of a spreadsheet: a name, a header row and rows of plain values."""
+
+    name: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Spreadsheet:
+    """Tables to hand over as a file. The product never writes files: the bot turns this
+    into a File (an .xlsx workbook) before a platform sends it."""
+
+    filename: str
+    title: str
+    sheets: tuple[Sheet, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class File:
+    """A file attached to a message. Platforms upload it; the terminal saves it."""
+
+    filename: str
+    title: str
+    data: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +237,21 @@ class Page:
     filename: str = "page.png"
 
 
-Block = Header | Text | Fields | Progress | Divider | Context | Actions | Image | Chart | Page
+Block = (
+    Header
+    | Text
+    | Fields
+    | Progress
+    | Divider
+    | Context
+    | Actions
+    | Image
+    | Chart
+    | Spreadsheet
+    | File
+    | Link
+    | Page
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +332,26 @@ class ToChannel:
 
 
 @dataclass(frozen=True, slots=True)
+class ToOkr:
+    """A key result in the company's own OKR system (Feishu OKR), by its id there."""
+
+    kr_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressNote:
+    """A check-in written to the company's OKR system as a progress record.
+
+    `text` is the value, confidence and note in the workspace's language;
+    `percent` the key result's progress; the sender adds the link back to the bot.
+    """
+
+    summary: str
+    text: str
+    percent: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Delivery:
     """A message for someone other than the actor; sent through the outbox.
 
@@ -257,8 +363,8 @@ class Delivery:
     are filled in by the app when the use case leaves them empty.
     """
 
-    to: ToUser | ToChannel
-    message: Message | Home
+    to: ToUser | ToChannel | ToOkr
+    message: Message | Home | ProgressNote
     key: str | None = None
     replaces: str | None = None
     platform: str = ""
@@ -280,11 +386,14 @@ class Outcome:
     the press finished what that message asked for (its buttons go); adapters
     replace the message in place. `deliveries` are already in the outbox when
     `OkrApp.handle` returns: they are listed for the record, not to be sent.
+    `refused` says the replies explain why nothing was done (an expired button,
+    a press that is not allowed), so an adapter can show them as a warning.
     """
 
     replies: list[View | FormErrors] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
     updated: Message | None = None
+    refused: bool = False
 
 
 # --- JSON --------------------------------------------------------------------

@@ -24,6 +24,7 @@ from handlers.views import (
     Context,
     Divider,
     Fields,
+    File,
     Form,
     FormErrors,
     Header,
@@ -31,9 +32,11 @@ from handlers.views import (
     Image,
     Input,
     InputKind,
+    Link,
     Message,
     Page,
     Progress,
+    Spreadsheet,
     Text,
     View,
 )
@@ -304,6 +307,11 @@ def _render_block(block: Block, first_button: int, width: int, color: bool) -> l
             return wrap(f"🖼  {alt}: {filename}", width)
         case Chart(title=title):
             return wrap(f"📈 {title}", width)
+        case Link(label=label, url=url):
+            return _dim(["  " + line for line in wrap(f"🔗 {label}: {url}", width - 2)], color)
+        case File(filename=filename, title=title) | Spreadsheet(filename=filename, title=title):
+            # Like pictures, the trial saves a file it is sent: its name is the path.
+            return wrap(f"📎 {title}: {filename}", width)
         case Page(title=title):
             # Its content is in the message's text; the trial saves the page as files.
             return wrap(f"📄 {title}", width)

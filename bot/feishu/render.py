@@ -23,6 +23,7 @@ from handlers.views import (
     Context,
     Divider,
     Fields,
+    File,
     Form,
     FormErrors,
     Header,
@@ -30,11 +31,14 @@ from handlers.views import (
     Image,
     Input,
     InputKind,
+    Link,
     Mention,
     Message,
     Page,
     Progress,
+    Spreadsheet,
     Text,
+    move_text,
     plain,
     split_mentions,
 )
@@ -163,6 +167,7 @@ def _chart(block: Chart) -> dict[str, Any]:
     for series in block.series:
         points = " → ".join(f"{markdown(x)} {y:g}" for x, y in series.points)
         lines.append(f"{markdown(series.label)}: {points}")
+    lines.extend(f"{markdown(move.label)}: {markdown(move_text(move))}" for move in block.moves)
     return _md("\n".join(lines))
 
 
@@ -187,11 +192,17 @@ def _block(block: Block, image_keys: Mapping[str, str], shared: bool) -> list[di
             if key is None:
                 return [_md(escape(alt))]
             return [{"tag": "img", "img_key": key, "alt": _plain_text(alt)}]
+        case Link(label=label, url=url):
+            target = url.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+            return [_md(f"[{markdown(label)}]({target})", text_size="notation")]
         case Chart():
             key = image_keys.get(block.filename)
             if key is not None:
                 return [{"tag": "img", "img_key": key, "alt": _plain_text(block.title)}]
             return [_chart(block)]
+        case Spreadsheet(filename=filename, title=title) | File(filename=filename, title=title):
+            # The file itself follows the card as a file message.
+            return [_md(escape(f"📎 {title or filename}"), text_size="notation")]
         case Page():
             # The same content is the card's text; its picture, when drawn, is an Image beside it.
             return []

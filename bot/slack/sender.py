@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError, SlackRequestError
 from slack_sdk.web import SlackResponse
 
-from bot.delivery import Bucket, Outgoing, SendFailed
+from bot.delivery import Bucket, Outgoing, SendFailed, chat_parts
 from bot.slack import render
 from handlers.views import Home, Image, Message, ToChannel, ToUser
 
@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 # chat.postMessage: about one message a second per channel, short bursts allowed.
 PER_CHANNEL_PER_SECOND = 1.0
+# Errors that say the workspace no longer lets this token in: the app was removed.
+GONE = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked"})
 # Errors that another try will not fix.
 _PERMANENT = frozenset(
     {
@@ -55,27 +57,30 @@ class SlackSender:
         self.client = client
 
     def buckets(self, item: Outgoing) -> Sequence[Bucket]:
-        where = item.to.channel_id if isinstance(item.to, ToChannel) else item.to.user_id
+        to = item.to
+        where = to.channel_id if isinstance(to, ToChannel) else getattr(to, "user_id", "")
         return (Bucket(f"slack:{item.workspace}:{where}", PER_CHANNEL_PER_SECOND),)
 
     def send(self, item: Outgoing) -> str:
-        if isinstance(item.message, Home):
+        to, message = chat_parts(item)
+        if isinstance(message, Home):
             return self._publish_home(item)
-        channel = self._conversation(item.to)
-        payload = render.message(item.message)
+        channel = self._conversation(to)
+        payload = render.message(message)
         response = _call(lambda: self.client.chat_postMessage(channel=channel, **payload))
         posted_in, ts = str(response["channel"]), str(response["ts"])
-        self._upload_images(item.message, posted_in)
+        self._upload_images(message, posted_in)
         return f"{posted_in}:{ts}"
 
     def update(self, item: Outgoing) -> str:
-        if isinstance(item.message, Home):
+        _, message = chat_parts(item)
+        if isinstance(message, Home):
             return self._publish_home(item)
         channel, _, ts = (item.ref or "").partition(":")
         if not channel or not ts:
             # Nothing to edit (the first post never went out): post it instead.
             return self.send(item)
-        payload = render.message(item.message)
+        payload = render.message(message)
         _call(lambda: self.client.chat_update(channel=channel, ts=ts, **payload))
         return f"{channel}:{ts}"
 
@@ -87,7 +92,7 @@ class SlackSender:
         if not isinstance(item.to, ToUser):
             raise SendFailed("a Home view goes to a person, not a channel", retryable=False)
         user = item.to.user_id
-        view = render.home(item.message)
+        view = render.home(chat_parts(item)[1])
         _call(lambda: self.client.views_publish(user_id=user, view=view))
         return f"home:{user}"
 
@@ -133,6 +138,8 @@ def failure(error: SlackApiError) -> SendFailed:
         )
     if status >= 500:
         return SendFailed(f"Slack answered {status} ({code})", retryable=True)
+    if code in GONE:
+        return SendFailed(code, retryable=False, gone=True)
     if code in _PERMANENT:
         return SendFailed(code, retryable=False)
     # Unknown codes are usually transient ("fatal_error", "internal_error", "request_timeout").

@@ -72,6 +72,7 @@ class MyOkrs:
 @dataclass(frozen=True, slots=True)
 class Help:
     topic: str | None = None  # a canonical verb, or None for the overview
+    unknown: str = ""  # a topic asked for that is no command, as typed
 
 
 # --- objectives and key results -----------------------------------------------
@@ -128,8 +129,13 @@ class CheckinOne:
 
 @dataclass(frozen=True, slots=True)
 class Checkin:
-    """`value` is added to the current value when `relative` ("+500", "-3").
-    Milestones check in "done" as 1.0."""
+    """`value` is added to the current value when `relative` ("+500", "-3", "by -3");
+    "=-3" is the value itself.
+
+    `done` is "done"/"完成" (value 1.0): a milestone is done, a numeric KR is at
+    its target. `unclear_sign` is a bare leading minus ("-5000"): a change by
+    the grammar, but on a KR that is never negative the use case asks which was meant.
+    """
 
     kr: Ref
     value: float
@@ -137,6 +143,8 @@ class Checkin:
     confidence: int | None = None
     note: str = ""
     links: tuple[str, ...] = ()
+    done: bool = False
+    unclear_sign: bool = False
 
 
 # --- weekly plan ------------------------------------------------------------------
@@ -549,6 +557,18 @@ class AwayCancel:
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class Export:
+    """A team's OKRs and history as a spreadsheet; `team` None: the team the person manages."""
+
+    team: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportHelp:
+    pass
+
+
 Cmd: TypeAlias = (
     MyOkrs
     | Help
@@ -619,4 +639,6 @@ Cmd: TypeAlias = (
     | Away
     | AwayList
     | AwayCancel
+    | Export
+    | ImportHelp
 )

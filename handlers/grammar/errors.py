@@ -16,6 +16,7 @@ ERROR_CODES: frozenset[str] = frozenset(
         "missing_person",  # an @mention is required; token when something else was written
         "missing_ref",  # a reference (O3, KR12, T40, H5) is required
         "bad_ref",  # token is not a reference of the kind the command takes
+        "align_self",  # token: an objective aligned to itself
         "bad_number",  # token
         "number_too_large",  # token, limit: beyond what the database keeps
         "number_too_precise",  # token: more significant digits than the database keeps
@@ -23,12 +24,14 @@ ERROR_CODES: frozenset[str] = frozenset(
         "number_not_finite",  # token: NaN or infinity
         "title_too_long",  # limit, length: an objective, KR or task title
         "name_too_long",  # limit, length: a team name
+        "name_is_channel",  # token: a team name that is a channel (#growth, <#C…>)
         "unit_too_long",  # limit, length
         "text_too_long",  # limit, length: a note, request, kudos, reason
         "bad_confidence",  # token: must be a whole number 1..10
         "bad_weight",  # token: must be above 0
         "bad_score",  # token: must be 0..1, 0..10 or 0..100 %
         "bad_date",  # token
+        "date_order",  # start, end: a range whose end is before its start
         "bad_day",  # token: not a day of the week
         "bad_time",  # token: not a time of day
         "bad_field",  # token: not a KR field

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from datetime import date
 
 from handlers.grammar import vocab
-from handlers.grammar.commands import Cmd, Help, MyOkrs, Ref
+from handlers.grammar.commands import Cmd, Export, Help, ImportHelp, MyOkrs, Ref
 from handlers.grammar.common import no_more, suggest
 from handlers.grammar.ends import parse_committee, parse_draft, parse_feedback, parse_review
 from handlers.grammar.errors import ParseError
-from handlers.grammar.lexer import Token, tokenize
+from handlers.grammar.lexer import Line, Token, tokenize
 from handlers.grammar.limits import check_lengths, clean_typed
 from handlers.grammar.objectives import parse_align, parse_kr, parse_new, parse_score
 from handlers.grammar.people import parse_ask, parse_kudos, parse_show, parse_team
@@ -34,8 +34,22 @@ def _parse_my(rest: str, today: date) -> Cmd:
 
 def _parse_help(rest: str, today: date) -> Cmd:
     toks = tokenize(rest).tokens
-    # Help never fails: an unknown topic gets the overview.
-    return Help(vocab.VERB_OF.get(toks[0].word) if toks else None)
+    if not toks:
+        return Help()
+    # Help never fails: an unknown topic gets the overview, saying it is unknown.
+    topic = None if toks[0].quoted else vocab.VERB_OF.get(toks[0].word)
+    return Help(topic) if topic else Help(None, unknown=Line(rest, toks).words(toks))
+
+
+def _parse_export(rest: str, today: date) -> Cmd:
+    name = " ".join(t.text for t in tokenize(rest).tokens).strip().lstrip("#")
+    return Export(name or None)
+
+
+def _parse_import(rest: str, today: date) -> Cmd:
+    # Files are imported by the operator: a file name here gets the right form, which explains.
+    no_more(tokenize(rest).tokens, "import")
+    return ImportHelp()
 
 
 _READERS: dict[str, _Reader] = {
@@ -57,6 +71,8 @@ _READERS: dict[str, _Reader] = {
     "committee": parse_committee,
     "settings": parse_settings,
     "away": parse_away,
+    "export": _parse_export,
+    "import": _parse_import,
 }
 
 

@@ -39,6 +39,8 @@ VERBS: dict[str, tuple[str, ...]] = {
     "committee": ("委员会", "评分委员会"),
     "settings": ("设置",),
     "away": ("请假", "休假"),
+    "export": ("导出",),
+    "import": ("导入",),
 }
 
 # Canonical first so USAGE and help list verbs in this order.
@@ -97,6 +99,8 @@ KR_FIELDS: dict[str, KRField] = table(
 # checkin
 DONE_VALUES = words("done", "完成", "已完成")
 CONFIDENCE_WORDS = words("confidence", "conf", "c", "信心", "信心指数", "信心值")
+# "checkin KR12 by -500": a change, whatever the KR allows.
+CHANGE_WORDS = words("by", "change", "变化", "增减", "变动")
 
 # plan
 LIST_WORDS = words("list", "列表")
@@ -351,6 +355,8 @@ USAGE: dict[str, list[str]] = {
         "away list",
         "away cancel",
     ],
+    "export": ["export", "export Growth"],
+    "import": ["import"],
 }
 
 # The same examples in Chinese words, line for line: Chinese help and error
@@ -467,4 +473,6 @@ USAGE_ZH: dict[str, list[str]] = {
         "请假 列表",
         "请假 取消",
     ],
+    "export": ["导出", "导出 Growth"],
+    "import": ["导入"],
 }

@@ -26,13 +26,24 @@ from handlers.i18n import DOMAIN, LOCALE_DIR, SOURCE_LOCALE, SUPPORTED, po_path
 
 MsgId = str | tuple[str, str]
 
-# `tr.t(msgid, ...)`, `tr.tn(singular, plural, n, ...)`, and two ways of naming a
-# msgid that is translated later: the `N_` marker and `UserError(msgid, ...)`,
-# whose msgid the error handler passes to `tr.t`.
-KEYWORDS = {"t": None, "tn": (1, 2), "N_": None, "UserError": None}
+# `tr.t(msgid, ...)`, `tr.tn(singular, plural, n, ...)`, and the ways of naming a
+# msgid that is translated later: the `N_` marker, `UserError(msgid, ...)`,
+# whose msgid the error handler passes to `tr.t`, and an import's problems.
+KEYWORDS = {
+    "t": None,
+    "tn": (1, 2),
+    "N_": None,
+    "UserError": None,
+    # An import's problems and refusals name their msgid first (handlers.transfer).
+    "problem": None,
+    "TableError": None,
+    "ExportError": None,
+}
 COMMENT_TAGS = ("TRANSLATORS:",)
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = (ROOT / "handlers", ROOT / "bot")
+# Python files, and the web view's templates, whose messages are `t("...")` calls.
+METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")]
 
 
 def _keep_directory(path: str) -> bool:
@@ -48,6 +59,7 @@ def _extracted(paths: Iterable[Path | str]) -> Iterator[tuple[str, int, MsgId, l
             results: Iterable[tuple[str, int, str | tuple[str, ...], list[str], str | None]]
             results = extract_from_dir(
                 path,
+                method_map=METHODS,
                 keywords=KEYWORDS,
                 comment_tags=COMMENT_TAGS,
                 strip_comment_tags=True,

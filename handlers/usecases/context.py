@@ -12,6 +12,7 @@ from sqlmodel import Session
 from handlers.events import MentionedUser
 from handlers.grammar import PersonRef, Ref, clean_typed
 from handlers.i18n import Translator, negotiate, translator
+from handlers.links import NO_LINKS, PageLinks
 from handlers.okr.weeks import (
     CycleBounds,
     cycle_for,
@@ -67,6 +68,8 @@ class Ctx:
     score_scale: int = 1
     # The shared channel or group chat the command was typed in (None in a direct chat).
     channel_id: str | None = None
+    # Addresses of the web view's pages, for messages that link to them.
+    links: PageLinks = NO_LINKS
 
     @property
     def member_id(self) -> int:
@@ -141,6 +144,7 @@ def member_context(
     now: datetime,
     mentions: Mapping[str, MentionedUser] | None = None,
     channel_id: str | None = None,
+    links: PageLinks = NO_LINKS,
 ) -> Ctx:
     """The context of one member acting at `now`: their zone, language and workspace."""
     assert workspace.id is not None and member.id is not None
@@ -160,6 +164,7 @@ def member_context(
         workspace_cycle_kind=workspace.cycle_kind,
         score_scale=workspace.score_scale,
         channel_id=channel_id,
+        links=links,
     )
 
 

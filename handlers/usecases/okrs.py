@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from handlers import grammar as g
+from handlers.links import page_link
 from handlers.okr import math, quality
 from handlers.okr.weeks import kr_cycle_for
 from handlers.present import (
@@ -174,6 +175,7 @@ def person_view(ctx: Ctx, member: Member, *, own: bool) -> Message:
             )
         )
     blocks.extend(okr_blocks(ctx, objectives))
+    blocks.extend(page_link(ctx.tr, ctx.links.person(member.id)))
     if own:
         blocks.append(
             Actions(
@@ -210,6 +212,7 @@ def show_team(ctx: Ctx, cmd: g.ShowTeam) -> Outcome:
     if not objectives:
         blocks.append(Text(ctx.t("No objectives yet this cycle.")))
     blocks.extend(okr_blocks(ctx, objectives))
+    blocks.extend(page_link(ctx.tr, ctx.links.team(team.id)))
     return Outcome(replies=[Message(summary=title, blocks=tuple(blocks))])
 
 
@@ -242,6 +245,7 @@ def objective_view(ctx: Ctx, objective: Objective) -> Message:
         blocks.append(Text(ctx.t("Aligned to this objective:")))
         for child in children:
             blocks.append(Context(f"O{child.number} {child.title} · {owner_text(ctx, child)}"))
+    blocks.extend(page_link(ctx.tr, ctx.links.objective(objective.id)))
     return Message(summary=f"O{objective.number} {objective.title}", blocks=tuple(blocks))
 
 
@@ -278,7 +282,7 @@ def kr_view(ctx: Ctx, kr: KeyResult) -> Message:
         blocks.append(Text(ctx.t("Check-ins:")))
         for row in reversed(history):
             conf = ctx.t("confidence {n}/10", n=row.confidence) if row.confidence else ""
-            line = f"{row.week}: {value_text(ctx.tr, kr, row.value)}"
+            line = ctx.t("{week}: {value}", week=row.week, value=value_text(ctx.tr, kr, row.value))
             if conf:
                 line += f" · {conf}"
             if row.note:
@@ -286,6 +290,7 @@ def kr_view(ctx: Ctx, kr: KeyResult) -> Message:
             blocks.append(Context(line))
     else:
         blocks.append(Context(ctx.t("No check-ins yet.")))
+    blocks.extend(page_link(ctx.tr, ctx.links.kr(kr.id)))
     return Message(summary=f"KR{kr.number} {kr.title}", blocks=tuple(blocks))
 
 
@@ -604,6 +609,14 @@ def align(ctx: Ctx, cmd: g.Align) -> Outcome:
         parent_label = objective_ref(parent_o)
     else:
         parent_kr = resolve_kr(ctx, cmd.parent)
+        if parent_kr.objective_id == objective.id:
+            raise UserError(
+                "{ref} cannot align to {parent}: that is one of its own key results. "
+                "Align it to a parent objective or to another objective's key result.",
+                usage="align",
+                ref=objective_ref(objective),
+                parent=kr_ref(parent_kr),
+            )
         parent_o = okrs.get_objective_by_id(
             session=ctx.session, workspace_id=ctx.workspace_id, objective_id=parent_kr.objective_id
         )
@@ -746,7 +759,9 @@ def _score_blocks(ctx: Ctx, objective: Objective) -> list[Block]:
             if row.reason:
                 parts.append(f"“{row.reason}”")
         weighted.append((kr.weight, final))
-        blocks.append(Context(f"KR{kr.number} {kr.title}: " + " · ".join(parts)))
+        name = f"KR{kr.number} {kr.title}"
+        line = ctx.t("{kr}: {details}", kr=name, details=" · ".join(parts))
+        blocks.append(Context(line))
     o_score = math.objective_score(weighted)
     if o_score is not None:
         blocks.append(

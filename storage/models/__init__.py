@@ -32,8 +32,17 @@ from storage.models.rhythm import (
     TaskHelper,
     TaskStatus,
 )
-from storage.models.system import ProcessedEvent
-from storage.models.workspace import Member, Team, TeamMember, TeamRole, Workspace
+from storage.models.system import ProcessedEvent, WebhookNonce
+from storage.models.transfer import Source, SourceKey
+from storage.models.workspace import (
+    InstallState,
+    Member,
+    Team,
+    TeamMember,
+    TeamRole,
+    Workspace,
+    team_name_key,
+)
 
 __all__ = [
     "Away",
@@ -51,6 +60,7 @@ __all__ = [
     "HelpRequest",
     "HelpStatus",
     "IdeaKind",
+    "InstallState",
     "KRKind",
     "KeyResult",
     "Kudos",
@@ -66,10 +76,14 @@ __all__ = [
     "ReviewAnswer",
     "SchedulerState",
     "Score",
+    "Source",
+    "SourceKey",
     "TaskHelper",
     "TaskStatus",
     "Team",
     "TeamMember",
     "TeamRole",
+    "WebhookNonce",
     "Workspace",
+    "team_name_key",
 ]

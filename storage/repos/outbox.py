@@ -16,15 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, exists, func, or_, update
+from sqlalchemy import Table, and_, case, exists, func, or_, update
 from sqlalchemy import select as sql_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from storage.models import OutboxMessage, OutboxState
+from storage.models import InstallState, OutboxMessage, OutboxState, Workspace
+from storage.repos._util import write_lock_first
 
-PENDING, SENDING, SENT, DEAD = (s.value for s in OutboxState)
+PENDING, SENDING, SENT, DEAD, PARKED = (s.value for s in OutboxState)
 _ERROR_LIMIT = 1000
 
 
@@ -35,7 +36,7 @@ class NewMessage:
     Without a `key` the row gets a unique one of its own (it can never be a duplicate).
     """
 
-    recipient_kind: str  # "user" | "channel"
+    recipient_kind: str  # "user" | "channel" | "okr" (a key result in Feishu OKR)
     recipient_id: str
     view: str
     key: str | None = None
@@ -52,11 +53,14 @@ def enqueue(
 ) -> int:
     """Insert one row per message; a key already in the workspace's outbox is skipped.
 
-    Returns how many rows were new.
+    Rows for a workspace that uninstalled the app are written parked
+    (storage.repos.installs). Returns how many rows were new.
     """
     written = 0
+    # Decided by the database as each row goes in: no extra round trip per call.
+    first_state = case((_workspace_away(workspace_id), PARKED), else_=PENDING)
     for message in messages:
-        if message.recipient_kind not in ("user", "channel"):
+        if message.recipient_kind not in ("user", "channel", "okr"):
             raise ValueError(f"unknown recipient kind {message.recipient_kind!r}")
         key = message.key or f"once:{uuid.uuid4().hex}"
         values: dict[str, Any] = {
@@ -67,7 +71,7 @@ def enqueue(
             "key": key,
             "replaces": message.replaces,
             "view": message.view,
-            "state": PENDING,
+            "state": first_state,
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
@@ -112,6 +116,7 @@ def claim_due(
     On PostgreSQL the rows are locked with SKIP LOCKED, so concurrent senders
     claim disjoint rows. Commit the session to make the claim visible.
     """
+    write_lock_first(session, OutboxMessage)  # the claim writes what it reads
     # Typed loosely: mypy reads a model attribute as its Python value, not as a column.
     row: Any = OutboxMessage
     earlier: Any = aliased(OutboxMessage)
@@ -188,6 +193,19 @@ def _same_recipient(row: Any, other: OutboxMessage) -> Any:
     )
 
 
+def _workspace_away(workspace_id: Any) -> Any:
+    """SQL: the workspace (an id, or the outbox row's column) uninstalled the app."""
+    return exists().where(
+        col(Workspace.id) == workspace_id,
+        col(Workspace.install_state) == InstallState.UNINSTALLED.value,
+    )
+
+
+def _waiting_state() -> Any:
+    """What a row goes back to: pending, or parked while its workspace is uninstalled."""
+    return case((_workspace_away(OutboxMessage.workspace_id), PARKED), else_=PENDING)
+
+
 def _claimed(message_id: int, holder: str | None) -> list[Any]:
     conditions: list[Any] = [OutboxMessage.id == message_id, OutboxMessage.state == SENDING]
     if holder is not None:
@@ -250,9 +268,12 @@ def mark_retry(
     holder: str | None = None,
     count_attempt: bool = True,
 ) -> bool:
-    """Back to pending until `next_attempt_at`, noting the error (and the attempt, if made)."""
+    """Back to pending until `next_attempt_at`, noting the error (and the attempt, if made).
+
+    Parked instead when the workspace uninstalled the app meanwhile.
+    """
     values: dict[str, Any] = {
-        "state": PENDING,
+        "state": _waiting_state(),
         "next_attempt_at": next_attempt_at,
         "last_error": error[:_ERROR_LIMIT],
         "claimed_by": None,
@@ -264,12 +285,32 @@ def mark_retry(
 
 
 def mark_dead(*, session: Session, message_id: int, error: str, holder: str | None = None) -> bool:
-    """Give up on the row after its last attempt; `requeue_dead` brings it back."""
+    """Give up on the row after its last attempt; `requeue_dead` brings it back.
+
+    Parked instead when the workspace uninstalled the app: that is why it failed.
+    """
     return _set(
         session,
         _claimed(message_id, holder),
         {
-            "state": DEAD,
+            "state": case((_workspace_away(OutboxMessage.workspace_id), PARKED), else_=DEAD),
+            "last_error": error[:_ERROR_LIMIT],
+            "attempts": OutboxMessage.attempts + 1,
+            "claimed_by": None,
+            "claimed_until": None,
+        },
+    )
+
+
+def mark_parked(
+    *, session: Session, message_id: int, error: str, holder: str | None = None
+) -> bool:
+    """Park the row: the platform refused the workspace (the app is gone from it)."""
+    return _set(
+        session,
+        _claimed(message_id, holder),
+        {
+            "state": PARKED,
             "last_error": error[:_ERROR_LIMIT],
             "attempts": OutboxMessage.attempts + 1,
             "claimed_by": None,
@@ -286,7 +327,7 @@ def release(*, session: Session, holder: str, message_ids: Sequence[int] | None 
     result = session.execute(
         update(OutboxMessage)
         .where(*conditions)
-        .values(state=PENDING, claimed_by=None, claimed_until=None)
+        .values(state=_waiting_state(), claimed_by=None, claimed_until=None)
     )
     return int(getattr(result, "rowcount", 0))
 

@@ -295,6 +295,8 @@ MALFORMED = {
     "review": "review frobnicate",
     "feedback": "feedback give @bob 9",
     "committee": "committee propose KR11",
+    "export": "export Nowhere",
+    "import": "import okrs.xlsx",
     "settings": "settings language klingon",
     "away": "away someday",
 }

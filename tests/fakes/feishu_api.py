@@ -1,7 +1,9 @@
 """A fake Feishu Open Platform on 127.0.0.1, spoken to by the real lark-oapi client.
 
 It answers the calls okrbot makes (tenant token, bot info, message create /
-reply / patch, ephemeral cards, contact user, chat members, image upload),
+reply / patch, ephemeral cards, contact user, chat members, image and file
+upload, the tenant, the contact scope and email lookup, and Feishu OKR: periods,
+a user's OKR list and progress records, in the shapes of Feishu's OKR v1 docs),
 records every call, keeps Feishu's `uuid` idempotency (a repeated uuid returns
 the first message), and answers 429 with code 99991400 when told to.
 """
@@ -15,7 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 APP_ID = "cli_fake_okrbot"
 APP_SECRET = "fake-secret-for-tests"
@@ -56,6 +58,19 @@ class FakeFeishu:
     rate_limit_next: int = 0  # answer this many message creates with 429
     rate_limit_reset: str = "1"
     ws_url: str | None = None  # the long-connection gateway handed to lark.ws.Client
+    # Feishu login: who approves on the authorize page (an open_id; None: they cancel).
+    signing_in_as: str | None = None
+    signing_in_tenant: str = TENANT
+    _codes: dict[str, dict[str, str]] = field(default_factory=dict)
+    _user_tokens: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Feishu OKR: periods (as the API lists them), each open_id's OKR list, records written.
+    okr_periods: list[dict[str, Any]] = field(default_factory=list)
+    okrs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    okr_enabled: bool = True  # False: answer as a tenant without the OKR edition
+    progress_records: list[dict[str, Any]] = field(default_factory=list)
+    scope_users: list[str] = field(default_factory=list)
+    departments: dict[str, list[str]] = field(default_factory=dict)  # department -> open_ids
+    files: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _uuids: dict[str, str] = field(default_factory=dict)
@@ -145,6 +160,8 @@ class FakeFeishu:
             return self._token(body)
         if path == "/callback/ws/endpoint":
             return self._endpoint(body)
+        if path.startswith("/open-apis/authen/"):
+            return self._login(method, path, query, body, headers)
         auth = headers.get("Authorization", "")
         if not auth.startswith("Bearer t-fake-"):
             return 400, {"code": 99991661, "msg": "Missing access token for authorization."}, {}
@@ -175,6 +192,12 @@ class FakeFeishu:
                 )
             )
             return 200, {"code": 0, "msg": "ok", "data": {"message_id": message_id}}, {}
+        okr = self._okr(method, path, query, body)
+        if okr is not None:
+            return okr
+        directory = self._directory(method, path, query, body)
+        if directory is not None:
+            return directory
         match = re.fullmatch(r"/open-apis/contact/v3/users/([^/]+)", path)
         if match and method == "GET":
             user = self.users.get(match.group(1))
@@ -209,6 +232,11 @@ class FakeFeishu:
                 },
                 {},
             )
+        if path == "/open-apis/im/v1/files" and method == "POST":
+            file_key = f"file_v3_fake_{next(self._ids)}"
+            with self.lock:
+                self.files.append({"file_key": file_key, "body": raw})
+            return 200, {"code": 0, "msg": "success", "data": {"file_key": file_key}}, {}
         if path == "/open-apis/im/v1/images" and method == "POST":
             return (
                 200,
@@ -220,6 +248,149 @@ class FakeFeishu:
                 {},
             )
         return 404, {"code": 404, "msg": f"not faked: {method} {path}"}, {}
+
+    def _login(
+        self, method: str, path: str, query: dict[str, str], body: Any, headers: dict[str, str]
+    ) -> tuple[int, Any, dict[str, str]]:
+        """Feishu login: the authorize page, the OAuth token endpoint, the user's info."""
+        if path == "/open-apis/authen/v1/authorize" and method == "GET":
+            redirect = query.get("redirect_uri", "")
+            if query.get("client_id") != self.app_id or not redirect:
+                return 400, {"code": 20029, "msg": "redirect_uri or client_id is invalid"}, {}
+            if self.signing_in_as is None:
+                answer = {"error": "access_denied", "state": query.get("state", "")}
+            else:
+                code = f"fake-code-{next(self._ids)}"
+                with self.lock:
+                    self._codes[code] = {
+                        "open_id": self.signing_in_as,
+                        "tenant": self.signing_in_tenant,
+                        "redirect_uri": redirect,
+                    }
+                answer = {"code": code, "state": query.get("state", "")}
+            joiner = "&" if "?" in redirect else "?"
+            return 302, {}, {"Location": redirect + joiner + urlencode(answer)}
+        if path == "/open-apis/authen/v2/oauth/token" and method == "POST":
+            body = body if isinstance(body, dict) else {}
+            if body.get("client_id") != self.app_id or body.get("client_secret") != self.app_secret:
+                return 400, {"code": 20002, "error": "invalid_client"}, {}
+            with self.lock:
+                grant = self._codes.pop(str(body.get("code")), None)  # a code is good once
+            if grant is None or body.get("grant_type") != "authorization_code":
+                return 400, {"code": 20003, "error": "invalid_grant"}, {}
+            if grant["redirect_uri"] != body.get("redirect_uri"):
+                return 400, {"code": 20071, "error": "invalid_grant"}, {}
+            token = f"u-fake-{next(self._ids)}"
+            with self.lock:
+                self._user_tokens[token] = grant
+            return (
+                200,
+                {
+                    "code": 0,
+                    "access_token": token,
+                    "expires_in": 7200,
+                    "token_type": "Bearer",
+                    "scope": "",
+                },
+                {},
+            )
+        if path == "/open-apis/authen/v1/user_info" and method == "GET":
+            token = headers.get("Authorization", "").removeprefix("Bearer ").strip()
+            with self.lock:
+                grant = self._user_tokens.get(token)
+            if grant is None:
+                return 401, {"code": 99991668, "msg": "Invalid access token for authorization."}, {}
+            user = self.users.get(grant["open_id"], {})
+            return (
+                200,
+                {
+                    "code": 0,
+                    "msg": "success",
+                    "data": {
+                        "name": user.get("name", grant["open_id"]),
+                        "en_name": user.get("en_name", ""),
+                        "open_id": grant["open_id"],
+                        "union_id": "on_" + grant["open_id"],
+                        "tenant_key": grant["tenant"],
+                    },
+                },
+                {},
+            )
+        return 404, {"code": 404, "msg": f"not faked: {method} {path}"}, {}
+
+    # --- Feishu OKR ----------------------------------------------------------------
+
+    def _okr(
+        self, method: str, path: str, query: dict[str, str], body: Any
+    ) -> tuple[int, Any, dict[str, str]] | None:
+        if not path.startswith("/open-apis/okr/v1/"):
+            return None
+        if not self.okr_enabled:
+            return 400, {"code": 1000403, "msg": "tenant has no OKR edition"}, {}
+        if path == "/open-apis/okr/v1/periods" and method == "GET":
+            data = {"page_token": "", "has_more": False, "items": self.okr_periods}
+            return 200, {"code": 0, "msg": "success", "data": data}, {}
+        match = re.fullmatch(r"/open-apis/okr/v1/users/([^/]+)/okrs", path)
+        if match and method == "GET":
+            wanted = query.get("period_ids")
+            found = [
+                o
+                for o in self.okrs.get(match.group(1), [])
+                if not wanted or o["period_id"] == wanted
+            ]
+            offset, limit = int(query.get("offset", "0")), int(query.get("limit", "10"))
+            data = {"total": len(found), "okr_list": found[offset : offset + limit]}
+            return 200, {"code": 0, "msg": "success", "data": data}, {}
+        if path == "/open-apis/okr/v1/progress_records" and method == "POST":
+            if not body.get("source_url") or body.get("target_type") not in (1, 2):
+                return 400, {"code": 1009999, "msg": "param error"}, {}
+            progress_id = str(7_200_000_000_000_000_000 + next(self._ids))
+            with self.lock:
+                self.progress_records.append({"progress_id": progress_id, **body})
+            data = {
+                "progress_id": progress_id,
+                "modify_time": "1700000000000",
+                "content": body.get("content"),
+                "progress_rate": body.get("progress_rate"),
+            }
+            return 200, {"code": 0, "msg": "success", "data": data}, {}
+        return 404, {"code": 404, "msg": f"not faked: {method} {path}"}, {}
+
+    def _directory(
+        self, method: str, path: str, query: dict[str, str], body: Any
+    ) -> tuple[int, Any, dict[str, str]] | None:
+        if path == "/open-apis/tenant/v2/tenant/query" and method == "GET":
+            tenant = {
+                "name": "Fake Co.",
+                "display_id": "F0001",
+                "tenant_tag": 0,
+                "tenant_key": TENANT,
+            }
+            return 200, {"code": 0, "msg": "success", "data": {"tenant": tenant}}, {}
+        if path == "/open-apis/contact/v3/scopes" and method == "GET":
+            data = {
+                "user_ids": self.scope_users,
+                "department_ids": list(self.departments),
+                "group_ids": [],
+                "has_more": False,
+            }
+            return 200, {"code": 0, "msg": "success", "data": data}, {}
+        if path == "/open-apis/contact/v3/users/find_by_department" and method == "GET":
+            items = [
+                {"open_id": open_id, "name": self.users.get(open_id, {}).get("name", "")}
+                for open_id in self.departments.get(query.get("department_id", ""), [])
+            ]
+            data = {"has_more": False, "page_token": "", "items": items}
+            return 200, {"code": 0, "msg": "success", "data": data}, {}
+        if path == "/open-apis/contact/v3/users/batch_get_id" and method == "POST":
+            emails = {e.casefold() for e in body.get("emails") or []}
+            users = [
+                {"user_id": open_id, "email": user["email"]}
+                for open_id, user in self.users.items()
+                if str(user.get("email", "")).casefold() in emails
+            ]
+            return 200, {"code": 0, "msg": "success", "data": {"user_list": users}}, {}
+        return None
 
     def _token(self, body: Any) -> tuple[int, Any, dict[str, str]]:
         if not isinstance(body, dict) or body.get("app_id") != self.app_id:

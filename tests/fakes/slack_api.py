@@ -9,6 +9,7 @@ to the bot's /slack/events, through a route function or over HTTP.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import itertools
@@ -27,6 +28,8 @@ TEAM = "T0FAKE001"
 BOT_USER = "U0FAKEBOT"
 GOOD_TOKEN = "xoxb-000-fake"
 SIGNING_SECRET = "fake-signing-secret-000"
+CLIENT_ID = "0000000000.0000000001"
+CLIENT_SECRET = "fake-client-secret-000"
 
 
 @dataclass
@@ -58,6 +61,11 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     refused_tokens: set[str] = field(default_factory=set)
     socket_url: str | None = None  # what apps.connections.open hands out (Socket Mode)
+    # Sign in with Slack: the app's credentials, and who approves on the authorize page.
+    client_id: str = CLIENT_ID
+    client_secret: str = CLIENT_SECRET
+    signing_in_as: str | None = None  # a user id; None: the person cancels
+    signing_in_team: str = TEAM
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -66,6 +74,8 @@ class FakeSlack:
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._codes: dict[str, dict[str, str]] = {}
+        self._user_tokens: dict[str, dict[str, str]] = {}
 
     # --- lifecycle -------------------------------------------------------------
 
@@ -88,6 +98,15 @@ class FakeSlack:
                 self.wfile.write(body)
 
             do_PUT = do_POST
+
+            def do_GET(self) -> None:
+                status, headers, body = fake._authorize(self.path)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -188,12 +207,16 @@ class FakeSlack:
             self._record("response_url", json.loads(raw or b"{}"), path)
             return 200, {"content-type": "text/plain"}, b"ok"
         if path.startswith("/upload/"):
-            self._record("upload", {"size": len(raw)}, path)
+            self._record("upload", {"size": len(raw), "data": raw}, path)
             return 200, {"content-type": "text/plain"}, b"OK"
         method = path.removeprefix("/api/").split("?")[0]
         args = _parse(lower.get("content-type", ""), raw)
         token = lower.get("authorization", "").removeprefix("Bearer ").strip()
         self._record(method, args, path)
+        if method == "openid.connect.token":
+            return _json(200, self._openid_token(args, lower.get("authorization", "")))
+        if method == "openid.connect.userInfo":
+            return _json(200, self._openid_user(token or str(args.get("token", ""))))
         with self._lock:
             queue = self._failures.get(method) or []
             failure = queue[0] if queue else None
@@ -208,6 +231,81 @@ class FakeSlack:
         if token in self.refused_tokens or not token:
             return _json(200, {"ok": False, "error": "invalid_auth"})
         return _json(200, self._method(method, args))
+
+    # --- Sign in with Slack (OpenID Connect) ----------------------------------------
+
+    def _authorize(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        """The authorize page: the person approves at once, as `signing_in_as`."""
+        parts = urllib.parse.urlsplit(path)
+        query = dict(urllib.parse.parse_qsl(parts.query))
+        self._record("openid.connect.authorize", query, parts.path)
+        if parts.path != "/openid/connect/authorize":
+            return 404, {"content-type": "text/plain"}, b"not found"
+        redirect = query.get("redirect_uri", "")
+        if query.get("client_id") != self.client_id or not redirect:
+            return 400, {"content-type": "text/plain"}, b"invalid client_id or redirect_uri"
+        if self.signing_in_as is None:
+            answer = {"error": "access_denied", "state": query.get("state", "")}
+        else:
+            code = f"fake-code-{next(self._ids)}"
+            with self._lock:
+                self._codes[code] = {
+                    "user": self.signing_in_as,
+                    "team": self.signing_in_team,
+                    "nonce": query.get("nonce", ""),
+                    "redirect_uri": redirect,
+                }
+            answer = {"code": code, "state": query.get("state", "")}
+        location = redirect + ("&" if "?" in redirect else "?") + urllib.parse.urlencode(answer)
+        return 302, {"location": location, "content-type": "text/plain"}, b""
+
+    def _openid_token(self, args: dict[str, Any], authorization: str) -> dict[str, Any]:
+        client_id, client_secret = args.get("client_id"), args.get("client_secret")
+        if authorization.startswith("Basic "):
+            decoded = base64.b64decode(authorization.removeprefix("Basic ")).decode()
+            client_id, _, client_secret = decoded.partition(":")
+        if client_id != self.client_id or client_secret != self.client_secret:
+            return {"ok": False, "error": "invalid_client_id"}
+        with self._lock:
+            grant = self._codes.pop(str(args.get("code")), None)  # a code is good once
+        if grant is None:
+            return {"ok": False, "error": "invalid_code"}
+        if grant["redirect_uri"] != args.get("redirect_uri"):
+            return {"ok": False, "error": "bad_redirect_uri"}
+        token = f"xoxp-fake-{next(self._ids)}"
+        with self._lock:
+            self._user_tokens[token] = grant
+        claims = {
+            "iss": "https://slack.com",
+            "sub": grant["user"],
+            "aud": self.client_id,
+            "exp": int(time.time()) + 3600,
+            "iat": int(time.time()),
+            "nonce": grant["nonce"],
+            "https://slack.com/user_id": grant["user"],
+            "https://slack.com/team_id": grant["team"],
+        }
+        return {
+            "ok": True,
+            "access_token": token,
+            "token_type": "Bearer",
+            "id_token": _unsigned_jwt(claims),
+        }
+
+    def _openid_user(self, token: str) -> dict[str, Any]:
+        with self._lock:
+            grant = self._user_tokens.get(token)
+        if grant is None:
+            return {"ok": False, "error": "invalid_auth"}
+        user = self.users.get(grant["user"]) or FakeUser(grant["user"])
+        return {
+            "ok": True,
+            "sub": grant["user"],
+            "https://slack.com/user_id": grant["user"],
+            "https://slack.com/team_id": grant["team"],
+            "name": user.name,
+            "locale": user.locale,
+        }
 
     def _method(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
@@ -268,6 +366,15 @@ class FakeSlack:
         if method == "files.info":
             return {"ok": True, "file": {"id": args.get("file")}}
         return {"ok": False, "error": "unknown_method"}
+
+
+def _unsigned_jwt(claims: dict[str, Any]) -> str:
+    """A JWT shaped like Slack's ID token; the signature is a stand-in (never checked)."""
+
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'RS256', 'typ': 'JWT', 'kid': 'fake'})}.{part(claims)}.ZmFrZQ"
 
 
 def _parse(content_type: str, raw: bytes) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from handlers.views import (
     Image,
     Input,
     InputKind,
+    Link,
     Message,
     Option,
     Progress,
@@ -80,6 +81,7 @@ EVERY_BLOCK = Message(
         Progress("KR3 Launch", 1.25),
         Divider(),
         Context("Checked in on Wednesday"),
+        Link("Open in the web view", "https://okr.example.com/teams/7"),
         Actions(
             (
                 Button("Check in", "checkin.open", "KR1", ButtonStyle.PRIMARY),
@@ -225,3 +227,14 @@ def test_an_empty_message_still_has_a_block(count: int) -> None:
     msg = Message(summary="Only a summary", blocks=(Divider(),) * count)
     blocks = render.message(msg)["blocks"]
     valid_blocks(blocks, render.MESSAGE_BLOCKS)
+
+
+def test_the_fallback_text_is_escaped_like_the_blocks_so_it_never_pings() -> None:
+    payload = render.message(Message(summary="Ship it <!channel> & <@U0BOB> <https://x|x>"))
+    assert payload["text"] == "Ship it &lt;!channel&gt; &amp; &lt;@U0BOB&gt; &lt;https://x|x&gt;"
+    assert "<!channel>" not in json.dumps(payload)
+
+
+def test_a_long_fallback_is_cut_without_half_an_escape() -> None:
+    text = render.message(Message(summary="a" * (render.FALLBACK_CHARS - 3) + "&&&&"))["text"]
+    assert len(text) <= render.FALLBACK_CHARS and text.endswith("a…")

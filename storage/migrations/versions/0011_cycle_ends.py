@@ -2,7 +2,7 @@
 cycles per team, key results with a cycle of their own, result links on tasks, the score scale
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-03
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | Sequence[str] | None = "0006"
+down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
