@@ -118,7 +118,7 @@ def test_the_pack_is_in_chinese_for_a_chinese_reader(harness: Harness, demo: Dem
     outcome = act(harness, "chen", "述职 材料 @alice")  # Chen reads Chinese
     text = words_of(outcome)
     assert "述职材料 · Alice Smith · 2026-Q4" in text
-    assert "给予的协助" in text and "对其他团队目标的贡献" in text and "本人自述" in text
+    assert "提供的协助" in text and "对其他团队目标的贡献" in text and "本人自述" in text
     assert "协助 R&D 完成 Release the partner portal（H2）" in text
 
 
