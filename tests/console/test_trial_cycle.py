@@ -99,7 +99,7 @@ IN_ORDER = (
     "── to #marketing ──\nWhat Marketing chose for 2027-Q1",
     "Created Marketing's objectives for 2027-Q1: O7 Be the brand buyers name first; O8 Win",
     "── DM to Alice Smith (@alice) ──\nMarketing's OKRs for 2027-Q1 are set (O7 and O8).",
-    "── DM to Chen Jing (@chen) ──\nMarketing 共创了 2027-Q1 的 OKR，并把 O7和O8 对齐到你的目标。",
+    "── DM to Chen Jing (@chen) ──\nMarketing 共创了 2027-Q1 的 OKR，并把 O7 和 O8 对齐到你的目标。",
     "Aligned O9 to O8.",
     "── DM to Alice Smith (@alice) ──\nYour review meeting is next week · 2026-Q4",
     "Saved for your review pack of 2026-Q4.",

@@ -182,7 +182,7 @@ def test_the_demo_cycles_two_ends_in_chinese_on_feishu(world: World) -> None:
     (final,) = [c for c in to(finished, MARKETING) if "的 2027-Q1 OKR" in card_text(c)]
     assert "O7 成为买家首先想到的品牌" in card_text(final) and "O8 赢得巴西" in card_text(final)
     (invite,) = to(finished, "alice")
-    assert "Marketing 的 2027-Q1 OKR 已定（O7和O8）" in card_text(invite)
+    assert "Marketing 的 2027-Q1 OKR 已定（O7 和 O8）" in card_text(invite)
     form = press(world, "alice", dict(buttons(invite))["写我的 OKR"])["card"]["data"]
     answer = submit(
         world, "alice", form, {"title": "拿下巴西的 Instagram", "kr1": "巴西粉丝：0 -> 5000 人"}
