@@ -429,6 +429,7 @@ def update_team(*, session: Session, team: Team, changes: dict[str, object]) -> 
         "review_weekday",
         "review_time",
         "holiday_country",
+        "cycle_kind",
     )
     for key, value in changes.items():
         if key not in allowed:
