@@ -59,7 +59,7 @@ def twins(harness: Harness) -> dict[str, int]:
 def dump(sessions: SessionFactory, workspace_id: int) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table that belongs to the workspace, as plain values."""
     rows: dict[str, list[tuple[Any, ...]]] = {}
-    with sessions.begin() as session:
+    with sessions.read() as session:
         bind = session.get_bind()
         for table in inspect(bind).get_table_names():
             columns = [c["name"] for c in inspect(bind).get_columns(table)]
