@@ -143,11 +143,9 @@ class SessionFactory:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
+        # Closing ends the transaction without expiring what was read.
         with Session(self._reader, expire_on_commit=False) as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     @contextmanager
     def begin(self) -> Iterator[Session]:

@@ -6,8 +6,8 @@ the message, each reported to the outbox as it goes through, so a retry
 uploads only what is missing and never posts the text again. Failures become
 `SendFailed`, retryable or not, with Slack's Retry-After when it gave one.
 
-Slack has no idempotency key. Every post and update carries message metadata
-naming its outbox key (event type `okrbot_outbox`), and `find` looks a row in
+Slack has no idempotency key. Every post carries message metadata naming its
+outbox key (event type `okrbot_outbox`; an edit keeps it), and `find` looks a row in
 doubt up in the conversation's history since the doubt began, so a message
 whose first attempt arrived unrecorded is recorded, not posted again. The
 client used for posts does not retry dropped connections by itself: such a
@@ -101,10 +101,8 @@ class SlackSender:
             # Nothing to edit (the first post never went out): post it instead.
             return self.send(item)
         payload = render.message(item.message)
-        metadata = _metadata(item)
-        _call(
-            lambda: self._poster.chat_update(channel=channel, ts=ts, metadata=metadata, **payload)
-        )
+        # No metadata: the edited message keeps its own, which names the key it was posted under.
+        _call(lambda: self._poster.chat_update(channel=channel, ts=ts, **payload))
         return f"{channel}:{ts}"
 
     def find(self, item: Outgoing) -> str | None:
