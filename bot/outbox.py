@@ -13,8 +13,16 @@ recipient's claimed rows, in order, to one worker, so many people are sent to
 at once while one person's messages still arrive in the order written. The
 token buckets are shared by the workers. Rows sent are recorded in batches
 (one transaction for up to `mark_batch` rows, at least every `mark_every`
-seconds, and always before the next claim or a stop), so a process killed
-outright may send again at most the rows of one unrecorded batch per worker.
+seconds, and always before the next claim or a stop).
+
+Each row is sent once. A row in doubt (an earlier attempt may have reached
+the platform unrecorded: a claim taken over after it ran out, a timeout, a
+5xx) is looked up on the platform first (`bot.delivery.Reconciling`), and a
+message of several calls records each call as it goes through (`_Step`), so
+a retry resumes after it. A row whose message arrived is never dead. A
+rate-limit refusal holds its bucket and uses up no attempt. Adding a kind of
+row or a state: `_send` is the one place a claimed row is turned into
+platform calls, and `_failed` the one place a failure's outcome is decided.
 
 Time is injected (a Clock and a sleep function) so tests drive the loop
 without waiting.
@@ -144,16 +152,6 @@ class RateLimiter:
         with self._lock:
             now = self._now()
             return max((self._paused_until.get(b.name, now) - now for b in buckets), default=0.0)
-
-
-def resend_window(workers: int, mark_batch: int) -> int:
-    """The most rows a process killed outright may have sent without recording them.
-
-    A worker that fills the batch writes it before sending again, so at most a
-    batch and one row per other worker wait while the previous batch (as large)
-    is written, and each worker may have one send in the platform's hands.
-    """
-    return 2 * (mark_batch + workers - 1) + workers
 
 
 def limited_buckets(buckets: Sequence[Bucket], failure: SendFailed) -> list[Bucket]:
