@@ -230,19 +230,6 @@ class FakeSlack:
         with self._lock:
             return [c for c in self.calls if c.method == "response_url" and c.path == path]
 
-    def settle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
-        """Wait until no call arrived for `quiet` seconds: background work is done."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                last = self.calls[-1].at if self.calls else 0.0
-            if time.monotonic() - last >= quiet:
-                time.sleep(quiet)
-                with self._lock:
-                    if (self.calls[-1].at if self.calls else 0.0) == last:
-                        return
-            time.sleep(0.05)
-
     # --- the API -------------------------------------------------------------------
 
     def _record(self, method: str, args: dict[str, Any], path: str) -> None:

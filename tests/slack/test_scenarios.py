@@ -304,7 +304,7 @@ def test_a_double_click_is_handled_once(bot: Bot) -> None:
     second = bot.slack.press(ALICE, "task.carry", "T1", action_ts=moment + 0.3)
     assert first.status == second.status == 200
     bot.fake.wait_for("response_url", 3)
-    bot.fake.settle()
+    bot.idle()
     assert len(bot.fake.of("response_url")) == 3  # the command, the plan add, one press
 
 
@@ -378,7 +378,7 @@ def test_bot_messages_and_edits_in_a_dm_are_ignored(bot: Bot) -> None:
                 **extra,
             }
         )
-    bot.fake.settle()
+    bot.idle()
     assert rows(bot.sessions, Objective) == []
     assert bot.fake.of("chat.postMessage") == []
 
@@ -419,7 +419,7 @@ def test_refused_requests_get_401_and_store_nothing(bot: Bot, how: str) -> None:
         body = body.replace(b"Grow", b"Shrink")
     status, _ = bot.slack.post(body, headers)
     assert status == 401
-    bot.fake.settle()
+    bot.idle()
     assert rows(bot.sessions, Objective) == [] and rows(bot.sessions, Member) == []
     assert bot.fake.of("users.info") == []
 
@@ -435,7 +435,7 @@ def test_an_event_delivered_three_times_is_handled_once(bot: Bot) -> None:
     }
     for retry in (None, 1, 2):
         assert bot.slack.event(event, event_id="Ev0SAME01", retry=retry).status == 200
-    bot.fake.settle()
+    bot.idle()
     assert len(rows(bot.sessions, Objective)) == 1
     assert len(bot.fake.of("chat.postMessage")) == 1
     assert [e.event_id for e in rows(bot.sessions, ProcessedEvent)].count("ev:Ev0SAME01") == 1
@@ -476,9 +476,11 @@ def test_a_dm_rate_limited_twice_is_delivered_after_retry_after(bot: Bot) -> Non
     # The client waits out one 429 itself; a second one goes back to the outbox with its wait.
     bot.fake.fail_next("chat.postMessage", status=429, retry_after=2, times=2)
     first = bot.drain_outbox()
-    assert (first.sent, first.retried, first.errors) == (0, 1, ["rate limited (ratelimited)"])
+    # Held back for the limit: not a failed attempt, and no lookup (a 429 posted nothing).
+    assert (first.sent, first.deferred, first.errors) == (0, 1, ["rate limited (ratelimited)"])
     (row,) = rows(bot.sessions, OutboxMessage)
     assert row.state == "pending" and row.next_attempt_at >= bot.clock.now() + timedelta(seconds=2)
+    assert (row.attempts, row.doubt_since) == (0, None)
     bot.clock.set(bot.clock.now() + timedelta(seconds=3))
     assert bot.drain_outbox().sent == 1
     tries = bot.fake.of("chat.postMessage")
@@ -536,10 +538,9 @@ def test_a_commands_work_starts_only_once_its_ack_is_sent(bot: Bot) -> None:
     driver = SlackDriver(post, bot.fake)
     assert driver.command(ALICE, "").status == 200
     url = driver.last_response_url
-    bot.fake.settle(quiet=0.3, timeout=5)
-    assert bot.fake.answers_to(url) == []  # nothing ran yet: the ack is not sent
     (response,) = held
-    assert response.after is not None
+    assert response.after is not None  # the command's work waits for the ack to be sent
+    assert bot.fake.answers_to(url) == []  # nothing ran yet: the ack is not sent
     response.after()  # the server sent the ack
     bot.fake.wait_until(lambda c: c.method == "response_url" and url.endswith(c.path))
     assert "OKR" in " ".join(said(c) for c in bot.fake.answers_to(url))
