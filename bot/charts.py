@@ -21,7 +21,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from bot.delivery import Outgoing
-from handlers.views import Block, Chart, Home, Image, Message
+from handlers.views import Block, Chart, Home, Image, Message, ProgressNote
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,8 @@ V = TypeVar("V", bound=Message | Home)
 
 def prepare_outgoing(item: Outgoing) -> Outgoing:
     """The outbox sender's hook: the row's charts drawn before the platform sends it."""
+    if isinstance(item.message, ProgressNote):
+        return item
     prepared = prepare(item.message)
     return item if prepared is item.message else dataclasses.replace(item, message=prepared)
 

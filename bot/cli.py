@@ -9,6 +9,10 @@
     okrbot trigger MOMENT --team NAME [--week 2026-W49] [--force]
                                  queue a team's moment now, for the running bot to send
     okrbot outbox retry          send the messages that were given up on again
+    okrbot import FILE [--dry-run]   import OKRs from a spreadsheet (or --from feishu-okr)
+    okrbot export [--format xlsx]    export OKRs and their history
+    okrbot forget @PERSON | --workspace NAME
+                                 remove a person's personal data, or a whole workspace
 
 Every failure ends in one line on stderr and a non-zero exit: 2 for something
 the operator must fix (settings, schema, arguments), 1 for anything else.
@@ -348,7 +352,7 @@ def _describe(engine: Engine) -> str:
 
 # --- operators: status, trigger, outbox retry -----------------------------------
 
-OPERATOR_COMMANDS = ("status", "trigger", "outbox")
+OPERATOR_COMMANDS = ("status", "trigger", "outbox", "import", "export", "forget")
 _SHOWN_ROWS = 5
 
 
@@ -380,6 +384,9 @@ def _add_operator_commands(commands: Any) -> None:
         help="the team's workspace, when several have a team of that name (e.g. slack:T0123)",
     )
     where(trigger)
+    from bot.transfer.commands import add_commands
+
+    add_commands(commands, where)
     box = commands.add_parser("outbox", help="the messages waiting to be sent")
     box_commands = box.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
     where(box_commands.add_parser("retry", help="send the messages given up on (dead) again"))
@@ -394,7 +401,11 @@ def _operate(args: argparse.Namespace, settings: Settings) -> int:
         else (args.database_url or settings.database_url)
     )
     if args.trial and not Path(TRIAL_DATABASE).exists():
-        raise CliError(f"there is no trial database ./{TRIAL_DATABASE} here: run `okrbot` first")
+        if args.command != "import":
+            raise CliError(
+                f"there is no trial database ./{TRIAL_DATABASE} here: run `okrbot` first"
+            )
+        _start_trial(settings, url)
     settings = settings.model_copy(update={"database_url": url})
     # These commands answer on stdout; progress chatter (migrations checked) stays out of it.
     level = "WARNING" if settings.log_level == "INFO" else settings.log_level
@@ -405,9 +416,40 @@ def _operate(args: argparse.Namespace, settings: Settings) -> int:
                 return _status(runtime.sessions, runtime.clock.now(), url)
             if args.command == "trigger":
                 return _trigger(runtime.app, args)
+            if args.command in ("import", "export", "forget"):
+                return _transfer(args, runtime.sessions, settings, runtime.clock)
             return _outbox_retry(runtime.sessions, runtime.clock.now())
         finally:
             runtime.close()
+
+
+def _transfer(
+    args: argparse.Namespace, sessions: SessionFactory, settings: Settings, clock: Clock
+) -> int:
+    from bot.transfer import commands
+
+    try:
+        if args.command == "import":
+            return commands.run_import(args, sessions=sessions, settings=settings, clock=clock)
+        if args.command == "export":
+            return commands.run_export(args, sessions=sessions, settings=settings, clock=clock)
+        return commands.run_forget(args, sessions=sessions, settings=settings)
+    except commands.CommandError as error:
+        raise CliError(str(error)) from None
+
+
+def _start_trial(settings: Settings, url: str) -> None:
+    """A fresh trial database with Demo Co. in it, for `okrbot import --trial` on a new install."""
+    _upgrade_trial_database(url)
+    engine = make_engine(url)
+    try:
+        clock = ManualClock(
+            settings.console_start or SystemClock().now().replace(second=0, microsecond=0)
+        )
+        with SessionFactory(engine).begin() as session:
+            seed_demo(session=session, now=clock.now(), default_locale=settings.default_locale)
+    finally:
+        engine.dispose()
 
 
 def _operator_clock(url: str, *, trial: bool) -> Clock:

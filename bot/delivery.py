@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from handlers.views import Home, Message, ToChannel, ToUser
+from handlers.views import Home, Message, ProgressNote, ToChannel, ToOkr, ToUser
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +49,8 @@ class Outgoing:
     id: int
     platform: str
     workspace: str  # the platform's workspace id (Slack team_id, Feishu tenant_key)
-    to: ToUser | ToChannel
-    message: Message | Home
+    to: ToUser | ToChannel | ToOkr  # ToOkr: a progress record, on Feishu only
+    message: Message | Home | ProgressNote
     key: str  # unique within the workspace; Feishu uses it as the send's `uuid`
     ref: str | None = None  # with `update`: the platform's reference to the posted message
     done: Progress = Progress()  # what earlier attempts of this row got through
@@ -100,6 +100,14 @@ class SendFailed(Exception):
     def rate_limited(self) -> bool:
         """The platform refused for its rate limit: nothing was sent, and no attempt is used up."""
         return self.retry_after is not None
+
+
+def chat_parts(item: Outgoing) -> tuple[ToUser | ToChannel, Message | Home]:
+    """The recipient and message of a chat message; SendFailed for a progress record
+    (only the Feishu sender writes those)."""
+    if isinstance(item.to, ToOkr) or isinstance(item.message, ProgressNote):
+        raise SendFailed("a progress record goes to Feishu OKR, not to a chat", retryable=False)
+    return item.to, item.message
 
 
 class PlatformSender(Protocol):

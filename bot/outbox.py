@@ -46,7 +46,7 @@ from datetime import datetime, timedelta
 
 from bot.delivery import Bucket, Outgoing, PlatformSender, Progress, Reconciling, SendFailed
 from handlers.clock import Clock, SystemClock
-from handlers.views import Home, Message, ToChannel, ToUser, from_json
+from handlers.views import Home, Message, ProgressNote, ToChannel, ToOkr, ToUser, from_json
 from storage.db import SessionFactory
 from storage.models import OutboxMessage
 from storage.repos import outbox, workspaces
@@ -466,11 +466,13 @@ class OutboxSender:
 
     def _outgoing(self, row: _Claimed) -> Outgoing:
         message = from_json(json.loads(row.view))
-        if not isinstance(message, Message | Home):
+        if not isinstance(message, Message | Home | ProgressNote):
             raise TypeError(f"not a message: {type(message).__name__}")
-        to: ToUser | ToChannel = (
+        to: ToUser | ToChannel | ToOkr = (
             ToUser(row.recipient_id)
             if row.recipient_kind == "user"
+            else ToOkr(row.recipient_id)
+            if row.recipient_kind == "okr"
             else ToChannel(row.recipient_id)
         )
         ref = None

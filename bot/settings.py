@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     feishu_connection: Literal["long", "webhook"] = "long"
     feishu_verification_token: SecretStr | None = None
     feishu_encrypt_key: SecretStr | None = None
+    # Write each check-in on a key result imported from Feishu OKR back there (custom apps).
+    feishu_okr_sync: bool = False
 
     # The bot process (`okrbot run`).
     host: str = Field(default="127.0.0.1", validation_alias="OKRBOT_HOST")

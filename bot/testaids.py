@@ -24,7 +24,7 @@ from pathlib import Path
 
 from bot.delivery import Bucket, Outgoing, PlatformSender
 from bot.http import Route
-from handlers.views import ToUser
+from handlers.views import ToOkr, ToUser
 
 RECORDED_PLATFORMS = ("slack", "feishu", "console")
 
@@ -87,6 +87,8 @@ class RecordingSender:
             "to": (
                 f"user:{item.to.user_id}"
                 if isinstance(item.to, ToUser)
+                else f"okr:{item.to.kr_id}"
+                if isinstance(item.to, ToOkr)
                 else f"channel:{item.to.channel_id}"
             ),
             "summary": item.message.summary,

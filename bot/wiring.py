@@ -53,6 +53,7 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_upgrade: bool 
         clock=used_clock,
         default_locale=settings.default_locale,
         default_timezone=settings.default_timezone,
+        okr_sync=settings.feishu_okr_sync and settings.feishu_app_id is not None,
     )
     return Runtime(settings=settings, engine=engine, sessions=sessions, app=app, clock=used_clock)
 

@@ -39,6 +39,7 @@ class OkrApp:
         clock: Clock,
         default_locale: str = "en",
         default_timezone: str = "UTC",
+        okr_sync: bool = False,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -49,8 +50,18 @@ class OkrApp:
             clock=clock,
             default_locale=default_locale,
             default_timezone=default_timezone,
+            okr_sync=okr_sync,
         )
         self.moments = ClockPath(sessions=sessions, clock=clock)
+
+    @property
+    def okr_sync(self) -> bool:
+        """Whether check-ins on key results from Feishu OKR are written back there."""
+        return self.commands.okr_sync
+
+    @okr_sync.setter
+    def okr_sync(self, on: bool) -> None:
+        self.commands.okr_sync = on
 
     def handle(self, event: Event) -> Outcome:
         """Handle one event in one transaction; a platform retry of it is a no-op."""

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from handlers.views import Delivery, ToUser, to_json
+from handlers.views import Delivery, ToOkr, ToUser, to_json
 from storage.repos import outbox
 from storage.repos.outbox import NewMessage
 
@@ -44,7 +44,12 @@ def enqueue(
         recipient = (
             ("user", addressed.to.user_id)
             if isinstance(addressed.to, ToUser)
-            else ("channel", addressed.to.channel_id)
+            # A progress record for a key result in Feishu OKR, by its id there.
+            else (
+                ("okr", addressed.to.kr_id)
+                if isinstance(addressed.to, ToOkr)
+                else ("channel", addressed.to.channel_id)
+            )
         )
         new = outbox.enqueue(
             session=session,

@@ -22,6 +22,7 @@ from handlers.deliveries import enqueue
 from handlers.events import ButtonPressed, Command, Event, FormSubmitted, HomeOpened
 from handlers.i18n import negotiate, translator
 from handlers.moments import followups
+from handlers.transfer import okr_sync
 from handlers.usecases import (
     changes,
     checkin,
@@ -33,9 +34,10 @@ from handlers.usecases import (
     scores,
     settings,
     team,
+    transfer,
 )
 from handlers.usecases.context import Ctx, UserError, member_context
-from handlers.views import FormErrors, Message, Outcome, Text
+from handlers.views import Delivery, FormErrors, Message, Outcome, Text
 from storage.db import SessionFactory, is_unavailable
 from storage.repos import events, workspaces
 
@@ -92,6 +94,8 @@ ROUTES: dict[type, Handler] = {
     g.Away: settings.away,
     g.AwayList: lambda ctx, _: settings.away_list(ctx),
     g.AwayCancel: lambda ctx, _: settings.away_cancel(ctx),
+    g.Export: transfer.export_okrs,
+    g.ImportHelp: transfer.import_help,
 }
 
 
@@ -150,11 +154,14 @@ class CommandPath:
         clock: Clock,
         default_locale: str = "en",
         default_timezone: str = "UTC",
+        okr_sync: bool = False,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.default_locale = default_locale
         self.default_timezone = default_timezone
+        # Check-ins on key results imported from Feishu OKR are written back there.
+        self.okr_sync = okr_sync
 
     def handle(self, event: Event) -> Outcome:
         """Handle one event in one transaction; a platform retry of it is a no-op."""
@@ -239,6 +246,7 @@ class CommandPath:
             outcome = ROUTES[type(cmd)](ctx, cmd)
             if isinstance(cmd, g.Checkin) and not _refused(outcome):
                 outcome.deliveries.extend(followups.after_checkin(ctx))
+                outcome.deliveries.extend(self._okr_progress(ctx))
             return outcome
         if isinstance(event, ButtonPressed):
             special = _ROUTED_BUTTONS.get(event.action)
@@ -252,11 +260,15 @@ class CommandPath:
             return home.home(ctx)
         raise TypeError(f"not an event: {event!r}")
 
+    def _okr_progress(self, ctx: Ctx) -> list[Delivery]:
+        return okr_sync.progress_records(ctx) if self.okr_sync else []
+
     def _form(self, ctx: Ctx, event: FormSubmitted) -> Outcome:
         if event.form_id == checkin.FORM_ID:
             outcome = checkin.submit_form(ctx, event.values, event.context)
             if not _refused(outcome):
                 outcome.deliveries.extend(followups.after_checkin(ctx))
+                outcome.deliveries.extend(self._okr_progress(ctx))
             return outcome
         if event.form_id == changes.DECLINE_FORM:
             reason = event.values.get("reason")

@@ -145,7 +145,50 @@ class Chart:
     filename: str = "chart.png"
 
 
-Block = Header | Text | Fields | Progress | Divider | Context | Actions | Image | Chart
+Cell = str | float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Sheet:
+    """One table of a spreadsheet: a name, a header row and rows of plain values."""
+
+    name: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Spreadsheet:
+    """Tables to hand over as a file. The product never writes files: the bot turns this
+    into a File (an .xlsx workbook) before a platform sends it."""
+
+    filename: str
+    title: str
+    sheets: tuple[Sheet, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class File:
+    """A file attached to a message. Platforms upload it; the terminal saves it."""
+
+    filename: str
+    title: str
+    data: bytes = b""
+
+
+Block = (
+    Header
+    | Text
+    | Fields
+    | Progress
+    | Divider
+    | Context
+    | Actions
+    | Image
+    | Chart
+    | Spreadsheet
+    | File
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +269,26 @@ class ToChannel:
 
 
 @dataclass(frozen=True, slots=True)
+class ToOkr:
+    """A key result in the company's own OKR system (Feishu OKR), by its id there."""
+
+    kr_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressNote:
+    """A check-in written to the company's OKR system as a progress record.
+
+    `text` is the value, confidence and note in the workspace's language;
+    `percent` the key result's progress; the sender adds the link back to the bot.
+    """
+
+    summary: str
+    text: str
+    percent: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Delivery:
     """A message for someone other than the actor; sent through the outbox.
 
@@ -237,8 +300,8 @@ class Delivery:
     are filled in by the app when the use case leaves them empty.
     """
 
-    to: ToUser | ToChannel
-    message: Message | Home
+    to: ToUser | ToChannel | ToOkr
+    message: Message | Home | ProgressNote
     key: str | None = None
     replaces: str | None = None
     platform: str = ""

@@ -24,6 +24,7 @@ from handlers.views import (
     Context,
     Divider,
     Fields,
+    File,
     Form,
     FormErrors,
     Header,
@@ -33,6 +34,7 @@ from handlers.views import (
     InputKind,
     Message,
     Progress,
+    Spreadsheet,
     Text,
     View,
 )
@@ -303,6 +305,9 @@ def _render_block(block: Block, first_button: int, width: int, color: bool) -> l
             return wrap(f"🖼  {alt}: {filename}", width)
         case Chart(title=title):
             return wrap(f"📈 {title}", width)
+        case File(filename=filename, title=title) | Spreadsheet(filename=filename, title=title):
+            # Like pictures, the trial saves a file it is sent: its name is the path.
+            return wrap(f"📎 {title}: {filename}", width)
     raise TypeError(f"cannot render {block!r}")
 
 

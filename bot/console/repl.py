@@ -28,13 +28,24 @@ from bot.console.render import button_list, display_width, render_view
 from bot.console.sender import ConsoleSender, for_terminal
 from bot.delivery import Outgoing
 from bot.outbox import OutboxSender, Prepare
+from bot.transfer import attach
 from handlers.app import OkrApp
 from handlers.clock import ManualClock
 from handlers.events import Actor, ButtonPressed, Command, Event, FormSubmitted
 from handlers.i18n import Translator, negotiate, translator
 from handlers.okr.weeks import next_occurrence
 from handlers.usecases.context import member_timezone
-from handlers.views import Form, FormErrors, Home, InputKind, Message, ToUser, View
+from handlers.views import (
+    Form,
+    FormErrors,
+    Home,
+    InputKind,
+    Message,
+    Spreadsheet,
+    ToOkr,
+    ToUser,
+    View,
+)
 from storage.db import SessionFactory
 from storage.models import Member, Workspace
 from storage.repos import schedule, workspaces
@@ -160,6 +171,7 @@ class Console:
         # What each person last saw, so `:press` and `:form` act on their own screen.
         self._last_message: dict[str, Message] = {}
         self._last_form: dict[str, Form] = {}
+        self.image_dir = image_dir
         # Everything but the direct reply goes through the outbox, as on a real platform;
         # the terminal sends what is due after each line instead of in a thread.
         self.outbox = OutboxSender(
@@ -281,9 +293,19 @@ class Console:
     # --- showing what the app said ---------------------------------------------
 
     def _show(self, view: View | FormErrors, *, seen_by: Sequence[str]) -> None:
+        saved: list[Path] = []
         if isinstance(view, Message | Home):
+            if self.image_dir is not None and any(isinstance(b, Spreadsheet) for b in view.blocks):
+                # An export: written next to the trial's pictures, its path printed whole.
+                for file in attach.files_of(attach.prepare(view)):
+                    self.image_dir.mkdir(parents=True, exist_ok=True)
+                    path = self.image_dir / file.filename
+                    path.write_bytes(file.data)
+                    saved.append(path)
             view = for_terminal(view)
         self._print(render_view(view, width=self.width, color=self.color))
+        for path in saved:
+            self._print(f"📎 {path}")
         self._remember(view, seen_by)
 
     def _remember(self, view: View | FormErrors, readers: Sequence[str]) -> None:
@@ -296,6 +318,8 @@ class Console:
     def _recipient_label(self, item: Outgoing) -> str:
         with self.sessions.begin() as session:
             tr = self._me(session).tr
+            if isinstance(item.to, ToOkr):
+                return tr.t("to Feishu OKR")
             if isinstance(item.to, ToUser):
                 member = self._member(session, item.to.user_id)
                 who = member.display_name if member is not None else item.to.user_id
@@ -306,6 +330,8 @@ class Console:
     def _seen(self, item: Outgoing, message: Message) -> None:
         if isinstance(item.to, ToUser):
             readers = [item.to.user_id]
+        elif isinstance(item.to, ToOkr):
+            return
         else:
             with self.sessions.begin() as session:
                 readers = self._channel_readers(session, item.to.channel_id)

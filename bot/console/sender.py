@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.console.render import render_view
-from bot.delivery import Bucket, Outgoing
+from bot.delivery import Bucket, Outgoing, chat_parts
 from handlers.views import Block, Chart, Home, Image, Message, Text, from_json, plain, to_json
 
 PLATFORM = "console"
@@ -102,14 +102,15 @@ class ConsoleSender:
         return ()  # a terminal has no rate limit
 
     def send(self, item: Outgoing) -> str:
-        message = for_terminal(item.message)
+        _, shown = chat_parts(item)
+        message = for_terminal(shown)
         header = f"── {self.label(item)} ──"
         self.write("")
         self.write(f"\x1b[36m{header}\x1b[0m" if self.color else header)
         self.write(render_view(message, width=self.width, color=self.color))
         if self.image_dir is not None:
             # A path is printed whole, never wrapped, so it can be copied.
-            for path in save_images(item.message, image_dir=self.image_dir, key=item.key):
+            for path in save_images(shown, image_dir=self.image_dir, key=item.key):
                 self.write(f"🖼 {path}")
         if self.shown is not None:
             self.shown(item, message)

@@ -17,8 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import lark_oapi as lark
-from lark_oapi.api.contact.v3 import GetUserRequest
+from lark_oapi.api.contact.v3 import (
+    BatchGetIdUserRequest,
+    BatchGetIdUserRequestBody,
+    GetUserRequest,
+)
 from lark_oapi.api.im.v1 import (
+    CreateFileRequest,
+    CreateFileRequestBody,
     CreateImageRequest,
     CreateImageRequestBody,
     CreateMessageRequest,
@@ -28,6 +34,7 @@ from lark_oapi.api.im.v1 import (
     ReplyMessageRequest,
     ReplyMessageRequestBody,
 )
+from lark_oapi.api.tenant.v2 import QueryTenantRequest
 from lark_oapi.core.exception import ObtainAccessTokenException
 from lark_oapi.core.token.manager import TokenManager
 
@@ -200,6 +207,22 @@ class FeishuApi:
         response = self._call(lambda: self.client.im.v1.image.create(request), "image upload")
         return str(response.data.image_key)
 
+    def upload_file(self, data: bytes, filename: str) -> str:
+        """A file for a file message (an .xlsx export); its file_key."""
+        request = (
+            CreateFileRequest.builder()
+            .request_body(
+                CreateFileRequestBody.builder()
+                .file_type("xls" if filename.endswith((".xls", ".xlsx")) else "stream")
+                .file_name(filename)
+                .file(io.BytesIO(data))
+                .build()
+            )
+            .build()
+        )
+        response = self._call(lambda: self.client.im.v1.file.create(request), "file upload")
+        return str(response.data.file_key)
+
     # --- people -------------------------------------------------------------------
 
     def profile(self, tenant: str, open_id: str, *, ttl: float = 3600.0) -> Profile:
@@ -223,6 +246,36 @@ class FeishuApi:
         with self._lock:
             self._profiles[key] = (now + ttl, profile)
         return profile
+
+    def open_ids_by_email(self, emails: list[str]) -> dict[str, str]:
+        """Email (lower case) -> open_id, for the tenant's people with these emails (50 a call)."""
+        found: dict[str, str] = {}
+        for start in range(0, len(emails), 50):
+            request = (
+                BatchGetIdUserRequest.builder()
+                .user_id_type("open_id")
+                .request_body(
+                    BatchGetIdUserRequestBody.builder().emails(emails[start : start + 50]).build()
+                )
+                .build()
+            )
+            response = self._call(
+                lambda request=request: self.client.contact.v3.user.batch_get_id(request),
+                "contact lookup",
+            )
+            for user in response.data.user_list or []:
+                if user.user_id and user.email:
+                    found[user.email.casefold()] = user.user_id
+        return found
+
+    def tenant(self) -> tuple[str, str]:
+        """The tenant this custom app belongs to: its tenant_key and name."""
+        response = self._call(
+            lambda: self.client.tenant.v2.tenant.query(QueryTenantRequest.builder().build()),
+            "tenant",
+        )
+        tenant = response.data.tenant
+        return str(tenant.tenant_key), str(tenant.name or "")
 
     # --- plumbing -----------------------------------------------------------------
 

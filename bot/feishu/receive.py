@@ -33,9 +33,10 @@ from bot.delivery import SendFailed
 from bot.feishu import render, translate
 from bot.feishu.client import FeishuApi
 from bot.http import HttpRequest, HttpResponse
+from bot.transfer import attach
 from handlers.app import OkrApp
 from handlers.events import Actor, ButtonPressed, Command, Event, FormSubmitted
-from handlers.views import Form, FormErrors, Home, Image, Message, Outcome, View, plain
+from handlers.views import File, Form, FormErrors, Home, Image, Message, Outcome, View, plain
 from storage.db import SessionFactory
 from storage.repos import workspaces
 
@@ -332,8 +333,11 @@ class FeishuReceiver:
         public = isinstance(view, Message) and view.in_channel
         try:
             keys: dict[str, str] = {}
+            attached: list[File] = []
             if not isinstance(view, Form):
                 view = charts.prepare(view)  # on the worker: drawing may take a moment
+                view = attach.prepare(view)
+                attached = attach.files_of(view)
                 for block in view.blocks:
                     if isinstance(block, Image) and block.data and block.filename not in keys:
                         keys[block.filename] = self.api.upload_image(block.data)
@@ -352,6 +356,16 @@ class FeishuReceiver:
                     msg_type="interactive",
                     content=content,
                     uuid=key,
+                )
+            for index, file in enumerate(attached):
+                # A file goes to the person alone, even when asked for in a group.
+                file_key = self.api.upload_file(file.data, file.filename)
+                self.api.create(
+                    receive_id_type="open_id",
+                    receive_id=where.open_id,
+                    msg_type="file",
+                    content=json.dumps({"file_key": file_key}),
+                    uuid=f"{key}:file{index}",
                 )
         except SendFailed as error:
             log.error("could not answer %s in Feishu: %s", where.open_id, error.reason)

@@ -23,6 +23,7 @@ from handlers.views import (
     Context,
     Divider,
     Fields,
+    File,
     Form,
     FormErrors,
     Header,
@@ -33,6 +34,7 @@ from handlers.views import (
     Mention,
     Message,
     Progress,
+    Spreadsheet,
     Text,
     plain,
     split_mentions,
@@ -191,6 +193,9 @@ def _block(block: Block, image_keys: Mapping[str, str], shared: bool) -> list[di
             if key is not None:
                 return [{"tag": "img", "img_key": key, "alt": _plain_text(block.title)}]
             return [_chart(block)]
+        case Spreadsheet(filename=filename, title=title) | File(filename=filename, title=title):
+            # The file itself follows the card as a file message.
+            return [_md(escape(f"📎 {title or filename}"), text_size="notation")]
     raise TypeError(f"cannot render {block!r}")
 
 

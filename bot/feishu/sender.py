@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from bot.delivery import Bucket, Outgoing, SendFailed
+from bot.delivery import Bucket, Outgoing, SendFailed, chat_parts
 from bot.feishu import render
 from bot.feishu.client import FeishuApi
-from handlers.views import Image, ToChannel, ToUser
+from bot.feishu.okr import FeishuOkr, bot_link
+from handlers.views import Image, ProgressNote, ToChannel, ToOkr, ToUser
 
 APP_PER_SECOND = 50.0  # message create, per app
-CHAT_PER_SECOND = 5.0  # to one user, or to one group (shared by every bot in it)
+CHAT_PER_SECOND = 5.0
+OKR_PER_SECOND = (
+    100 / 60
+)  # the OKR API: 100 calls a minute per app  # to one user, or to one group (shared by every bot in it)
 
 
 class FeishuSender:
@@ -21,12 +25,15 @@ class FeishuSender:
 
     def __init__(self, api: FeishuApi) -> None:
         self.api = api
+        self.okr = FeishuOkr(api)
 
     def buckets(self, item: Outgoing) -> Sequence[Bucket]:
+        if isinstance(item.to, ToOkr):
+            return (Bucket(f"feishu:okr:{self.api.app_id}", OKR_PER_SECOND),)
         to = (
             f"user:{item.to.user_id}"
             if isinstance(item.to, ToUser)
-            else f"chat:{item.to.channel_id}"
+            else f"chat:{getattr(item.to, 'channel_id', '')}"
         )
         return (
             Bucket(f"feishu:app:{self.api.app_id}", APP_PER_SECOND),
@@ -34,11 +41,13 @@ class FeishuSender:
         )
 
     def send(self, item: Outgoing) -> str:
+        if isinstance(item.message, ProgressNote) and isinstance(item.to, ToOkr):
+            return self._progress(item, item.to, item.message)
         content = self._content(item)
         if isinstance(item.to, ToUser):
             kind, receive_id = "open_id", item.to.user_id
         else:
-            kind, receive_id = "chat_id", item.to.channel_id
+            kind, receive_id = "chat_id", getattr(item.to, "channel_id", "")
         # The outbox key is the send's uuid, so a retry after a lost answer posts once.
         return self.api.create(
             receive_id_type=kind,
@@ -49,7 +58,7 @@ class FeishuSender:
         )
 
     def update(self, item: Outgoing) -> str:
-        if not item.ref:
+        if not item.ref or isinstance(item.message, ProgressNote):
             return self.send(item)
         try:
             return self.api.patch(message_id=item.ref, content=self._content(item))
@@ -59,10 +68,22 @@ class FeishuSender:
             # Too old to edit, or deleted: say it again below instead.
             return self.send(item)
 
+    def _progress(self, item: Outgoing, to: ToOkr, note: ProgressNote) -> str:
+        """A check-in as a progress record on the key result in Feishu OKR (custom apps only)."""
+        link = bot_link(self.api.domain, self.api.app_id, item.key)
+        return self.okr.create_progress_record(
+            kr_id=to.kr_id,
+            text=note.text,
+            percent=note.percent,
+            source_url=link,
+            source_title=f"okrbot · {note.summary}",
+        )
+
     def _content(self, item: Outgoing) -> str:
+        _, message = chat_parts(item)
         keys: dict[str, str] = {}
-        for block in item.message.blocks:
+        for block in message.blocks:
             if isinstance(block, Image) and block.data and block.filename not in keys:
                 keys[block.filename] = self.api.upload_image(block.data)
-        card = render.render(item.message, image_keys=keys, shared=isinstance(item.to, ToChannel))
+        card = render.render(message, image_keys=keys, shared=isinstance(item.to, ToChannel))
         return json.dumps(card, ensure_ascii=False)

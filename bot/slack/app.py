@@ -41,10 +41,11 @@ from bot.settings import Settings, SettingsError
 from bot.slack import render, translate
 from bot.slack.sender import SlackSender
 from bot.slack.translate import Person
+from bot.transfer import attach
 from bot.wiring import Runtime
 from handlers.app import OkrApp
 from handlers.events import Command, Event, HomeOpened
-from handlers.views import Form, FormErrors, Home, Message, Outcome, Text, View
+from handlers.views import File, Form, FormErrors, Home, Message, Outcome, Text, View
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +217,11 @@ class Replies:
     def send(self, outcome: Outcome, place: Place) -> None:
         for reply in outcome.replies:
             try:
+                if isinstance(reply, Message):
+                    reply = attach.prepare(reply)
                 self._one(reply, place)
+                if isinstance(reply, Message):
+                    self._upload(attach.files_of(reply), place)
             except SlackClientError:
                 log.exception("a reply to %s could not be sent", place.user_id)
         if outcome.updated is not None and place.pressed and not place.from_home:
@@ -278,6 +283,21 @@ class Replies:
         else:
             # No channel to answer in (the Home tab, a modal): the bot's DM.
             self.client.chat_postMessage(channel=place.user_id, **payload)
+
+    def _upload(self, attached: list[File], place: Place) -> None:
+        """Files a reply carries (an export), into the conversation with the person alone."""
+        if not attached:
+            return
+        channel = (
+            place.channel_id if place.channel_id and place.channel_id.startswith("D") else None
+        )
+        if channel is None:
+            opened = self.client.conversations_open(users=place.user_id)
+            channel = str(opened["channel"]["id"])
+        for file in attached:
+            self.client.files_upload_v2(
+                channel=channel, content=file.data, filename=file.filename, title=file.title
+            )
 
     def _replace(self, msg: Message, place: Place) -> None:
         payload = render.message(msg)

@@ -172,6 +172,11 @@ def _blocks(block: v.Block, images: Mapping[str, str]) -> Iterator[Block]:
                 )
         case v.Chart():
             yield from _chart_summary(block)
+        case v.Spreadsheet(filename=filename, title=title) | v.File(filename=filename, title=title):
+            # The file itself is uploaded beside the message.
+            yield ContextBlock(
+                elements=[MarkdownTextObject(text=cut(f"📎 {escape(title or filename)}", 300))]
+            )
         case _:
             raise TypeError(f"not a view block: {block!r}")
 

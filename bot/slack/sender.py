@@ -29,9 +29,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError, SlackRequestError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.web import SlackResponse
 
-from bot.delivery import Bucket, Outgoing, Progress, SendFailed
+from bot.delivery import Bucket, Outgoing, Progress, SendFailed, chat_parts
 from bot.slack import render
-from handlers.views import Home, Image, ToChannel, ToUser
+from handlers.views import Home, Image, Message, ToChannel, ToUser
 
 log = logging.getLogger(__name__)
 
@@ -75,42 +75,46 @@ class SlackSender:
         self._poster = _without_connection_retries(client)
 
     def buckets(self, item: Outgoing) -> Sequence[Bucket]:
-        where = item.to.channel_id if isinstance(item.to, ToChannel) else item.to.user_id
+        to = item.to
+        where = to.channel_id if isinstance(to, ToChannel) else getattr(to, "user_id", "")
         return (Bucket(f"slack:{item.workspace}:{where}", PER_CHANNEL_PER_SECOND),)
 
     def send(self, item: Outgoing) -> str:
-        if isinstance(item.message, Home):
+        to, message = chat_parts(item)
+        if isinstance(message, Home):
             return self._publish_home(item)
         ref = item.done.ref
         if ref is None:
-            channel = self._conversation(item.to)
-            payload = render.message(item.message)
+            channel = self._conversation(to)
+            payload = render.message(message)
             metadata = _metadata(item)
             response = _call(
                 lambda: self._poster.chat_postMessage(channel=channel, metadata=metadata, **payload)
             )
             ref = f"{response['channel']}:{response['ts']}"
-        self._upload_images(item, ref)
+        self._upload_images(item, message, ref)
         return ref
 
     def update(self, item: Outgoing) -> str:
-        if isinstance(item.message, Home):
+        _, message = chat_parts(item)
+        if isinstance(message, Home):
             return self._publish_home(item)
         channel, _, ts = (item.ref or "").partition(":")
         if not channel or not ts:
             # Nothing to edit (the first post never went out): post it instead.
             return self.send(item)
-        payload = render.message(item.message)
+        payload = render.message(message)
         # No metadata: the edited message keeps its own, which names the key it was posted under.
         _call(lambda: self._poster.chat_update(channel=channel, ts=ts, **payload))
         return f"{channel}:{ts}"
 
     def find(self, item: Outgoing) -> str | None:
         """The "channel:ts" of the message posted under `item.key` since the doubt began."""
-        if isinstance(item.message, Home) or item.doubt_since is None:
+        to, message = chat_parts(item)
+        if isinstance(message, Home) or item.doubt_since is None:
             return None  # publishing a Home view twice shows it once
-        channel = self._conversation(item.to)
-        if isinstance(item.to, ToUser):
+        channel = self._conversation(to)
+        if isinstance(to, ToUser):
             opened = _call(lambda: self.client.conversations_open(users=channel))
             channel = str(opened["channel"]["id"])
         oldest = f"{item.doubt_since.timestamp() - CLOCK_SKEW_SECONDS:.6f}"
@@ -145,13 +149,13 @@ class SlackSender:
         if not isinstance(item.to, ToUser):
             raise SendFailed("a Home view goes to a person, not a channel", retryable=False)
         user = item.to.user_id
-        view = render.home(item.message)
+        view = render.home(chat_parts(item)[1])
         _call(lambda: self.client.views_publish(user_id=user, view=view))
         return f"home:{user}"
 
-    def _upload_images(self, item: Outgoing, ref: str) -> None:
+    def _upload_images(self, item: Outgoing, message: Message, ref: str) -> None:
         """Upload the pictures after the post, from the first not yet uploaded."""
-        images = [b for b in item.message.blocks if isinstance(b, Image) and b.data]
+        images = [b for b in message.blocks if isinstance(b, Image) and b.data]
         if not images:
             return
         done = item.done.steps if item.done.ref == ref else 0

@@ -386,6 +386,18 @@ class AwayCancel:
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class Export:
+    """A team's OKRs and history as a spreadsheet; `team` None: the team the person manages."""
+
+    team: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportHelp:
+    pass
+
+
 Cmd: TypeAlias = (
     MyOkrs
     | Help
@@ -434,4 +446,6 @@ Cmd: TypeAlias = (
     | Away
     | AwayList
     | AwayCancel
+    | Export
+    | ImportHelp
 )

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 
 from handlers.grammar import vocab
-from handlers.grammar.commands import Cmd, Help, MyOkrs, Ref
+from handlers.grammar.commands import Cmd, Export, Help, ImportHelp, MyOkrs, Ref
 from handlers.grammar.common import no_more, suggest
 from handlers.grammar.errors import ParseError
 from handlers.grammar.lexer import Token, tokenize
@@ -37,6 +37,17 @@ def _parse_help(rest: str, today: date) -> Cmd:
     return Help(vocab.VERB_OF.get(toks[0].word) if toks else None)
 
 
+def _parse_export(rest: str, today: date) -> Cmd:
+    name = " ".join(t.text for t in tokenize(rest).tokens).strip().lstrip("#")
+    return Export(name or None)
+
+
+def _parse_import(rest: str, today: date) -> Cmd:
+    # Files are imported by the operator: a file name here gets the right form, which explains.
+    no_more(tokenize(rest).tokens, "import")
+    return ImportHelp()
+
+
 _READERS: dict[str, _Reader] = {
     "my": _parse_my,
     "help": _parse_help,
@@ -52,6 +63,8 @@ _READERS: dict[str, _Reader] = {
     "score": parse_score,
     "settings": parse_settings,
     "away": parse_away,
+    "export": _parse_export,
+    "import": _parse_import,
 }
 
 

@@ -28,6 +28,8 @@ VERBS: dict[str, tuple[str, ...]] = {
     "score": ("评分", "打分"),
     "settings": ("设置",),
     "away": ("请假", "休假"),
+    "export": ("导出",),
+    "import": ("导入",),
 }
 
 # Canonical first so USAGE and help list verbs in this order.
@@ -252,6 +254,8 @@ USAGE: dict[str, list[str]] = {
         "away list",
         "away cancel",
     ],
+    "export": ["export", "export Growth"],
+    "import": ["import"],
 }
 
 # The same examples in Chinese words, line for line: Chinese help and error
@@ -332,4 +336,6 @@ USAGE_ZH: dict[str, list[str]] = {
         "请假 列表",
         "请假 取消",
     ],
+    "export": ["导出", "导出 Growth"],
+    "import": ["导入"],
 }

@@ -26,10 +26,19 @@ from handlers.i18n import DOMAIN, LOCALE_DIR, SOURCE_LOCALE, SUPPORTED, po_path
 
 MsgId = str | tuple[str, str]
 
-# `tr.t(msgid, ...)`, `tr.tn(singular, plural, n, ...)`, and two ways of naming a
-# msgid that is translated later: the `N_` marker and `UserError(msgid, ...)`,
-# whose msgid the error handler passes to `tr.t`.
-KEYWORDS = {"t": None, "tn": (1, 2), "N_": None, "UserError": None}
+# `tr.t(msgid, ...)`, `tr.tn(singular, plural, n, ...)`, and the ways of naming a
+# msgid that is translated later: the `N_` marker, `UserError(msgid, ...)`,
+# whose msgid the error handler passes to `tr.t`, and an import's problems.
+KEYWORDS = {
+    "t": None,
+    "tn": (1, 2),
+    "N_": None,
+    "UserError": None,
+    # An import's problems and refusals name their msgid first (handlers.transfer).
+    "problem": None,
+    "TableError": None,
+    "ExportError": None,
+}
 COMMENT_TAGS = ("TRANSLATORS:",)
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = (ROOT / "handlers", ROOT / "bot")

@@ -25,6 +25,8 @@ def describe(tr: Translator, verb: str) -> str:
         "score": tr.t("end-of-cycle scores: yours first, then your manager's review"),
         "settings": tr.t("language, timezone, and your team's rhythm"),
         "away": tr.t("time away: no prompts, not counted as missing"),
+        "export": tr.t("your team's OKRs and history as a spreadsheet (team managers)"),
+        "import": tr.t("how to bring OKRs in from a spreadsheet or Feishu OKR"),
     }.get(verb, "")
 
 

@@ -23,6 +23,7 @@ from storage.models.rhythm import (
     TaskStatus,
 )
 from storage.models.system import ProcessedEvent
+from storage.models.transfer import Source, SourceKey
 from storage.models.workspace import Member, Team, TeamMember, TeamRole, Workspace
 
 __all__ = [
@@ -48,6 +49,8 @@ __all__ = [
     "RefCounter",
     "SchedulerState",
     "Score",
+    "Source",
+    "SourceKey",
     "TaskHelper",
     "TaskStatus",
     "Team",

@@ -6,10 +6,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
 
+from sqlalchemy import or_
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from storage.models import Checkin, HelpRequest, HelpStatus
+from storage.models import Checkin, HelpRequest, HelpStatus, Kudos, PlanTask
 from storage.repos.okrs import slices
 
 
@@ -62,6 +63,82 @@ def help_done_between(
                 HelpRequest.status == HelpStatus.DONE.value,
                 col(HelpRequest.resolved_at) >= start,
                 col(HelpRequest.resolved_at) < end,
+            )
+        ).all()
+    )
+
+
+def checkins_of(*, session: Session, workspace_id: int, kr_ids: Iterable[int]) -> list[Checkin]:
+    """Every check-in of these key results, by key result and week (an export's history)."""
+    found: list[Checkin] = []
+    for ids in slices(kr_ids):
+        found.extend(
+            session.exec(
+                select(Checkin).where(
+                    Checkin.workspace_id == workspace_id, col(Checkin.kr_id).in_(ids)
+                )
+            ).all()
+        )
+    return sorted(found, key=lambda c: (c.kr_id, c.week))
+
+
+def tasks_between(
+    *,
+    session: Session,
+    workspace_id: int,
+    first_week: str,
+    last_week: str,
+    owner_member_ids: Iterable[int] | None = None,
+) -> list[PlanTask]:
+    """Plan tasks of the weeks [first_week, last_week], of these owners or everyone's."""
+    query = select(PlanTask).where(
+        PlanTask.workspace_id == workspace_id,
+        col(PlanTask.week) >= first_week,
+        col(PlanTask.week) <= last_week,
+    )
+    if owner_member_ids is None:
+        return sorted(session.exec(query).all(), key=lambda t: t.number)
+    found: list[PlanTask] = []
+    for ids in slices(owner_member_ids):
+        found.extend(session.exec(query.where(col(PlanTask.owner_member_id).in_(ids))).all())
+    return sorted(found, key=lambda t: t.number)
+
+
+def kudos_between(
+    *,
+    session: Session,
+    workspace_id: int,
+    first_week: str,
+    last_week: str,
+    member_ids: Iterable[int] | None = None,
+) -> list[Kudos]:
+    """Kudos of the weeks [first_week, last_week], given or received by these members."""
+    query = select(Kudos).where(
+        Kudos.workspace_id == workspace_id,
+        col(Kudos.week) >= first_week,
+        col(Kudos.week) <= last_week,
+    )
+    if member_ids is None:
+        return sorted(session.exec(query).all(), key=lambda k: k.id or 0)
+    found: dict[int, Kudos] = {}
+    for ids in slices(member_ids):
+        rows = session.exec(
+            query.where(or_(col(Kudos.to_member_id).in_(ids), col(Kudos.from_member_id).in_(ids)))
+        ).all()
+        found.update((row.id or 0, row) for row in rows)
+    return [found[k] for k in sorted(found)]
+
+
+def checkins_saved_at(
+    *, session: Session, workspace_id: int, member_id: int, at: datetime
+) -> list[Checkin]:
+    """The check-ins a member recorded or edited at this instant (one command's)."""
+    return list(
+        session.exec(
+            select(Checkin).where(
+                Checkin.workspace_id == workspace_id,
+                Checkin.member_id == member_id,
+                Checkin.updated_at == at,
             )
         ).all()
     )

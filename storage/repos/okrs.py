@@ -33,6 +33,22 @@ def allocate_number(*, session: Session, workspace_id: int, kind: str) -> int:
     return int(number) - 1
 
 
+def allocate_numbers(*, session: Session, workspace_id: int, kind: str, count: int) -> range:
+    """`count` consecutive reference numbers at once (an import's), in one UPDATE."""
+    if count <= 0:
+        return range(0)
+    insert_ignore(
+        session, RefCounter, {"workspace_id": workspace_id, "kind": kind, "next_number": 1}
+    )
+    after = session.execute(
+        update(RefCounter)
+        .where(col(RefCounter.workspace_id) == workspace_id, col(RefCounter.kind) == kind)
+        .values(next_number=col(RefCounter.next_number) + count)
+        .returning(col(RefCounter.next_number))
+    ).scalar_one()
+    return range(int(after) - count, int(after))
+
+
 def get_or_create_cycle(
     *, session: Session, workspace_id: int, name: str, kind: str, start: date, end: date
 ) -> Cycle:
@@ -44,6 +60,40 @@ def get_or_create_cycle(
     new = Cycle(workspace_id=workspace_id, name=name, kind=kind, start_date=start, end_date=end)
     insert_ignore(session, Cycle, new.model_dump(exclude={"id"}))
     return session.exec(query).one()
+
+
+def list_cycles(*, session: Session, workspace_id: int) -> list[Cycle]:
+    return list(
+        session.exec(
+            select(Cycle).where(Cycle.workspace_id == workspace_id).order_by(col(Cycle.start_date))
+        ).all()
+    )
+
+
+def objectives_titled(*, session: Session, workspace_id: int, title: str) -> list[Objective]:
+    """Live objectives with exactly this title (alignment by title, in an import)."""
+    return list(
+        session.exec(
+            select(Objective).where(
+                Objective.workspace_id == workspace_id,
+                Objective.title == title,
+                col(Objective.archived).is_(False),
+            )
+        ).all()
+    )
+
+
+def key_results_titled(*, session: Session, workspace_id: int, title: str) -> list[KeyResult]:
+    """Live key results with exactly this title."""
+    return list(
+        session.exec(
+            select(KeyResult).where(
+                KeyResult.workspace_id == workspace_id,
+                KeyResult.title == title,
+                col(KeyResult.archived).is_(False),
+            )
+        ).all()
+    )
 
 
 def get_cycle(*, session: Session, workspace_id: int, cycle_id: int) -> Cycle | None:
@@ -60,12 +110,18 @@ def create_objective(
     kind: ObjectiveKind = ObjectiveKind.COMMITTED,
     owner_member_id: int | None = None,
     owner_team_id: int | None = None,
+    number: int | None = None,
+    flush: bool = True,
 ) -> Objective:
+    """A new objective; `number` comes from allocate_numbers when many are made at once,
+    and without `flush` it gets its id at the caller's next flush."""
     if (owner_member_id is None) == (owner_team_id is None):
         raise ValueError("an objective is owned by exactly one member or one team")
     objective = Objective(
         workspace_id=workspace_id,
-        number=allocate_number(session=session, workspace_id=workspace_id, kind="O"),
+        number=number
+        if number is not None
+        else allocate_number(session=session, workspace_id=workspace_id, kind="O"),
         cycle_id=cycle_id,
         title=title,
         kind=kind.value,
@@ -73,7 +129,8 @@ def create_objective(
         owner_team_id=owner_team_id,
     )
     session.add(objective)
-    session.flush()
+    if flush:
+        session.flush()
     return objective
 
 
@@ -91,13 +148,17 @@ def create_key_result(
     unit: str = "",
     weight: float = 1.0,
     now: datetime | None = None,
+    number: int | None = None,
+    flush: bool = True,
 ) -> KeyResult:
     """A new KR; `now` (the app's clock) dates it, so "created this week" is the team's week."""
     if kind == KRKind.MILESTONE:
         start, target = 0.0, 1.0
     kr = KeyResult(
         workspace_id=workspace_id,
-        number=allocate_number(session=session, workspace_id=workspace_id, kind="KR"),
+        number=number
+        if number is not None
+        else allocate_number(session=session, workspace_id=workspace_id, kind="KR"),
         objective_id=objective_id,
         title=title,
         owner_member_id=owner_member_id,
@@ -111,7 +172,8 @@ def create_key_result(
     if now is not None:
         kr.created_at = kr.updated_at = now
     session.add(kr)
-    session.flush()
+    if flush:
+        session.flush()
     return kr
 
 
@@ -358,6 +420,7 @@ def update_key_result(
     allowed = (
         "title",
         "owner_member_id",
+        "kind",
         "start_value",
         "target_value",
         "current_value",
@@ -372,6 +435,21 @@ def update_key_result(
     kr.updated_at = now
     session.add(kr)
     return kr
+
+
+def update_objective(
+    *, session: Session, objective: Objective, changes: dict[str, object], now: datetime
+) -> Objective:
+    allowed = ("title", "kind", "owner_member_id", "owner_team_id")
+    for key, value in changes.items():
+        if key not in allowed:
+            raise ValueError(f"not an objective field: {key}")
+        setattr(objective, key, value)
+    if (objective.owner_member_id is None) == (objective.owner_team_id is None):
+        raise ValueError("an objective is owned by exactly one member or one team")
+    objective.updated_at = now
+    session.add(objective)
+    return objective
 
 
 def set_alignment(

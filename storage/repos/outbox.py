@@ -44,7 +44,7 @@ class NewMessage:
     Without a `key` the row gets a unique one of its own (it can never be a duplicate).
     """
 
-    recipient_kind: str  # "user" | "channel"
+    recipient_kind: str  # "user" | "channel" | "okr" (a key result in Feishu OKR)
     recipient_id: str
     view: str
     key: str | None = None
@@ -65,7 +65,7 @@ def enqueue(
     """
     written = 0
     for message in messages:
-        if message.recipient_kind not in ("user", "channel"):
+        if message.recipient_kind not in ("user", "channel", "okr"):
             raise ValueError(f"unknown recipient kind {message.recipient_kind!r}")
         key = message.key or f"once:{uuid.uuid4().hex}"
         values: dict[str, Any] = {

@@ -54,6 +54,11 @@ def find_workspace(*, session: Session, platform: str, external_id: str) -> Work
     ).first()
 
 
+def list_workspaces(*, session: Session) -> list[Workspace]:
+    """Every workspace, for operators choosing one (import, export, forget)."""
+    return list(session.exec(select(Workspace).order_by(col(Workspace.id))).all())
+
+
 def get_workspace(*, session: Session, workspace_id: int) -> Workspace | None:
     return session.get(Workspace, workspace_id)
 
@@ -322,6 +327,12 @@ def add_team_member(
         # Joined a moment ago by a concurrent request.
         return False
     return True
+
+
+def member_role(*, session: Session, workspace_id: int, team_id: int, member_id: int) -> str | None:
+    """The member's role in the team, or None when they are not in it."""
+    row = session.get(TeamMember, (team_id, member_id))
+    return row.role if row is not None and row.workspace_id == workspace_id else None
 
 
 def team_member_ids(*, session: Session, workspace_id: int, team_id: int) -> list[int]:

@@ -291,6 +291,8 @@ MALFORMED = {
     "kudos": "kudos",
     "align": "align O5 to T1",
     "score": "score KR11 42",
+    "export": "export Nowhere",
+    "import": "import okrs.xlsx",
     "settings": "settings language klingon",
     "away": "away someday",
 }

@@ -104,6 +104,8 @@ SAMPLE_ARGS = {
     "score": "KR12 0.7 solid",
     "settings": "team Growth digest fri 17:00",
     "away": "12-01 12-05 trip",
+    "export": "Growth",
+    "import": "",
 }
 
 ALIAS_CASES = [(verb, alias) for verb, aliases in VERBS.items() for alias in aliases]

@@ -212,6 +212,8 @@ DOCUMENTED = {
     '请假 明天 看牙医': "Away(start=datetime.date(2026, 11, 26), end=datetime.date(2026, 11, 26), note='看牙医')",
     '休假 12月21日 到 1月3日 年假': "Away(start=datetime.date(2026, 12, 21), end=datetime.date(2027, 1, 3), note='年假')",
     '请假 取消': 'AwayCancel()',
+    'export': 'Export(team=None)',
+    '导出 Growth': "Export(team='Growth')",
 }  # fmt: skip
 
 

@@ -1,7 +1,9 @@
 """A fake Feishu Open Platform on 127.0.0.1, spoken to by the real lark-oapi client.
 
 It answers the calls okrbot makes (tenant token, bot info, message create /
-reply / patch, ephemeral cards, contact user, chat members, image upload),
+reply / patch, ephemeral cards, contact user, chat members, image and file
+upload, the tenant, the contact scope and email lookup, and Feishu OKR: periods,
+a user's OKR list and progress records, in the shapes of Feishu's OKR v1 docs),
 records every call, keeps Feishu's `uuid` idempotency (a repeated uuid returns
 the first message), and answers 429 with code 99991400 when told to.
 """
@@ -56,6 +58,14 @@ class FakeFeishu:
     rate_limit_next: int = 0  # answer this many message creates with 429
     rate_limit_reset: str = "1"
     ws_url: str | None = None  # the long-connection gateway handed to lark.ws.Client
+    # Feishu OKR: periods (as the API lists them), each open_id's OKR list, records written.
+    okr_periods: list[dict[str, Any]] = field(default_factory=list)
+    okrs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    okr_enabled: bool = True  # False: answer as a tenant without the OKR edition
+    progress_records: list[dict[str, Any]] = field(default_factory=list)
+    scope_users: list[str] = field(default_factory=list)
+    departments: dict[str, list[str]] = field(default_factory=dict)  # department -> open_ids
+    files: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _uuids: dict[str, str] = field(default_factory=dict)
@@ -175,6 +185,12 @@ class FakeFeishu:
                 )
             )
             return 200, {"code": 0, "msg": "ok", "data": {"message_id": message_id}}, {}
+        okr = self._okr(method, path, query, body)
+        if okr is not None:
+            return okr
+        directory = self._directory(method, path, query, body)
+        if directory is not None:
+            return directory
         match = re.fullmatch(r"/open-apis/contact/v3/users/([^/]+)", path)
         if match and method == "GET":
             user = self.users.get(match.group(1))
@@ -209,6 +225,11 @@ class FakeFeishu:
                 },
                 {},
             )
+        if path == "/open-apis/im/v1/files" and method == "POST":
+            file_key = f"file_v3_fake_{next(self._ids)}"
+            with self.lock:
+                self.files.append({"file_key": file_key, "body": raw})
+            return 200, {"code": 0, "msg": "success", "data": {"file_key": file_key}}, {}
         if path == "/open-apis/im/v1/images" and method == "POST":
             return (
                 200,
@@ -220,6 +241,80 @@ class FakeFeishu:
                 {},
             )
         return 404, {"code": 404, "msg": f"not faked: {method} {path}"}, {}
+
+    # --- Feishu OKR ----------------------------------------------------------------
+
+    def _okr(
+        self, method: str, path: str, query: dict[str, str], body: Any
+    ) -> tuple[int, Any, dict[str, str]] | None:
+        if not path.startswith("/open-apis/okr/v1/"):
+            return None
+        if not self.okr_enabled:
+            return 400, {"code": 1000403, "msg": "tenant has no OKR edition"}, {}
+        if path == "/open-apis/okr/v1/periods" and method == "GET":
+            data = {"page_token": "", "has_more": False, "items": self.okr_periods}
+            return 200, {"code": 0, "msg": "success", "data": data}, {}
+        match = re.fullmatch(r"/open-apis/okr/v1/users/([^/]+)/okrs", path)
+        if match and method == "GET":
+            wanted = query.get("period_ids")
+            found = [
+                o
+                for o in self.okrs.get(match.group(1), [])
+                if not wanted or o["period_id"] == wanted
+            ]
+            offset, limit = int(query.get("offset", "0")), int(query.get("limit", "10"))
+            data = {"total": len(found), "okr_list": found[offset : offset + limit]}
+            return 200, {"code": 0, "msg": "success", "data": data}, {}
+        if path == "/open-apis/okr/v1/progress_records" and method == "POST":
+            if not body.get("source_url") or body.get("target_type") not in (1, 2):
+                return 400, {"code": 1009999, "msg": "param error"}, {}
+            progress_id = str(7_200_000_000_000_000_000 + next(self._ids))
+            with self.lock:
+                self.progress_records.append({"progress_id": progress_id, **body})
+            data = {
+                "progress_id": progress_id,
+                "modify_time": "1700000000000",
+                "content": body.get("content"),
+                "progress_rate": body.get("progress_rate"),
+            }
+            return 200, {"code": 0, "msg": "success", "data": data}, {}
+        return 404, {"code": 404, "msg": f"not faked: {method} {path}"}, {}
+
+    def _directory(
+        self, method: str, path: str, query: dict[str, str], body: Any
+    ) -> tuple[int, Any, dict[str, str]] | None:
+        if path == "/open-apis/tenant/v2/tenant/query" and method == "GET":
+            tenant = {
+                "name": "Fake Co.",
+                "display_id": "F0001",
+                "tenant_tag": 0,
+                "tenant_key": TENANT,
+            }
+            return 200, {"code": 0, "msg": "success", "data": {"tenant": tenant}}, {}
+        if path == "/open-apis/contact/v3/scopes" and method == "GET":
+            data = {
+                "user_ids": self.scope_users,
+                "department_ids": list(self.departments),
+                "group_ids": [],
+                "has_more": False,
+            }
+            return 200, {"code": 0, "msg": "success", "data": data}, {}
+        if path == "/open-apis/contact/v3/users/find_by_department" and method == "GET":
+            items = [
+                {"open_id": open_id, "name": self.users.get(open_id, {}).get("name", "")}
+                for open_id in self.departments.get(query.get("department_id", ""), [])
+            ]
+            data = {"has_more": False, "page_token": "", "items": items}
+            return 200, {"code": 0, "msg": "success", "data": data}, {}
+        if path == "/open-apis/contact/v3/users/batch_get_id" and method == "POST":
+            emails = {e.casefold() for e in body.get("emails") or []}
+            users = [
+                {"user_id": open_id, "email": user["email"]}
+                for open_id, user in self.users.items()
+                if str(user.get("email", "")).casefold() in emails
+            ]
+            return 200, {"code": 0, "msg": "success", "data": {"user_list": users}}, {}
+        return None
 
     def _token(self, body: Any) -> tuple[int, Any, dict[str, str]]:
         if not isinstance(body, dict) or body.get("app_id") != self.app_id:

@@ -245,7 +245,7 @@ class FakeSlack:
             self._record("response_url", json.loads(raw or b"{}"), path)
             return 200, {"content-type": "text/plain"}, b"ok"
         if path.startswith("/upload/"):
-            self._record("upload", {"size": len(raw)}, path)
+            self._record("upload", {"size": len(raw), "data": raw}, path)
             failure = self._failure_for("upload")
             if failure is not None and not failure.after:
                 return _fail(failure)
