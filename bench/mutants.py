@@ -244,14 +244,14 @@ MUTANTS = [
         "storage/repos/changes.py",
         "            ChangeRequest.workspace_id == workspace_id, ChangeRequest.id == request_id",
         "            ChangeRequest.id == request_id",
-        ("tests/storage",),
+        ("tests/storage/test_repo_workspaces.py", "tests/storage/test_tenancy.py"),
     ),
     Mutant(
         "repos.second-checkin-wipes-confidence",
         "storage/repos/rhythm.py",
         "        if confidence is not None:\n            row.confidence = confidence",
         "        if True:\n            row.confidence = confidence",
-        ("tests/commands/test_usecases_rhythm.py", "tests/storage"),
+        ("tests/commands/test_usecases_rhythm.py",),
     ),
     Mutant(
         "repos.member-from-another-workspace",
@@ -259,7 +259,7 @@ MUTANTS = [
         "def get_member(*, session: Session, workspace_id: int, member_id: int) -> Member | None:",
         "def get_member(*, session: Session, workspace_id: int, member_id: int) -> Member | None:"
         "\n    return session.get(Member, member_id)",
-        ("tests/storage",),
+        ("tests/storage/test_repo_workspaces.py", "tests/storage/test_tenancy.py"),
     ),
 ]
 

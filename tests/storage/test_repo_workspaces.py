@@ -64,6 +64,7 @@ UNSCOPED: dict[str, str] = {
     "lease.read_lease": "the process's scheduler lease",
     "okrs.update_key_result": "a key result the caller loaded inside its workspace",
     "okrs.set_alignment": "an objective the caller loaded inside its workspace",
+    "okrs.update_objective": "an objective the caller loaded inside its workspace",
     "outbox.claim_due": "the sender claims for every workspace",
     "outbox.mark_sent": "a row the sender claimed",
     "outbox.mark_progress": "a row the sender claimed",
@@ -83,6 +84,7 @@ UNSCOPED: dict[str, str] = {
     "workspaces.update_member": "a member the caller loaded inside its workspace",
     "workspaces.update_team": "a team the caller loaded inside its workspace",
     "workspaces.list_all_teams": "the scheduler's tick walks every workspace",
+    "workspaces.list_workspaces": "the operator chooses a workspace (import, export, forget)",
 }
 ONLY = 900  # the number of the other workspace's own numbered rows
 ONLY_NAME = "elsewhere"
