@@ -24,6 +24,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,8 +42,23 @@ class Mutant:
     tests: tuple[str, ...]
 
 
-OUTBOX = ("tests/outbox",)
+OUTBOX = (
+    "tests/outbox/test_outbox_repo.py",
+    "tests/outbox/test_outbox_sender.py",
+    "tests/outbox/test_outbox_workers.py",
+    "tests/outbox/test_exactly_once.py",
+)
 SLACK_SEND = ("tests/outbox/test_exactly_once.py", "tests/slack/test_sender.py")
+TICK = (
+    "tests/outbox/test_outbox_repo.py",
+    "tests/outbox/test_outbox_app.py",
+    "tests/moments/test_tick_blocking.py",
+    "tests/storage/test_lease.py",
+)
+SLACK_IN = ("tests/slack/test_scenarios.py", "tests/slack/test_sender.py")
+FEISHU_IN = ("tests/feishu/test_feishu_webhook.py", "tests/feishu/test_feishu_scenarios.py")
+CALENDAR = ("tests/okr", "tests/moments/test_rhythm_flows.py", "tests/moments/test_time.py")
+TENANCY = ("tests/storage/test_repo_workspaces.py", "tests/storage/test_tenancy.py")
 
 MUTANTS = [
     # --- the outbox -------------------------------------------------------------------
@@ -170,14 +187,14 @@ MUTANTS = [
         "storage/repos/schedule.py",
         "    if current is None or to > current:",
         "    if current is None or to != current:",
-        ("tests/outbox/test_outbox_repo.py", "tests/outbox/test_outbox_app.py"),
+        TICK,
     ),
     Mutant(
         "tick.catch-up-keeps-everything",
         "handlers/moments/ticker.py",
         "            if oldest is not None and item.at < oldest:",
         "            if oldest is not None and item.at < oldest - catch_up:",
-        ("tests/outbox/test_outbox_app.py", "tests/moments/test_tick_blocking.py"),
+        TICK,
     ),
     # --- the receivers ----------------------------------------------------------------
     Mutant(
@@ -185,35 +202,35 @@ MUTANTS = [
         "bot/slack/translate.py",
         'moment = int(float(action.get("action_ts") or 0) // DOUBLE_CLICK_SECONDS)',
         "moment = 0",
-        ("tests/slack/test_scenarios.py", "tests/slack/test_acceptance.py"),
+        SLACK_IN,
     ),
     Mutant(
         "slack.another-bots-dm-answered",
         "bot/slack/translate.py",
         'if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):',
         'if event.get("channel_type") != "im" or event.get("subtype"):',
-        ("tests/slack/test_scenarios.py", "tests/slack/test_acceptance.py"),
+        SLACK_IN,
     ),
     Mutant(
         "slack.entities-left-escaped",
         "bot/slack/translate.py",
         'text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")',
         'text = text.replace("&lt;", "<").replace("&gt;", ">")',
-        ("tests/slack",),
+        SLACK_IN,
     ),
     Mutant(
         "feishu.bot-messages-answered",
         "bot/feishu/receive.py",
         'if sender.sender_type not in (None, "user"):',
         'if sender.sender_type not in (None, "user", "app"):',
-        ("tests/feishu",),
+        FEISHU_IN,
     ),
     Mutant(
         "feishu.repush-handled-again",
         "bot/feishu/receive.py",
         "            if any(key in self._ids for key in keys):",
         "            if all(key in self._ids for key in keys):",
-        ("tests/feishu",),
+        FEISHU_IN,
     ),
     # --- the renderers ----------------------------------------------------------------
     Mutant(
@@ -236,7 +253,7 @@ MUTANTS = [
         "handlers/okr/calendar.py",
         "        return bool(_country(country, day.year).is_working_day(day))",
         "        return day.isoweekday() <= 5 and day not in _country(country, day.year)",
-        ("tests/moments", "tests/okr"),
+        CALENDAR,
     ),
     # --- the repositories -------------------------------------------------------------
     Mutant(
@@ -244,7 +261,7 @@ MUTANTS = [
         "storage/repos/changes.py",
         "            ChangeRequest.workspace_id == workspace_id, ChangeRequest.id == request_id",
         "            ChangeRequest.id == request_id",
-        ("tests/storage/test_repo_workspaces.py", "tests/storage/test_tenancy.py"),
+        TENANCY,
     ),
     Mutant(
         "repos.second-checkin-wipes-confidence",
@@ -259,7 +276,160 @@ MUTANTS = [
         "def get_member(*, session: Session, workspace_id: int, member_id: int) -> Member | None:",
         "def get_member(*, session: Session, workspace_id: int, member_id: int) -> Member | None:"
         "\n    return session.get(Member, member_id)",
-        ("tests/storage/test_repo_workspaces.py", "tests/storage/test_tenancy.py"),
+        TENANCY,
+    ),
+    # --- added: the outbox ------------------------------------------------------------
+    Mutant(
+        "outbox.claim-without-lease",
+        "storage/repos/outbox.py",
+        "        candidate.claimed_until = now + claim_for",
+        "        candidate.claimed_until = now",
+        OUTBOX,
+    ),
+    Mutant(
+        "outbox.failures-never-counted",
+        "storage/repos/outbox.py",
+        'values["attempts"] = OutboxMessage.attempts + 1',
+        'values["attempts"] = OutboxMessage.attempts',
+        OUTBOX,
+    ),
+    Mutant(
+        "outbox.requeue-every-workspace",
+        "storage/repos/outbox.py",
+        "        conditions.append(OutboxMessage.workspace_id == workspace_id)\n    result",
+        "        pass\n    result",
+        (*OUTBOX, "tests/process/test_operator_cli.py"),
+    ),
+    Mutant(
+        "outbox.rate-never-spent",
+        "bot/outbox.py",
+        "self._tokens[bucket.name] = self._refill(bucket, now) - 1.0",
+        "self._tokens[bucket.name] = self._refill(bucket, now)",
+        OUTBOX,
+    ),
+    Mutant(
+        "outbox.pause-ignored",
+        "bot/outbox.py",
+        "            wait = max(wait, self._paused_until.get(bucket.name, now) - now)",
+        "            pass",
+        OUTBOX,
+    ),
+    # --- added: the tick --------------------------------------------------------------
+    Mutant(
+        "tick.chunk-drops-its-last",
+        "handlers/moments/ticker.py",
+        "chunk = deliveries[start : start + ENQUEUE_CHUNK]",
+        "chunk = deliveries[start : start + ENQUEUE_CHUNK - 1]",
+        TICK,
+    ),
+    Mutant(
+        "tick.follow-up-from-the-moved-clock",
+        "handlers/moments/ticker.py",
+        "self._follow_up_checkins(list(by_workspace), since=now - FOLLOW_UP_MARGIN)",
+        "self._follow_up_checkins(list(by_workspace), since=self.clock.now())",
+        TICK,
+    ),
+    # --- added: the receivers ---------------------------------------------------------
+    Mutant(
+        "slack.signatures-unchecked",
+        "bot/slack/app.py",
+        "            token_verification_enabled=False,",
+        "            token_verification_enabled=False,\n            request_verification_enabled=False,",
+        SLACK_IN,
+    ),
+    Mutant(
+        "slack.retries-get-new-ids",
+        "bot/slack/translate.py",
+        'return f"ev:{found}" if found else None',
+        "return None",
+        SLACK_IN,
+    ),
+    Mutant(
+        "slack.own-messages-answered",
+        "bot/slack/translate.py",
+        'if not event.get("user") or event.get("user") == bot_user_id:',
+        'if not event.get("user"):',
+        SLACK_IN,
+    ),
+    Mutant(
+        "feishu.durable-key-is-the-event-id",
+        "bot/feishu/receive.py",
+        "self._command(where, parsed, message.message_id or event_id, message.chat_id)",
+        "self._command(where, parsed, event_id or message.message_id, message.chat_id)",
+        FEISHU_IN,
+    ),
+    Mutant(
+        "dispatch.duplicates-handled",
+        "handlers/dispatch.py",
+        "if event.event_id and not events.claim_event(",
+        "if False and not events.claim_event(",
+        SLACK_IN + FEISHU_IN,
+    ),
+    # --- added: the renderers ---------------------------------------------------------
+    Mutant(
+        "slack.bar-full-at-97-percent",
+        "bot/slack/render.py",
+        "        cells = min(max(cells, 1), BAR_CELLS - 1)",
+        "        cells = max(cells, 1)",
+        ("tests/slack/test_render.py",),
+    ),
+    Mutant(
+        "feishu.bar-empty-at-3-percent",
+        "bot/feishu/render.py",
+        "        cells = min(max(cells, 1), BAR_CELLS - 1)",
+        "        cells = min(cells, BAR_CELLS - 1)",
+        ("tests/feishu/test_feishu_render.py",),
+    ),
+    Mutant(
+        "console.bar-empty-at-4-percent",
+        "bot/console/render.py",
+        "        cells = min(max(cells, 1), BAR_CELLS - 1)",
+        "        cells = min(cells, BAR_CELLS - 1)",
+        ("tests/console/test_console_render.py",),
+    ),
+    # --- added: the calendar ----------------------------------------------------------
+    Mutant(
+        "calendar.friday-task-due-on-saturday",
+        "handlers/okr/calendar.py",
+        "        return _add_working_days(self.own, self.country, day, 1)",
+        "        return day + timedelta(days=1)",
+        CALENDAR,
+    ),
+    Mutant(
+        "calendar.own-holidays-worked",
+        "handlers/okr/calendar.py",
+        "    if day.isoformat() in own:\n        return False",
+        "    if day.isoformat() in own:\n        pass",
+        CALENDAR,
+    ),
+    # --- added: the repositories ------------------------------------------------------
+    Mutant(
+        "repos.second-checkin-wipes-note",
+        "storage/repos/rhythm.py",
+        "        if note:\n            row.note = note",
+        "        if True:\n            row.note = note",
+        ("tests/commands/test_usecases_rhythm.py",),
+    ),
+    Mutant(
+        "repos.help-request-from-another-workspace",
+        "storage/repos/collab.py",
+        "            HelpRequest.workspace_id == workspace_id, HelpRequest.number == number",
+        "            HelpRequest.number == number",
+        TENANCY,
+    ),
+    Mutant(
+        "repos.key-result-by-id-from-another-workspace",
+        "storage/repos/okrs.py",
+        "    return kr if kr is not None and kr.workspace_id == workspace_id else None",
+        "    return kr",
+        TENANCY,
+    ),
+    Mutant(
+        "repos.tasks-from-another-workspace",
+        "storage/repos/rhythm.py",
+        "PlanTask.workspace_id == workspace_id, col(PlanTask.id).in_(part)",
+        "col(PlanTask.id).in_(part)",
+        TENANCY,
     ),
 ]
 
@@ -285,15 +455,55 @@ def apply(root: Path, mutant: Mutant) -> None:
     path.write_text(source.replace(mutant.old, mutant.new), encoding="utf-8")
 
 
-def caught(root: Path, mutant: Mutant) -> tuple[bool, float, str]:
-    """Whether the mutant's tests fail on the copy; the seconds it took; the last line."""
-    env = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
+def present(root: Path, tests: tuple[str, ...]) -> list[str]:
+    """The mutant's tests that the copy has (main's tests lack files added since)."""
+    return [t for t in tests if (root / t.split("::")[0]).exists()]
+
+
+def pytest_env(root: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(root),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "OKRBOT_TEST_DATABASE": "sqlite",
+    }
+
+
+def baseline(root: Path, mutants: list[Mutant]) -> list[str]:
+    """The tests that fail with no mutant at all (main's tests on this code, say):
+    they are left out of every mutant's run, or they would catch everything."""
+    tests = sorted({t for m in mutants for t in present(root, m.tests)})
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfE", *tests],
+        cwd=root,
+        env=pytest_env(root),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT * 3,
+    )
+    failing = []
+    for line in done.stdout.splitlines():
+        if line.startswith(("FAILED ", "ERROR ")):
+            failing.append(line.split(" ", 2)[1])
+    return failing
+
+
+def caught(root: Path, mutant: Mutant, deselect: Sequence[str] = ()) -> tuple[bool, float, str]:
+    """Whether the mutant's tests fail on the copy; the seconds it took; the last line.
+
+    A run that times out counts as caught (CI would fail it too) and says so;
+    a mutant none of whose tests exist in the copy survives.
+    """
+    tests = present(root, mutant.tests)
+    if not tests:
+        return False, 0.0, "none of its tests exist here"
+    skip = [f"--deselect={nodeid}" for nodeid in deselect]
     started = time.monotonic()
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *mutant.tests],
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *skip, *tests],
             cwd=root,
-            env=env,
+            env=pytest_env(root),
             capture_output=True,
             text=True,
             timeout=TIMEOUT,
@@ -301,33 +511,86 @@ def caught(root: Path, mutant: Mutant) -> tuple[bool, float, str]:
     except subprocess.TimeoutExpired:
         return True, time.monotonic() - started, "timed out (counted as caught)"
     lines = [line for line in done.stdout.splitlines() if line.strip()]
+    if done.returncode in (4, 5):
+        # A usage error or nothing collected: the tests never ran, so nothing caught it.
+        return False, time.monotonic() - started, f"no tests ran (pytest exit {done.returncode})"
+    # 1: a test failed; 2: collection failed (the mutant broke an import), also a failing CI.
     return done.returncode != 0, time.monotonic() - started, lines[-1] if lines else ""
+
+
+def imports_the_copy(root: Path) -> None:
+    """The copy's code, not this checkout's (installed editable), is what the tests import."""
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    found = subprocess.run(
+        [sys.executable, "-c", "import bot.outbox; print(bot.outbox.__file__)"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not Path(found).resolve().is_relative_to(root.resolve()):
+        raise SystemExit(f"the copy imports {found}, not its own code")
+
+
+def run_one(
+    workdir: Path, base: Path, mutant: Mutant, deselect: Sequence[str]
+) -> tuple[Mutant, bool, float, str]:
+    root = workdir / mutant.name
+    shutil.copytree(base, root)
+    try:
+        apply(root, mutant)
+        found, seconds, last = caught(root, mutant, deselect)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return mutant, found, seconds, last
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.mutants")
     parser.add_argument("--tests-from", help="a git revision whose tests/ to run instead")
     parser.add_argument("--only", action="append", help="a mutant's name (repeatable)")
+    parser.add_argument("--jobs", type=int, default=1, help="mutants run at once (default 1)")
+    parser.add_argument(
+        "--check", action="store_true", help="only check that every mutant applies once"
+    )
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the run without a mutant first"
+    )
     args = parser.parse_args(argv)
     chosen = [m for m in MUTANTS if not args.only or m.name in args.only]
+    if args.only and len(chosen) != len(set(args.only)):
+        raise SystemExit(f"unknown mutants: {sorted(set(args.only) - {m.name for m in chosen})}")
+    if len({m.name for m in MUTANTS}) != len(MUTANTS):
+        raise SystemExit("two mutants share a name")
     results: list[tuple[Mutant, bool, float, str]] = []
-    with tempfile.TemporaryDirectory(prefix="okrbot-mutants-") as workdir:
-        base = Path(workdir) / "base"
+    with tempfile.TemporaryDirectory(prefix="okrbot-mutants-") as tmp:
+        workdir = Path(tmp)
+        base = workdir / "base"
         copy_project(base, args.tests_from)
-        for mutant in chosen:
-            root = Path(workdir) / mutant.name
-            shutil.copytree(base, root)
-            apply(root, mutant)
-            found, seconds, last = caught(root, mutant)
-            results.append((mutant, found, seconds, last))
-            verdict = "caught  " if found else "SURVIVED"
-            print(f"{verdict} {mutant.name:40} {seconds:6.1f} s  {last}", flush=True)
-            shutil.rmtree(root)
+        if args.check:
+            for mutant in chosen:
+                source = (base / mutant.path).read_text(encoding="utf-8")
+                if source.count(mutant.old) != 1:
+                    raise SystemExit(f"{mutant.name}: not once in {mutant.path}")
+            print(f"all {len(chosen)} mutants apply")
+            return 0
+        imports_the_copy(base)
+        failing = [] if args.no_baseline else baseline(base, chosen)
+        for nodeid in failing:
+            print(f"fails with no mutant, left out: {nodeid}", flush=True)
+        with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+            futures = [pool.submit(run_one, workdir, base, m, failing) for m in chosen]
+            for future in as_completed(futures):
+                mutant, found, seconds, last = future.result()
+                results.append((mutant, found, seconds, last))
+                verdict = "caught  " if found else "SURVIVED"
+                print(f"{verdict} {mutant.name:45} {seconds:6.1f} s  {last}", flush=True)
     hits = sum(1 for _, found, _, _ in results if found)
     print(f"\n{hits} of {len(results)} caught ({100 * hits / max(len(results), 1):.0f} %)")
-    for mutant, found, _, _ in results:
+    for mutant, found, _, last in sorted(results, key=lambda r: r[0].name):
         if not found:
-            print(f"  survived: {mutant.name} ({mutant.path})")
+            print(f"  survived: {mutant.name} ({mutant.path}) {last}")
     return 0
 
 

@@ -134,7 +134,11 @@ class SessionFactory:
     """Opens sessions on one engine; `with factory.begin() as s:` commits or rolls back.
 
     `read()` is for transactions that only read: on SQLite they do not wait for
-    the write lock (on PostgreSQL the two are the same).
+    the write lock (on PostgreSQL the two are the same). `begin(mostly_reads=True)`
+    is for a long read that may write a row or two (the tick's build, which may
+    create a cycle): it takes the lock only at its first write, so it holds up
+    nobody while it reads, but on SQLite that write fails if another connection
+    wrote since it began (`is_unavailable`; the next try works).
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -148,8 +152,9 @@ class SessionFactory:
             yield session
 
     @contextmanager
-    def begin(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
+    def begin(self, *, mostly_reads: bool = False) -> Iterator[Session]:
+        engine = self._reader if mostly_reads else self.engine
+        with Session(engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()
