@@ -345,10 +345,10 @@ MUTANTS = [
         SLACK_IN,
     ),
     Mutant(
-        "slack.own-messages-answered",
+        "slack.another-bots-mention-answered",
         "bot/slack/translate.py",
-        'if not event.get("user") or event.get("user") == bot_user_id:',
-        'if not event.get("user"):',
+        'if event.get("bot_id") or event.get("subtype") or not event.get("user"):',
+        'if event.get("subtype") or not event.get("user"):',
         SLACK_IN,
     ),
     Mutant(

@@ -382,7 +382,9 @@ class FakeSlack:
                 },
             }
         if method == "conversations.open":
-            return {"ok": True, "channel": {"id": _dm(str(args.get("users", "")))}}
+            # A person's DM, whatever their id looks like (the demo's people are "mei").
+            users = str(args.get("users", ""))
+            return {"ok": True, "channel": {"id": _dm(users) if users[:1] in "UW" else "D" + users}}
         if method == "conversations.history":
             return self._history_page(args)
         if method == "chat.postMessage":

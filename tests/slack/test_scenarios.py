@@ -308,6 +308,20 @@ def test_a_double_click_is_handled_once(bot: Bot) -> None:
     assert len(bot.fake.of("response_url")) == 3  # the command, the plan add, one press
 
 
+def test_a_press_of_the_same_button_a_minute_later_is_handled_again(bot: Bot) -> None:
+    create_objective(bot)
+    reply(bot, ALICE, "plan add KR1 Draft")
+    moment = time.time() // 5 * 5 + 1
+    assert bot.slack.press(ALICE, "task.carry", "T1", action_ts=moment).status == 200
+    bot.fake.wait_for("response_url", 3)
+    assert bot.slack.press(ALICE, "task.carry", "T1", action_ts=moment + 60).status == 200
+    bot.fake.wait_for("response_url", 4)
+    bot.idle()
+    assert len(bot.fake.of("response_url")) == 4  # the command, the plan add, two presses
+    presses = [e for e in rows(bot.sessions, ProcessedEvent) if e.event_id.startswith("btn:")]
+    assert len(presses) == 2
+
+
 # --- mention → help request → helper's DM → Accept → updated in place --------------
 
 
@@ -366,7 +380,7 @@ def test_a_dm_is_a_command_without_slash_okr(bot: Bot) -> None:
 
 
 def test_bot_messages_and_edits_in_a_dm_are_ignored(bot: Bot) -> None:
-    for extra in ({"bot_id": "B0FAKEBOT"}, {"subtype": "message_changed"}):
+    for extra in ({"bot_id": "B0FAKEBOT"}, {"subtype": "message_changed"}, {"user": BOT_USER}):
         bot.slack.event(
             {
                 "type": "message",
@@ -381,6 +395,40 @@ def test_bot_messages_and_edits_in_a_dm_are_ignored(bot: Bot) -> None:
     bot.idle()
     assert rows(bot.sessions, Objective) == []
     assert bot.fake.of("chat.postMessage") == []
+
+
+def test_a_dm_arrives_with_slacks_three_entities_and_is_read_as_typed(bot: Bot) -> None:
+    # Slack escapes &, < and > in message text; a typed "&lt;" arrives as "&amp;lt;".
+    sent = bot.slack.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "D0ALICE01",
+            "user": ALICE,
+            "text": "new Sales &amp; marketing &amp;lt;3 | Deals: 0 -&gt; 10 deals",
+            "ts": "1700000005.000100",
+        }
+    )
+    assert sent.status == 200
+    bot.fake.wait_for("chat.postMessage")
+    bot.idle()
+    [objective] = rows(bot.sessions, Objective)
+    assert objective.title == "Sales & marketing &lt;3"
+    [kr] = rows(bot.sessions, KeyResult)
+    assert (kr.title, kr.start_value, kr.target_value) == ("Deals", 0, 10)
+
+
+def test_another_bot_mentioning_okrbot_in_a_channel_is_not_answered(bot: Bot) -> None:
+    mention = f"<@{BOT_USER}> {NEW_OBJECTIVE}"
+    common = {"type": "app_mention", "text": mention, "channel": "C0FAKEGEN"}
+    bot.slack.event({**common, "user": "U0OTHERBOT", "bot_id": "B0OTHER", "ts": "1.1"})
+    # A person's mention after it is the marker: once it is answered, the bot's was seen.
+    bot.slack.event({**common, "user": ALICE, "ts": "1.2"})
+    bot.fake.wait_for("chat.postEphemeral")
+    bot.idle()
+    assert [c.args["user"] for c in bot.fake.of("chat.postEphemeral")] == [ALICE]
+    assert [o.title for o in rows(bot.sessions, Objective)] == ["Grow our reach"]
+    assert "U0OTHERBOT" not in [m.external_id for m in rows(bot.sessions, Member)]
 
 
 def test_app_home_is_published(bot: Bot) -> None:

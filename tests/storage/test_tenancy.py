@@ -387,7 +387,7 @@ def test_every_row_points_only_at_rows_of_its_own_workspace(
         for user, what in COMMANDS:
             for event in event_for(platform, user, what):
                 harness.app.handle(event)
-    with harness.sessions.begin() as session:
+    with harness.sessions.read() as session:
         bind = session.get_bind()
         crossings: list[str] = []
         for table in inspect(bind).get_table_names():
