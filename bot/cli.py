@@ -26,7 +26,7 @@ import sys
 import tomllib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from bot.console.demo import EXTERNAL_ID as DEMO_WORKSPACE
+from bot.console.demo import TIMEZONE as DEMO_TIMEZONE
 from bot.console.demo import seed_demo
 from bot.console.repl import Console, resume_clock
 from bot.console.repl import clock_name as console_clock_name
@@ -58,6 +59,8 @@ TRIAL_LOG = "okrbot-trial.log"
 CONSOLE_LOG = "okrbot-console.log"
 TRIAL_IMAGES = "okrbot-trial-images"  # where the terminal saves the pictures it is sent
 CONSOLE_IMAGES = "okrbot-console-images"
+TRIAL_OPENS = time(9, 0)  # the demo's clock opens on this week's Monday at this hour
+_NOW_HELP = "start the trial's clock at the real time, not this week's Monday 09:00"
 CONSOLE_WORKSPACE = "console"  # the workspace of `okrbot console` without --demo
 
 EXIT_FIX_SETUP = 2
@@ -91,8 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 database_url=args.database_url,
                 lang=args.lang,
                 fresh=args.fresh,
+                now=args.now,
             )
-        return _default(settings)
+        return _default(settings, now=args.now)
     except (SettingsError, CliError, migrate.SchemaBehind, migrate.SchemaUnknown) as error:
         _fail(str(error))
         return EXIT_FIX_SETUP
@@ -118,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Run a team's OKR rhythm in chat. Without a command: the terminal trial.",
     )
     parser.add_argument("--version", action="version", version=f"okrbot {_version()}")
+    parser.add_argument("--now", action="store_true", help=_NOW_HELP)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     console = commands.add_parser("console", help="talk to the bot in this terminal")
@@ -139,6 +144,7 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument(
         "--fresh", action="store_true", help="delete the trial database and start over"
     )
+    console.add_argument("--now", action="store_true", help=_NOW_HELP)
 
     db = commands.add_parser("db", help="database schema upkeep")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -153,11 +159,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _default(settings: Settings) -> int:
+def _default(settings: Settings, *, now: bool = False) -> int:
     """Plain `okrbot`: the bot when a platform is configured, the trial otherwise."""
     if settings.platforms_configured:
         return _run(settings)
-    return _console(settings, demo=True)
+    return _console(settings, demo=True, now=now)
 
 
 # --- the bot process ------------------------------------------------------------
@@ -201,6 +207,7 @@ def _console(
     database_url: str | None = None,
     lang: str | None = None,
     fresh: bool = False,
+    now: bool = False,
 ) -> int:
     trial = demo and database_url is None and settings.database_url == DEFAULT_DATABASE_URL
     if fresh:
@@ -212,7 +219,7 @@ def _console(
         _delete_trial_database()
     url = f"sqlite:///{TRIAL_DATABASE}" if trial else (database_url or settings.database_url)
     settings = settings.model_copy(update={"database_url": url})
-    start = settings.console_start or SystemClock().now().replace(second=0, microsecond=0)
+    start, on_monday = _trial_start(settings, demo=demo, now=now)
     clock = ManualClock(start)
     log_file = logging.FileHandler(TRIAL_LOG if trial else CONSOLE_LOG, encoding="utf-8")
     # The terminal is the chat window: logs, tracebacks included, go to a file.
@@ -250,11 +257,44 @@ def _console(
                 log_path=log_file.baseFilename,
                 trial_database=f"./{TRIAL_DATABASE}" if trial else None,
                 resumed=resumed,
+                opened_on_monday=on_monday and not resumed,
                 image_dir=Path(TRIAL_IMAGES if trial else CONSOLE_IMAGES),
             )
             return console.run()
         finally:
             runtime.close()
+
+
+def _trial_start(settings: Settings, *, demo: bool, now: bool) -> tuple[datetime, bool]:
+    """Where the console's clock starts, and whether that is this week's Monday morning.
+
+    The demo walks through a week in order, so it opens on this week's Monday at
+    09:00 in the demo's zone, whatever the day: the Wednesday cut-off has not
+    passed and the week's plan is still open. `--now` opens it at the real time.
+    """
+    if settings.console_start is not None:
+        return settings.console_start, False
+    real = _real_clock(settings).now().replace(second=0, microsecond=0)
+    if not demo or now:
+        return real, False
+    return week_opening(real, DEMO_TIMEZONE), True
+
+
+def week_opening(instant: datetime, timezone: str) -> datetime:
+    """Monday 09:00 of the week `instant` falls in, in `timezone`, as UTC."""
+    zone = ZoneInfo(timezone)
+    local = instant.astimezone(zone)
+    monday = local.date() - timedelta(days=local.isoweekday() - 1)
+    return datetime.combine(monday, TRIAL_OPENS, tzinfo=zone).astimezone(UTC)
+
+
+def _real_clock(settings: Settings) -> Clock:
+    """The real time; a test aid's file clock stands in for it when set."""
+    if settings.test_clock_file is not None:
+        from bot.testaids import FileClock
+
+        return FileClock(settings.test_clock_file)
+    return SystemClock()
 
 
 def _enter_demo(

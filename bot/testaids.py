@@ -5,7 +5,8 @@ Both are switched on by settings that `.env.example` lists as test aids:
 - `OKRBOT_TEST_CLOCK_FILE`: the bot's clock reads the current instant from
   this file (one ISO 8601 timestamp with its offset) on every call, so a test
   can move two running processes through a hundred scheduled moments in
-  seconds. Leases and the tick interval stay in real time.
+  seconds. Leases and the tick interval stay in real time. The terminal trial
+  reads the real time it opens at from it too.
 - `OKRBOT_TEST_RECORDER`: a stand-in platform connection whose sender appends
   one JSON line per send attempt to this file instead of posting anywhere. It
   serves the outbox rows of every platform that no real connection serves.

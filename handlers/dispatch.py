@@ -48,7 +48,7 @@ Handler = Callable[[Ctx, Any], Outcome]
 # One use case per parsed command type.
 ROUTES: dict[type, Handler] = {
     g.MyOkrs: lambda ctx, _: okrs.my_okrs(ctx),
-    g.Help: lambda ctx, cmd: help.help_view(ctx, cmd.topic),
+    g.Help: lambda ctx, cmd: help.help_view(ctx, cmd.topic, cmd.unknown),
     g.NewObjectiveForm: lambda ctx, _: okrs.new_objective_form(ctx),
     g.NewObjective: okrs.create_objective,
     g.AddKR: okrs.add_kr,

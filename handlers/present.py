@@ -216,7 +216,7 @@ def task_text(tr: Translator, line: TaskLine, *, show_owner: bool = True) -> str
     if task.changed_late:
         extras.append(tr.t("changed after the cut-off"))
     if extras:
-        parts.append("(" + ", ".join(extras) + ")")
+        parts.append(tr.t("({details})", details=tr.series(extras)))
     return " ".join(parts)
 
 

@@ -135,14 +135,47 @@ class Series:
 
 
 @dataclass(frozen=True, slots=True)
+class Move:
+    """One key result's week: where it was and where it is, in % of the way to its
+    target (100 is the target), and the owner's confidence, which colours it."""
+
+    label: str  # "KR11 Followers in target countries"
+    before: float
+    after: float
+    confidence: int | None = None
+    value: str = ""  # the value now as people read it: "6,000 of 10,000 followers"
+
+
+def move_text(move: Move) -> str:
+    """A move as text, where a chart is not drawn: "42% → 60% (6,000 of 10,000 followers)"."""
+    text = f"{move.before:.0f}% → {move.after:.0f}%"
+    return f"{text} ({move.value})" if move.value else text
+
+
+@dataclass(frozen=True, slots=True)
+class MoveWords:
+    """The words of a movement chart's key, in the reader's language."""
+
+    before: str = "start of the week"
+    after: str = "now"
+    target: str = "target"
+    confidence: str = "confidence"
+    none: str = "no confidence yet"
+
+
+@dataclass(frozen=True, slots=True)
 class Chart:
-    """A line chart as data. The product never draws: the bot turns it into an Image
-    (a PNG) before a platform sends it, so every platform shows the same picture."""
+    """A chart as data: a trend (one line per series over the weeks) or, with `moves`,
+    this week's movement of each key result. The product never draws: the bot turns
+    it into an Image (a PNG) before a platform sends it, so every platform shows the
+    same picture."""
 
     title: str
-    series: tuple[Series, ...]
+    series: tuple[Series, ...] = ()
     y_label: str = ""
     filename: str = "chart.png"
+    moves: tuple[Move, ...] = ()
+    words: MoveWords = MoveWords()
 
 
 Cell = str | float | None

@@ -144,6 +144,7 @@ class Console:
         log_path: str | None = None,
         trial_database: str | None = None,
         resumed: bool = False,
+        opened_on_monday: bool = False,
         image_dir: Path | None = None,
         prepare: Prepare = charts.prepare_outgoing,
     ) -> None:
@@ -163,6 +164,7 @@ class Console:
             trial_database  # shown in the banner, so people know what --fresh resets
         )
         self.resumed = resumed
+        self.opened_on_monday = opened_on_monday  # the banner says why it is Monday morning
         # input() gives line editing, but only on the process's own terminal.
         self.interactive = stdin is sys.stdin and stdin.isatty() and stdout.isatty()
         self.width = (
@@ -628,6 +630,14 @@ class Console:
                 ),
             )
         )
+        if self.opened_on_monday:
+            self._say(
+                tr.t(
+                    "The trial's clock opens at {when}, this week's Monday morning, so the week "
+                    "can be walked through in order; okrbot --now opens it at the real time.",
+                    when=format_clock(self.clock.now(), me.timezone),
+                )
+            )
         closing = tr.t(":help lists the console commands; :quit leaves.")
         if self.trial_database and self.resumed:
             closing += " " + tr.t(

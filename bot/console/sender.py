@@ -15,7 +15,18 @@ from typing import Any
 
 from bot.console.render import render_view
 from bot.delivery import Bucket, Outgoing, chat_parts
-from handlers.views import Block, Chart, Home, Image, Message, Text, from_json, plain, to_json
+from handlers.views import (
+    Block,
+    Chart,
+    Home,
+    Image,
+    Message,
+    Text,
+    from_json,
+    move_text,
+    plain,
+    to_json,
+)
 
 PLATFORM = "console"
 
@@ -43,7 +54,7 @@ def chart_line(chart: Chart) -> str:
         f"{series.label}: {' → '.join(_number(value) for _, value in series.points)}"
         for series in chart.series
         if series.points
-    ]
+    ] + [f"{move.label}: {move_text(move)}" for move in chart.moves]
     return f"📈 {chart.title} — {'; '.join(parts)}" if parts else f"📈 {chart.title}"
 
 

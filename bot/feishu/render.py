@@ -36,6 +36,7 @@ from handlers.views import (
     Progress,
     Spreadsheet,
     Text,
+    move_text,
     plain,
     split_mentions,
 )
@@ -164,6 +165,7 @@ def _chart(block: Chart) -> dict[str, Any]:
     for series in block.series:
         points = " → ".join(f"{markdown(x)} {y:g}" for x, y in series.points)
         lines.append(f"{markdown(series.label)}: {points}")
+    lines.extend(f"{markdown(move.label)}: {markdown(move_text(move))}" for move in block.moves)
     return _md("\n".join(lines))
 
 

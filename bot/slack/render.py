@@ -193,6 +193,7 @@ def _chart_summary(chart: v.Chart) -> Iterator[Block]:
         if series.points:
             x, y = series.points[-1]
             lines.append(f"• {escape(series.label)}: {y:g} ({escape(x)})")
+    lines.extend(f"• {escape(move.label)}: {escape(v.move_text(move))}" for move in chart.moves)
     yield from _section_texts_raw("\n".join(lines))
 
 

@@ -71,6 +71,7 @@ class MyOkrs:
 @dataclass(frozen=True, slots=True)
 class Help:
     topic: str | None = None  # a canonical verb, or None for the overview
+    unknown: str = ""  # a topic asked for that is no command, as typed
 
 
 # --- objectives and key results -----------------------------------------------
@@ -127,8 +128,13 @@ class CheckinOne:
 
 @dataclass(frozen=True, slots=True)
 class Checkin:
-    """`value` is added to the current value when `relative` ("+500", "-3").
-    Milestones check in "done" as 1.0."""
+    """`value` is added to the current value when `relative` ("+500", "-3", "by -3");
+    "=-3" is the value itself.
+
+    `done` is "done"/"完成" (value 1.0): a milestone is done, a numeric KR is at
+    its target. `unclear_sign` is a bare leading minus ("-5000"): a change by
+    the grammar, but on a KR that is never negative the use case asks which was meant.
+    """
 
     kr: Ref
     value: float
@@ -136,6 +142,8 @@ class Checkin:
     confidence: int | None = None
     note: str = ""
     links: tuple[str, ...] = ()
+    done: bool = False
+    unclear_sign: bool = False
 
 
 # --- weekly plan ------------------------------------------------------------------

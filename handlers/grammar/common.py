@@ -67,7 +67,7 @@ def date_span(
         start = read_date(first, verb, today)
         end = None if start is None else read_date(last, verb, today, not_before=start)
         if start is not None and end is not None:
-            return _ordered(start, end, last, verb, i + 1)
+            return _ordered(start, end, first, last, verb, i + 1)
     start = read_date(tok, verb, today)
     if start is None:
         return None
@@ -75,17 +75,18 @@ def date_span(
     if j + 1 < len(tokens) and tokens[j].word in range_words:
         end = read_date(tokens[j + 1], verb, today, not_before=start)
         if end is not None:
-            return _ordered(start, end, tokens[j + 1], verb, j + 2)
+            return _ordered(start, end, tok, tokens[j + 1], verb, j + 2)
     if adjacent_is_range and j < len(tokens):
         end = read_date(tokens[j], verb, today, not_before=start)
         if end is not None:
-            return _ordered(start, end, tokens[j], verb, j + 1)
+            return _ordered(start, end, tok, tokens[j], verb, j + 1)
     return start, start, j
 
 
 def _ordered(
-    start: date, end: date, end_token: Token, verb: str, stop: int
+    start: date, end: date, start_token: Token, end_token: Token, verb: str, stop: int
 ) -> tuple[date, date, int]:
     if end < start:
-        raise ParseError("bad_date", verb, {"token": end_token.text})
+        params = {"start": start_token.text, "end": end_token.text}
+        raise ParseError("date_order", verb, params)
     return start, end, stop

@@ -16,6 +16,7 @@ ERROR_CODES: frozenset[str] = frozenset(
         "missing_person",  # an @mention is required; token when something else was written
         "missing_ref",  # a reference (O3, KR12, T40, H5) is required
         "bad_ref",  # token is not a reference of the kind the command takes
+        "align_self",  # token: an objective aligned to itself
         "bad_number",  # token
         "number_too_large",  # token, limit: beyond what the database keeps
         "number_too_precise",  # token: more significant digits than the database keeps
@@ -29,6 +30,7 @@ ERROR_CODES: frozenset[str] = frozenset(
         "bad_weight",  # token: must be above 0
         "bad_score",  # token: must be 0..1, 0..10 or 0..100 %
         "bad_date",  # token
+        "date_order",  # start, end: a range whose end is before its start
         "bad_day",  # token: not a day of the week
         "bad_time",  # token: not a time of day
         "bad_field",  # token: not a KR field

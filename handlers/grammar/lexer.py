@@ -39,6 +39,17 @@ def unquoted(text: str) -> str:
 PIPES = frozenset({"|", "｜"})
 COLONS = frozenset({":", "："})
 
+# Punctuation that separates the parts of a command as a space does: "6000，信心 7",
+# "信心 7。", "T40、T41", "great week, confidence 8". Such a mark is not a token
+# of its own; free text keeps it as typed. Between two digits it is part of a
+# number or a time ("6,000", "6，000", "17：00"), never a separator.
+MARKS = frozenset("，。；：！？、,;")
+# Of those, the ones that end a sentence: a note keeps one that follows it.
+SENTENCE_ENDS = frozenset("。！？")
+# A full-width bracket or a Chinese quote opens a new word even when glued
+# ("7（还行）", "7“不错”"), so what is inside reads as text of its own.
+_OPENERS = frozenset("（“「『")
+
 
 def norm(text: str) -> str:
     """The matching form of a word: full-width folded to ASCII, case-folded.
@@ -79,40 +90,69 @@ class Line:
         return self.raw[token.start :]
 
     def text(self, tokens: Iterable[Token]) -> str:
-        """Free text from tokens, keeping the original spacing between neighbours.
+        """Free text from tokens, as typed between neighbours.
 
-        Tokens taken out of the middle (a confidence, a KR reference) leave one
-        space behind. A lone quoted run gives its content without quotes.
+        Where tokens were taken out of the middle (a confidence, a KR
+        reference), the two sides are joined by the mark that separated them
+        ("great week, more next week", "进展顺利，继续") or else one space. A
+        mark at either end went with what was taken out, except a full stop,
+        exclamation or question mark ending the text. A lone quoted run gives
+        its content without quotes.
         """
-        parts: list[str] = []
-        group: list[Token] = []
+        groups: list[list[Token]] = []
         for tok in tokens:
-            if group and tok.index != group[-1].index + 1:
-                parts.append(self._span(group))
-                group = []
-            group.append(tok)
-        if group:
-            parts.append(self._span(group))
-        return " ".join(p for p in parts if p).strip()
+            if groups and self._adjacent(groups[-1][-1], tok):
+                groups[-1].append(tok)
+            else:
+                groups.append([tok])
+        text = ""
+        last_end = 0
+        for group in groups:
+            part, end = self._span(group)
+            if not part:
+                continue
+            if text:
+                text += self._joiner(last_end, group[0].start)
+            text += part
+            last_end = end
+        return text.strip()
 
     def words(self, tokens: Iterable[Token]) -> str:
         """Tokens joined by single spaces: for names that must compare equal
         however they were spaced ("Growth  EU" is "Growth EU")."""
         return " ".join(t.text.strip() for t in tokens if t.text.strip())
 
-    def _span(self, group: Sequence[Token]) -> str:
+    def _adjacent(self, before: Token, after: Token) -> bool:
+        """Nothing but spaces and separating marks between the two (or one token's pieces)."""
+        if after.start < before.end:
+            return True
+        return all(c.isspace() or c in MARKS for c in self.raw[before.end : after.start])
+
+    def _span(self, group: Sequence[Token]) -> tuple[str, int]:
         if len(group) == 1 and group[0].quoted:
-            return group[0].text.strip()
-        return self.raw[group[0].start : group[-1].end].strip()
+            return group[0].text.strip(), group[0].end
+        end = max(t.end for t in group)
+        while end < len(self.raw) and self.raw[end] in SENTENCE_ENDS:
+            end += 1
+        return self.raw[group[0].start : end].strip(), end
+
+    def _joiner(self, end: int, start: int) -> str:
+        gap = self.raw[end:start].strip()
+        for mark in (gap[:1], gap[-1:]):
+            if mark and mark in MARKS:
+                return mark + " " if mark.isascii() else mark
+        return " "
 
 
 def tokenize(raw: str, *, separators: frozenset[str] = frozenset()) -> Line:
-    """Split on whitespace (U+3000 included), keeping quoted runs whole.
+    """Split on whitespace (U+3000 included) and separating marks, keeping quoted runs whole.
 
     Characters in `separators` become tokens of their own, except a colon
     inside a time ("17:00") or a URL ("https://"), which is never a separator.
+    A line of nothing but marks ("？") keeps them as its tokens.
     """
     tokens: list[Token] = []
+    marks: list[int] = []
     closings = _Closings(raw)
 
     def emit(text: str, start: int, end: int, quoted: bool = False) -> None:
@@ -139,12 +179,34 @@ def tokenize(raw: str, *, separators: frozenset[str] = frozenset()) -> Line:
             emit(c, i, i + 1)
             i += 1
             continue
+        if _is_mark(raw, i):
+            marks.append(i)
+            i += 1
+            continue
         j = i + 1
-        while j < n and not raw[j].isspace() and not _separates(raw, j, separators):
+        while j < n and not _ends_word(raw, j, separators):
             j += 1
         emit(raw[i:j], i, j)
         i = j
+    if not tokens:
+        for k in marks:
+            emit(raw[k], k, k + 1)
     return Line(raw, tuple(tokens))
+
+
+def _ends_word(raw: str, j: int, separators: frozenset[str]) -> bool:
+    return (
+        raw[j].isspace() or raw[j] in _OPENERS or _separates(raw, j, separators) or _is_mark(raw, j)
+    )
+
+
+def _is_mark(raw: str, i: int) -> bool:
+    """A separating mark, unless it sits between two digits ("6,000", "17：00")."""
+    if raw[i] not in MARKS:
+        return False
+    before = raw[i - 1] if i > 0 else ""
+    after = raw[i + 1] if i + 1 < len(raw) else ""
+    return not (before.isdigit() and after.isdigit())
 
 
 class _Closings:

@@ -332,7 +332,7 @@ def parse_align(rest: str, today: date) -> Cmd:
         return Align(objective, None)
     parent = ref(rest_tokens[0], "align", ("O", "KR"))
     if parent == objective:
-        raise ParseError("bad_ref", "align", {"token": rest_tokens[0].text})
+        raise ParseError("align_self", "align", {"token": rest_tokens[0].text})
     return Align(objective, parent)
 
 

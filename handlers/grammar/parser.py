@@ -9,7 +9,7 @@ from handlers.grammar import vocab
 from handlers.grammar.commands import Cmd, Export, Help, ImportHelp, MyOkrs, Ref
 from handlers.grammar.common import no_more, suggest
 from handlers.grammar.errors import ParseError
-from handlers.grammar.lexer import Token, tokenize
+from handlers.grammar.lexer import Line, Token, tokenize
 from handlers.grammar.limits import check_lengths, clean_typed
 from handlers.grammar.objectives import parse_align, parse_kr, parse_new, parse_score
 from handlers.grammar.people import parse_ask, parse_kudos, parse_show, parse_team
@@ -33,8 +33,11 @@ def _parse_my(rest: str, today: date) -> Cmd:
 
 def _parse_help(rest: str, today: date) -> Cmd:
     toks = tokenize(rest).tokens
-    # Help never fails: an unknown topic gets the overview.
-    return Help(vocab.VERB_OF.get(toks[0].word) if toks else None)
+    if not toks:
+        return Help()
+    # Help never fails: an unknown topic gets the overview, saying it is unknown.
+    topic = None if toks[0].quoted else vocab.VERB_OF.get(toks[0].word)
+    return Help(topic) if topic else Help(None, unknown=Line(rest, toks).words(toks))
 
 
 def _parse_export(rest: str, today: date) -> Cmd:

@@ -259,6 +259,8 @@ _FULL_DATE = re.compile(
 _MONTH_DAY = re.compile(
     r"(?P<m>[0-9]{1,2})[-/](?P<d>[0-9]{1,2})|(?P<m2>[0-9]{1,2})月(?P<d2>[0-9]{1,2})[日号]?"
 )
+# "下周五" is Friday of next week, "本周五"/"这周五" Friday of this one.
+_WEEK_OF_DAY = re.compile(r"(?P<which>下|本|这)(?:周|星期|礼拜)(?P<day>[一二三四五六日天])")
 # Leap days recur at most eight years apart (2096 -> 2104).
 _YEARS_TO_FIND_A_DAY = 9
 
@@ -285,6 +287,11 @@ def read_date(tok: Token, verb: str, today: date, *, not_before: date | None = N
             return today + timedelta(days=_RELATIVE_DAYS[key])
         if key in _WEEKDAYS:
             return base + timedelta(days=(_WEEKDAYS[key] - base.isoweekday()) % 7)
+        if match := _WEEK_OF_DAY.fullmatch(key):
+            monday = today - timedelta(days=today.isoweekday() - 1)
+            weeks = 1 if match["which"] == "下" else 0
+            weekday = "一二三四五六日".find(match["day"].replace("天", "日")) + 1
+            return monday + timedelta(days=7 * weeks + weekday - 1)
         if match := _FULL_DATE.fullmatch(key):
             month, day = match["m"] or match["m2"], match["d"] or match["d2"]
             return date(int(match["y"]), int(month), int(day))

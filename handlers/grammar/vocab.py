@@ -88,6 +88,8 @@ KR_FIELDS: dict[str, KRField] = table(
 # checkin
 DONE_VALUES = words("done", "完成", "已完成")
 CONFIDENCE_WORDS = words("confidence", "conf", "c", "信心", "信心指数", "信心值")
+# "checkin KR12 by -500": a change, whatever the KR allows.
+CHANGE_WORDS = words("by", "change", "变化", "增减", "变动")
 
 # plan
 LIST_WORDS = words("list", "列表")

@@ -321,11 +321,24 @@ class Translator:
         # Babel numbers days from Monday = 0.
         return str(get_day_names("abbreviated", locale=self._babel)[iso_weekday - 1])
 
+    def series(self, items: Sequence[str]) -> str:
+        """Items side by side, as in a parenthesis or a list of dates: "a, b, c", "a、b、c"."""
+        return ("、" if self.locale == "zh" else ", ").join(items)
+
     def list(self, items: Sequence[str]) -> str:
-        """Items joined as a sentence: "a, b and c", "a、b和c"."""
+        """Items joined as a sentence: "a, b and c", "a、b和c", "a、b和 Bob"."""
         if not items:
             return ""
-        return str(format_list(list(items), locale=self._list_babel))
+        text = str(format_list(list(items), locale=self._list_babel))
+        if self.locale == "zh":
+            # 和 is a word: a Latin name beside it is set off by a space, as in running text.
+            text = _LATIN_AFTER_AND.sub(r"和 \1", text)
+            text = _LATIN_BEFORE_AND.sub(r"\1 和", text)
+        return text
+
+
+_LATIN_AFTER_AND = re.compile(r"和([A-Za-z0-9@#])")
+_LATIN_BEFORE_AND = re.compile(r"([A-Za-z0-9%)])和")
 
 
 @functools.cache

@@ -19,7 +19,7 @@ from handlers.okr.weeks import CycleBounds
 from handlers.reports import teammonth, teamweek
 from handlers.usecases.plan import TaskLine, task_lines
 from storage.models import Cycle, HelpRequest, HelpStatus, Member, TaskStatus, Team, Workspace
-from storage.repos import collab, history, okrs, rhythm, workspaces
+from storage.repos import collab, okrs, rhythm, workspaces
 from storage.repos.okrs import KRFacts
 from storage.repos.rhythm import CheckinFacts, TaskFacts
 
@@ -59,7 +59,6 @@ class TickData:
         self._everyone_of: dict[int, set[int]] = {}
         self._team_weeks: dict[tuple[int, str, date, int], dict[int, teamweek.TeamWeek]] = {}
         self._team_months: dict[tuple[int, date, int], dict[int, teammonth.TeamMonth]] = {}
-        self._spans: dict[tuple[int, str, str], dict[int, list[history.CheckinPoint]]] = {}
         self._due_open: dict[
             tuple[int, tuple[str, ...], date, date], dict[int, list[TaskFacts]]
         ] = {}
@@ -267,36 +266,6 @@ class TickData:
                 )
             )
         return self._team_weeks[key][team.id]
-
-    def checkins_between(
-        self, ws: int, kr_ids: Sequence[int], first_week: str, last_week: str, *, per_team: int
-    ) -> list[history.CheckinPoint]:
-        """The check-ins of `kr_ids` in [first_week, last_week], in week order.
-
-        The first read of a span also reads it for the first `per_team` KRs of every
-        digest loaded so far (the charts' KRs), so a tick's charts cost one query.
-        """
-        key = (ws, first_week, last_week)
-        loaded = self._spans.setdefault(key, {})
-        wanted = {i for i in kr_ids if i not in loaded}
-        if wanted:
-            if not loaded:
-                for group in self._team_weeks.values():
-                    for data in group.values():
-                        if data.team.workspace_id == ws:
-                            wanted.update(kr.id for kr in data.krs[:per_team] if kr.id)
-            for kr_id in wanted:
-                loaded[kr_id] = []
-            for row in history.checkin_points_between(
-                session=self.session,
-                workspace_id=ws,
-                kr_ids=sorted(wanted),
-                first_week=first_week,
-                last_week=last_week,
-            ):
-                loaded[row.kr_id].append(row)
-        rows = [row for i in kr_ids for row in loaded[i]]
-        return sorted(rows, key=lambda c: (c.week, c.kr_id))
 
     def team_month(self, team: Team, today: date, cycle: Cycle) -> teammonth.TeamMonth:
         """The monthly review data of `team`, loaded with every team reviewed on the same day."""

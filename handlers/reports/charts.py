@@ -1,7 +1,10 @@
-"""The charts of a team's key results over the cycle: progress and confidence by week.
+"""The charts of a team's key results: this week's movement, and the cycle's trend.
 
-Drawn for the monthly review and under the Friday digest; the renderer of each
-platform turns a `Chart` into a picture.
+The Friday digest shows the week: each KR where it was on Monday, where it is
+now, against its target, coloured by its owner's confidence. The monthly review
+shows progress and confidence by week over the cycle. The bot turns a `Chart`
+into pictures sized for a phone, split when there is more than a phone can tell
+apart (`bot/charts.py`).
 """
 
 from __future__ import annotations
@@ -10,8 +13,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from handlers.i18n import Translator
+from handlers.present import of_target, value_text
 from handlers.reports.teammonth import progress_at
-from handlers.views import Chart, Series
+from handlers.reports.teamweek import TeamWeek, kr_rows
+from handlers.views import Chart, Move, MoveWords, Series
 from storage.models import Checkin, KeyResult
 from storage.repos.history import CheckinPoint
 from storage.repos.okrs import KRFacts
@@ -19,6 +24,42 @@ from storage.repos.rhythm import CheckinFacts
 
 # Charts stay readable with this many lines; the text lists every KR.
 CHART_MAX_SERIES = 8
+
+
+def week_chart(tr: Translator, data: TeamWeek, *, name: str) -> Chart | None:
+    """This week's movement of every KR of the team that has a target, in `tr`'s language."""
+    moves = []
+    for row in kr_rows(data):
+        if row.progress is None or row.progress_before is None:
+            continue  # no target: nothing to measure the way against
+        value = (
+            of_target(tr, row.kr, row.value)
+            if row.kr.target_value is not None
+            else value_text(tr, row.kr, row.value)
+        )
+        moves.append(
+            Move(
+                label=f"KR{row.kr.number} {row.kr.title}",
+                before=round(100 * row.progress_before, 1),
+                after=round(100 * row.progress, 1),
+                confidence=row.confidence,
+                value=value,
+            )
+        )
+    if not moves:
+        return None
+    return Chart(
+        title=tr.t("This week · {team} · {week}", team=data.team.name, week=data.week),
+        moves=tuple(moves),
+        words=MoveWords(
+            before=tr.t("start of the week"),
+            after=tr.t("now"),
+            target=tr.t("target"),
+            confidence=tr.t("confidence"),
+            none=tr.t("no confidence yet"),
+        ),
+        filename=f"{name}-week.png",
+    )
 
 
 def cycle_charts(

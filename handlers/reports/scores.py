@@ -69,7 +69,9 @@ def kr_score_line(
     if row is not None and row.reviewed_score is not None:
         parts.append(tr.t("final {s}", s=score_text(row.reviewed_score)))
     kind_text = tr.t("committed") if kind == "committed" else tr.t("aspirational")
-    return Text(f"KR{kr.number} {kr.title} ({kind_text}): " + " · ".join(parts))
+    title = f"KR{kr.number} {kr.title}"
+    name = tr.t("{name} ({details})", name=title, details=kind_text)
+    return Text(tr.t("{kr}: {details}", kr=name, details=" · ".join(parts)))
 
 
 def team_of_owner(session: Session, ws: int, owner_id: int) -> Team | None:
@@ -152,7 +154,8 @@ def queue_message(tr: Translator, session: Session, team: Team, cycle: Cycle) ->
             buttons.append(
                 Button(tr.t("Confirm KR{n}", n=row.kr.number), "score.confirm", kr_ref(row.kr))
             )
-        blocks.append(Text(f"KR{row.kr.number} {row.kr.title}: " + " · ".join(parts)))
+        name = f"KR{row.kr.number} {row.kr.title}"
+        blocks.append(Text(tr.t("{kr}: {details}", kr=name, details=" · ".join(parts))))
     if buttons:
         blocks.append(Actions(tuple(buttons[:10])))
     blocks.append(
@@ -193,6 +196,7 @@ def summary_message(tr: Translator, team: Team, cycle: Cycle, rows: Sequence[Que
             ]
             if r.score.reason:
                 parts.append(f"“{r.score.reason}”")
-            blocks.append(Context(f"KR{r.kr.number} {r.kr.title}: " + " · ".join(parts)))
+            name = f"KR{r.kr.number} {r.kr.title}"
+            blocks.append(Context(tr.t("{kr}: {details}", kr=name, details=" · ".join(parts))))
     blocks.append(Context(tr.t("Thank you all for an honest cycle. On to the next one!")))
     return Message(summary=title, blocks=tuple(blocks))

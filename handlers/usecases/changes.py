@@ -90,7 +90,7 @@ def describe(tr: Translator, kind: str, change: dict[str, Any], task: PlanTask |
             parts.append(tr.t("due {date}", date=tr.date(date.fromisoformat(change["due"]))))
         if change.get("helper_ids") is not None:
             parts.append(tr.t("new helpers"))
-        return tr.t("edit {ref}: {what}", ref=ref, what=", ".join(parts))
+        return tr.t("edit {ref}: {what}", ref=ref, what=tr.series(parts))
     if kind == "drop":
         return tr.t("drop {ref} {title}", ref=ref, title=task.title if task else "")
     return tr.t("carry {ref} {title} over to next week", ref=ref, title=task.title if task else "")

@@ -136,6 +136,11 @@ def _require_owner(ctx: Ctx, kr: KeyResult) -> None:
 def checkin(ctx: Ctx, cmd: g.Checkin) -> Outcome:
     kr = resolve_kr(ctx, cmd.kr)
     _require_owner(ctx, kr)
+    numeric = kr.kind != KRKind.MILESTONE.value
+    if cmd.done and numeric:
+        return _done_on_numeric(ctx, kr, cmd)
+    if cmd.unclear_sign and numeric and not allows_negative(kr):
+        return Outcome(replies=[_which_sign(ctx, kr, cmd)])
     value = kr.current_value + cmd.value if cmd.relative else cmd.value
     if cmd.relative and abs(value) > MAX_ABS_NUMBER:
         raise UserError(
@@ -154,6 +159,57 @@ def checkin(ctx: Ctx, cmd: g.Checkin) -> Outcome:
     return Outcome(replies=[message])
 
 
+def allows_negative(kr: KeyResult) -> bool:
+    """Whether the KR's own numbers go below zero (a margin from -5% to 5%, an NPS)."""
+    return min(kr.start_value, kr.target_value or 0.0, kr.current_value) < 0
+
+
+def _done_on_numeric(ctx: Ctx, kr: KeyResult, cmd: g.Checkin) -> Outcome:
+    """ "done" on a number: the KR reached its target, and the reply says so."""
+    if kr.target_value is None:
+        raise UserError(
+            "{ref} has no target, so it cannot be done: check in its value, "
+            "like /okr checkin {ref} 6000, or set a target with /okr kr {ref} target 10000.",
+            ref=kr_ref(kr),
+        )
+    said = ctx.t(
+        "“Done” on {ref} sets it to its target, {target}.",
+        ref=kr_ref(kr),
+        target=value_text(ctx.tr, kr, kr.target_value),
+    )
+    message = _save(ctx, kr, kr.target_value, cmd.confidence, cmd.note, cmd.links, said=said)
+    return Outcome(replies=[message])
+
+
+def _which_sign(ctx: Ctx, kr: KeyResult, cmd: g.Checkin) -> Message:
+    """ "-5000" on a KR that is never negative: ask whether it is a change or the value."""
+    amount = -abs(cmd.value)
+    written = ctx.tr.signed(amount)
+    rest = ""
+    if cmd.confidence is not None:
+        rest += " " + ctx.t("confidence {n}", n=cmd.confidence)
+    if cmd.note or cmd.links:
+        rest += " " + ctx.t('"{note}"', note=" ".join([cmd.note, *cmd.links]).strip())
+    number = _plain_number(amount)
+    question = ctx.t(
+        "{ref} is never below zero, so did you mean a change of {change} "
+        "(to {after}) or the value {change}?",
+        ref=kr_ref(kr),
+        change=written,
+        after=value_text(ctx.tr, kr, kr.current_value + amount),
+    )
+    change_line = ctx.t(
+        "A change: /okr checkin {ref} by {number}{rest}", ref=kr_ref(kr), number=number, rest=rest
+    )
+    value_line = ctx.t(
+        "The value: /okr checkin {ref} ={number}{rest}", ref=kr_ref(kr), number=number, rest=rest
+    )
+    return Message(
+        summary=question,
+        blocks=(Text(question), Context(change_line), Context(value_line)),
+    )
+
+
 def _save(
     ctx: Ctx,
     kr: KeyResult,
@@ -161,6 +217,8 @@ def _save(
     confidence: int | None,
     note: str,
     links: Sequence[str],
+    *,
+    said: str | None = None,
 ) -> Message:
     before = rhythm.last_checkins_before(
         session=ctx.session, workspace_id=ctx.workspace_id, week=ctx.week, kr_ids=[kr.id or -1]
@@ -213,6 +271,7 @@ def _save(
             )
     blocks: list[Block] = [
         Text(headline),
+        *([Text(said)] if said else []),
         kr_block(ctx.tr, kr, checkin=row),
         Context(" · ".join(facts)),
     ]

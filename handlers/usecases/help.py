@@ -36,22 +36,53 @@ def usage_lines(tr: Translator, verb: str) -> list[str]:
     return ["/okr " + line for line in table.get(verb, [])]
 
 
-def help_view(ctx: Ctx, topic: str | None) -> Outcome:
+def verb_name(tr: Translator, verb: str) -> str:
+    """The word a reader types for `verb`: its first Chinese alias in Chinese, else itself."""
+    if tr.locale == "zh":
+        return next((a for a in g.VERBS.get(verb, ()) if not a.isascii()), verb)
+    return verb
+
+
+def _other_names(tr: Translator, verb: str) -> list[str]:
+    """Every other word for `verb`, after the one `verb_name` gives."""
+    first = verb_name(tr, verb)
+    return [a for a in (verb, *g.VERBS.get(verb, ())) if a and a != first]
+
+
+def help_view(ctx: Ctx, topic: str | None, unknown: str = "") -> Outcome:
     tr = ctx.tr
     if topic and topic in g.USAGE:
-        title = tr.t("Help: /okr {verb}", verb=topic)
+        title = tr.t("Help: /okr {verb}", verb=verb_name(tr, topic))
         blocks: list[Block] = [Header(title), Text(describe(tr, topic))]
         blocks.extend(Text(line) for line in usage_lines(tr, topic))
-        also = [a for a in g.VERBS.get(topic, ()) if a]
+        also = _other_names(tr, topic)
         if also:
-            blocks.append(Context(tr.t("Also: {aliases}", aliases=", ".join(also))))
+            blocks.append(Context(tr.t("Also: {aliases}", aliases=tr.list(also))))
         return Outcome(replies=[Message(summary=title, blocks=tuple(blocks))])
     title = tr.t("okrbot: your OKR rhythm in chat")
     blocks = [Header(title)]
+    if unknown:
+        title = tr.t(
+            "There is no help on “{topic}”. Topics: {topics}.",
+            topic=unknown,
+            topics=tr.list([verb_name(tr, v) for v in g.USAGE]),
+        )
+        blocks = [Text(title)]
     for verb in g.USAGE:
-        aliases = " / ".join(a for a in g.VERBS.get(verb, ()) if not a.isascii())
-        name = f"/okr {verb}" + (f" ({aliases})" if aliases else "")
-        blocks.append(Text(f"{name} — {describe(tr, verb)}"))
+        command = f"/okr {verb_name(tr, verb)}"
+        # The other name a reader may know: the Chinese in English, the English in Chinese.
+        other = next((a for a in _other_names(tr, verb) if a.isascii() == (tr.locale == "zh")), "")
+        line = (
+            tr.t(
+                "{command} ({other}) — {what}",
+                command=command,
+                other=other,
+                what=describe(tr, verb),
+            )
+            if other
+            else tr.t("{command} — {what}", command=command, what=describe(tr, verb))
+        )
+        blocks.append(Text(line))
     blocks.append(
         Context(
             tr.t(
@@ -75,6 +106,11 @@ def parse_error_text(tr: Translator, error: g.ParseError) -> str:
         "missing_person": tr.t("Say who with an @-mention, like @alice."),
         "missing_ref": tr.t("Say which one with a reference like O3, KR12, T40 or H5."),
         "bad_ref": tr.t('"{token}" is not the right kind of reference here.', token=token),
+        "align_self": tr.t(
+            "An objective cannot align to itself ({token}): align it to a parent objective "
+            "or to another objective's key result.",
+            token=token,
+        ),
         "bad_number": tr.t(
             '"{token}" is not a number. Numbers look like 6000, 6,000, 1.5k or 2%.', token=token
         ),
@@ -123,6 +159,11 @@ def parse_error_text(tr: Translator, error: g.ParseError) -> str:
         "bad_date": tr.t(
             '"{token}" is not a date I understand. Try 2026-12-01, 12-01, fri or tomorrow.',
             token=token,
+        ),
+        "date_order": tr.t(
+            'The end, "{end}", is before the start, "{start}": write the earlier day first.',
+            start=p.get("start", ""),
+            end=p.get("end", ""),
         ),
         "bad_day": tr.t('"{token}" is not a day of the week. Try mon, fri or 周五.', token=token),
         "bad_time": tr.t('"{token}" is not a time of day. Try 09:30 or 17:00.', token=token),

@@ -276,7 +276,7 @@ def kr_view(ctx: Ctx, kr: KeyResult) -> Message:
         blocks.append(Text(ctx.t("Check-ins:")))
         for row in reversed(history):
             conf = ctx.t("confidence {n}/10", n=row.confidence) if row.confidence else ""
-            line = f"{row.week}: {value_text(ctx.tr, kr, row.value)}"
+            line = ctx.t("{week}: {value}", week=row.week, value=value_text(ctx.tr, kr, row.value))
             if conf:
                 line += f" · {conf}"
             if row.note:
@@ -559,6 +559,14 @@ def align(ctx: Ctx, cmd: g.Align) -> Outcome:
         parent_label = objective_ref(parent_o)
     else:
         parent_kr = resolve_kr(ctx, cmd.parent)
+        if parent_kr.objective_id == objective.id:
+            raise UserError(
+                "{ref} cannot align to {parent}: that is one of its own key results. "
+                "Align it to a parent objective or to another objective's key result.",
+                usage="align",
+                ref=objective_ref(objective),
+                parent=kr_ref(parent_kr),
+            )
         parent_o = okrs.get_objective_by_id(
             session=ctx.session, workspace_id=ctx.workspace_id, objective_id=parent_kr.objective_id
         )
@@ -701,7 +709,9 @@ def _score_blocks(ctx: Ctx, objective: Objective) -> list[Block]:
             if row.reason:
                 parts.append(f"“{row.reason}”")
         weighted.append((kr.weight, final))
-        blocks.append(Context(f"KR{kr.number} {kr.title}: " + " · ".join(parts)))
+        name = f"KR{kr.number} {kr.title}"
+        line = ctx.t("{kr}: {details}", kr=name, details=" · ".join(parts))
+        blocks.append(Context(line))
     o_score = math.objective_score(weighted)
     if o_score is not None:
         blocks.append(

@@ -197,7 +197,9 @@ def _change_status(ctx: Ctx, refs: Sequence[g.Ref], status: TaskStatus) -> Outco
         TaskStatus.CARRIED_OVER: ctx.t("Carried over:"),
     }[status]
     blocks: list[Block] = [Text(headline), *(Text(t) for t in texts)]
-    summary = headline + " " + ", ".join(task_ref(t) for t in tasks)
+    summary = ctx.t(
+        "{headline} {refs}", headline=headline, refs=ctx.tr.series([task_ref(t) for t in tasks])
+    )
     return Outcome(replies=[Message(summary=summary, blocks=tuple(blocks))])
 
 

@@ -57,7 +57,7 @@ def _team_fields(ctx: Ctx, team: Team) -> tuple[tuple[str, str], ...]:
         (tr.t("Monday planning"), f"{tr.weekday(team.plan_weekday)} {team.plan_time}"),
         (tr.t("Check-in prompt"), f"{tr.weekday(team.checkin_weekday)} {team.checkin_time}"),
         (tr.t("Celebration digest"), f"{tr.weekday(team.digest_weekday)} {team.digest_time}"),
-        (tr.t("Holidays"), ", ".join(team.holidays) or "–"),
+        (tr.t("Holidays"), tr.series(team.holidays) or "–"),
     )
 
 

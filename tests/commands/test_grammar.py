@@ -177,12 +177,19 @@ def test_my_takes_no_arguments() -> None:
         ("help checkin", "checkin"),
         ("help 签到", "checkin"),
         ("帮助 周计划", "plan"),
-        ("help nonsense", None),
         ("help ?", "help"),
     ],
 )
 def test_help_normalises_its_topic_to_a_canonical_verb(text: str, topic: str | None) -> None:
     assert p(text) == Help(topic)
+
+
+@pytest.mark.parametrize(
+    ("text", "unknown"),
+    [("help nonsense", "nonsense"), ("帮助 不存在", "不存在"), ("help sing a song", "sing a song")],
+)
+def test_help_on_an_unknown_topic_keeps_what_was_asked(text: str, unknown: str) -> None:
+    assert p(text) == Help(None, unknown=unknown)
 
 
 @pytest.mark.parametrize("text", ["checkin ?", "checkin help", "打卡 帮助", "kr ？", "team help"])
@@ -627,14 +634,14 @@ def test_checkin_with_only_a_kr_opens_its_form() -> None:
             Checkin(KR12, 6000.0, False, 7, "本周新增两千粉丝"),
         ),
         ("checkin KR12 +500", Checkin(KR12, 500.0, True)),
-        ("checkin KR12 -3 c4", Checkin(KR12, -3.0, True, 4)),
+        ("checkin KR12 -3 c4", Checkin(KR12, -3.0, True, 4, unclear_sign=True)),
         ("checkin KR12 +1.5万", Checkin(KR12, 15000.0, True)),
-        ("checkin KR12 done", Checkin(KR12, 1.0)),
-        ("打卡 KR12 完成 信心10", Checkin(KR12, 1.0, False, 10)),
+        ("checkin KR12 done", Checkin(KR12, 1.0, done=True)),
+        ("打卡 KR12 完成 信心10", Checkin(KR12, 1.0, False, 10, done=True)),
         ("checkin KR12 60% conf 6", Checkin(KR12, 60.0, False, 6)),
         (
             "checkin KR12 6000 great week, confidence 8",
-            Checkin(KR12, 6000.0, False, 8, "great week,"),
+            Checkin(KR12, 6000.0, False, 8, "great week"),
         ),
         (
             "checkin KR12 6000 signed two deals c9 more next week",
@@ -1014,7 +1021,8 @@ def test_align(text: str, expected: Align) -> None:
         ("align O3 to", "missing_ref", {}),
         ("align KR3 to O1", "bad_ref", {"token": "KR3"}),
         ("align O3 to T1", "bad_ref", {"token": "T1"}),
-        ("align O3 to O3", "bad_ref", {"token": "O3"}),
+        ("align O3 to O3", "align_self", {"token": "O3"}),
+        ("对齐 O3 到 o3", "align_self", {"token": "o3"}),
         ("align O3 to O1 O2", "unexpected", {"token": "O2"}),
     ],
 )
@@ -1142,8 +1150,8 @@ def test_settings(text: str, expected: Cmd) -> None:
         ("settings team Growth holiday 2026-02-30", "bad_date", {"token": "2026-02-30"}),
         (
             "settings team Growth holiday 2026-10-07 to 2026-10-01",
-            "bad_date",
-            {"token": "2026-10-01"},
+            "date_order",
+            {"start": "2026-10-07", "end": "2026-10-01"},
         ),
         (
             "settings team Growth holiday 2026-01-01~2028-01-01",
@@ -1196,10 +1204,12 @@ def test_away(text: str, expected: Cmd) -> None:
     [
         ("away", "missing_value", {}),
         ("away soon", "bad_date", {"token": "soon"}),
-        ("away 2026-12-05 2026-12-01", "bad_date", {"token": "2026-12-01"}),
+        ("away 2026-12-05 2026-12-01", "date_order", {"start": "2026-12-05", "end": "2026-12-01"}),
+        ("away 2027-01-02 2026-12-24", "date_order", {"start": "2027-01-02", "end": "2026-12-24"}),
+        ("请假 2027-01-02~2026-12-24", "date_order", {"start": "2027-01-02", "end": "2026-12-24"}),
         ("away 2026-13-01", "bad_date", {"token": "2026-13-01"}),
         ("away until later", "bad_date", {"token": "later"}),
-        ("away until 2026-01-01", "bad_date", {"token": "2026-01-01"}),
+        ("away until 2026-01-01", "date_order", {"start": "2026-11-18", "end": "2026-01-01"}),
         ("away list all", "unexpected", {"token": "all"}),
         ("away cancel it", "unexpected", {"token": "it"}),
     ],

@@ -210,8 +210,10 @@ def test_weekday_refuses_numbers_outside_the_week() -> None:
 @pytest.mark.parametrize(
     ("items", "en", "zh"),
     [
-        (["a", "b", "c"], "a, b and c", "a、b和c"),
-        (["a", "b"], "a and b", "a和b"),
+        (["a", "b", "c"], "a, b and c", "a、b 和 c"),
+        (["a", "b"], "a and b", "a 和 b"),
+        (["张三", "李四", "王五"], "张三, 李四 and 王五", "张三、李四和王五"),
+        (["@bob", "李四"], "@bob and 李四", "@bob 和李四"),
         (["a"], "a", "a"),
         ([], "", ""),
     ],

@@ -46,7 +46,7 @@ IN_ORDER = (
     "Mei Lin approved your late change: add a task: Film a launch teaser",
     "Reminder: check in for week 2026-W48",
     "🎉 Friday celebration · Marketing · week 2026-W48",
-    "okrbot-trial-images/digest-team3-2026-W48-digest-progress.png",
+    "okrbot-trial-images/digest-team3-2026-W48-digest-week.png",
     "Monthly review · Marketing · November 2026",
     "Time to score cycle 2026-Q4",
     "Score review · Marketing · 2026-Q4",
@@ -82,5 +82,5 @@ def test_a_month_of_the_rhythm_in_the_trial_shows_each_moment_in_order(
     # The reminder went to those missing a check-in, never to Bob, who has no KRs.
     reminders = out.split("Reminder: check in for week 2026-W48")
     assert all("DM to Bob Jones" not in chunk[-200:] for chunk in reminders[:-1])
-    chart = trial_dir / "okrbot-trial-images" / "digest-team3-2026-W48-digest-progress.png"
+    chart = trial_dir / "okrbot-trial-images" / "digest-team3-2026-W48-digest-week.png"
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -15,7 +15,18 @@ from bot.console.demo import DemoWorkspace
 from handlers.moments import planner
 from handlers.okr.weeks import cycle_for
 from handlers.reports import teammonth
-from handlers.views import Actions, Chart, Delivery, Form, Message, Outcome, Progress, ToUser
+from handlers.views import (
+    Actions,
+    Chart,
+    Delivery,
+    Form,
+    Message,
+    Move,
+    MoveWords,
+    Outcome,
+    Progress,
+    ToUser,
+)
 from storage.repos import okrs, workspaces
 from storage.repos import rhythm as rhythm_repo
 from tests.conftest import Harness, words_of
@@ -232,7 +243,7 @@ def test_a_task_past_its_due_date_is_pointed_out_to_its_owner_once(harness: Harn
 # --- the digest's chart and the monthly review ------------------------------------------
 
 
-def test_the_digest_and_the_monthly_review_carry_the_cycle_charts(harness: Harness) -> None:
+def test_the_digest_charts_the_week_and_the_monthly_review_the_cycle(harness: Harness) -> None:
     build(harness)
     harness.say("ann", "checkin KR1 300 confidence 7")
     harness.say("ben", "checkin KR2 10 confidence 6")
@@ -244,13 +255,14 @@ def test_the_digest_and_the_monthly_review_carry_the_cycle_charts(harness: Harne
         for _, name, d in moments(harness, friday, friday + timedelta(minutes=2))
         if name == "digest"
     ]
-    charts = [b for b in digest.message.blocks if isinstance(b, Chart)]
-    assert [c.filename for c in charts] == [
-        "digest-progress.png",
-        "digest-confidence.png",
-    ]
-    progress = {s.label: s.points for s in charts[0].series}
-    assert progress["KR1 Followers"][-1] == ("W48", 30.0)
+    (week,) = [b for b in digest.message.blocks if isinstance(b, Chart)]
+    assert (week.filename, week.title) == ("digest-week.png", "This week · Growth · 2026-W48")
+    assert week.series == ()
+    assert week.moves == (
+        Move("KR1 Followers", 0.0, 30.0, 7, "300 of 1,000 followers"),
+        Move("KR2 Orders", 0.0, 10.0, 6, "10 of 100 orders"),
+    )
+    assert week.words == MoveWords("start of the week", "now", "target", "confidence")
     monday = datetime(2026, 12, 7, 1, 59, tzinfo=UTC)  # first Monday of December, 09:59
     (review,) = [
         d
