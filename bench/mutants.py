@@ -402,6 +402,17 @@ MUTANTS = [
         "    if day.isoformat() in own:\n        pass",
         CALENDAR,
     ),
+    Mutant(
+        "storage.writers-begin-deferred",
+        "storage/db.py",
+        '        connection.exec_driver_sql("BEGIN IMMEDIATE")',
+        '        connection.exec_driver_sql("BEGIN")',
+        (
+            "tests/storage/test_sqlite_writers.py",
+            "tests/storage/test_concurrency.py",
+            "tests/outbox/test_outbox_repo.py",
+        ),
+    ),
     # --- added: the repositories ------------------------------------------------------
     Mutant(
         "repos.second-checkin-wipes-note",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storage.db import SessionFactory
+from storage.db import SessionFactory, make_engine
 from storage.repos import outbox, schedule, workspaces
 from storage.repos.outbox import NewMessage
 
@@ -227,3 +229,39 @@ def test_a_claim_taken_over_after_it_expired_is_no_longer_the_old_holders(
         assert outbox.mark_sent(session=session, message_id=row_id, ref="ok", now=NOW, holder="b")
     with sessions.read() as session:
         assert outbox.find_ref(session=session, workspace_id=ws, key="k1") == "ok"
+
+
+def test_senders_claiming_at_the_same_moment_never_take_the_same_row(database_url: str) -> None:
+    """Four senders, each on its own connection, claim together until nothing is left."""
+    engines = [make_engine(database_url) for _ in range(4)]
+    try:
+        factories = [SessionFactory(engine) for engine in engines]
+        ws = _workspace(factories[0])
+        _put(factories[0], ws, *(_dm(f"U{n}", f"k{n}") for n in range(40)))
+        start = threading.Barrier(len(factories), timeout=10)
+        taken: dict[str, list[str]] = {}
+
+        def sender(n: int) -> None:
+            start.wait()
+            mine = taken.setdefault(f"s{n}", [])
+            while True:
+                with factories[n].begin() as session:
+                    rows = outbox.claim_due(
+                        session=session, now=NOW, holder=f"s{n}", limit=3, claim_for=CLAIM
+                    )
+                    mine.extend(r.key for r in rows)
+                if not rows:
+                    return
+
+        with ThreadPoolExecutor(len(factories)) as pool:
+            list(pool.map(sender, range(len(factories)), timeout=60))
+        claimed = [key for keys in taken.values() for key in keys]
+        assert sorted(claimed) == sorted(f"k{n}" for n in range(40))  # each once, none lost
+        with factories[0].read() as session:
+            holders = {
+                r.key: r.claimed_by for r in outbox.recent(session=session, states=ALL, limit=50)
+            }
+        assert all(key in taken[holder] for key, holder in holders.items() if holder)
+    finally:
+        for engine in engines:
+            engine.dispose()
