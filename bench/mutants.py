@@ -12,6 +12,11 @@ tests that guard the code run against it; a mutant is *caught* when they fail.
 The copy lives in a temporary folder; this checkout is never changed. With
 `--tests-from REF` the tests/ folder of that git revision replaces the
 copy's, so the catch rate of two suites can be compared on the same bugs.
+Each mutant runs only the test files that guard the code it changes (those
+of them the copy has). First the same files run once with no mutant: a test
+that fails already is left out of every run, or it would catch everything.
+`--jobs N` runs N mutants at once (only on an idle machine); `--check` only
+checks that every mutant still applies to the code, in a second.
 Not collected by pytest (it is not a test module) and not part of CI.
 """
 
