@@ -179,12 +179,41 @@ def run(plan: Plan) -> str:
         latency_rows.append((members, _probe(plan, "latency", url, str(plan.samples))))
         bar.step()
     parts = [] if plan.fanout_only else [_report(plan, rhythm_rows, latency_rows)]
+    if not plan.fanout_only:
+        parts.append(_tree(plan, bar))
     if http:
         parts.append("\n".join(_http(plan, bar)))
     if plan.fanout:
         parts.append(_fanout(plan, bar))
     bar.close()
     return "\n\n".join(parts)
+
+
+def _tree(plan: Plan, bar: Bar) -> str:
+    """The web view's company tree (GET /tree) at each size, measured side by side."""
+    weeks = min(plan.weeks)
+    rows: list[tuple[int, Result]] = []
+    for members in plan.sizes:
+        url = _database(plan, members, weeks, bar)
+        bar.show(f"tree page N={members:,}")
+        rows.append((members, _probe(plan, "tree", url, "3")))
+    lines = [f"Web view: the company tree, GET /tree (W={weeks}, median of 3)"]
+    lines.append(f"{'members':>10} {'seconds':>9} {'queries':>8} {'page KB':>9} {'peak MB':>8}")
+    for members, result in rows:
+        if result is None:
+            lines.append(f"{members:>10,} {'too slow':>9}")
+            continue
+        lines.append(
+            f"{members:>10,} {result['seconds']:>9.3f} {result['queries']:>8} "
+            f"{result['kilobytes']:>9,.1f} {result['peak_mb']:>8.0f}"
+        )
+    (small, first), (large, last) = rows[0], rows[-1]
+    if len(rows) > 1 and first is not None and last is not None:
+        lines.append(
+            f"N={large:,} vs N={small:,}: {last['seconds'] / first['seconds']:.2f}x the time, "
+            f"{last['queries']} vs {first['queries']} queries"
+        )
+    return "\n".join(lines)
 
 
 def _fanout(plan: Plan, bar: Bar) -> str:

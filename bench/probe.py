@@ -6,6 +6,7 @@ on the database, then the run.
 
     python -m bench.probe rhythm URL friday|monday|review|cycle-end
     python -m bench.probe latency URL SAMPLES
+    python -m bench.probe tree URL SAMPLES
 """
 
 from __future__ import annotations
@@ -146,9 +147,24 @@ def _percentiles(times: list[float]) -> dict[str, float]:
     return {"p50": at(50), "p95": at(95), "p99": at(99), "n": float(len(ordered))}
 
 
+def tree(url: str, samples: int) -> dict[str, Any]:
+    """The web view's company tree over HTTP (bench.web), with the process's peak memory."""
+    from bench import web
+
+    runtime = _runtime(url, WEDNESDAY_NOON)
+    try:
+        result = web.measure(runtime, samples)
+    finally:
+        runtime.close()
+    return {**result, "peak_mb": peak_rss_mb()}
+
+
 def main(argv: list[str]) -> int:
     kind, url, arg = argv
-    result = rhythm(url, arg) if kind == "rhythm" else latency(url, int(arg))
+    if kind == "tree":
+        result = tree(url, int(arg))
+    else:
+        result = rhythm(url, arg) if kind == "rhythm" else latency(url, int(arg))
     sys.stdout.write(json.dumps(result) + "\n")
     return 0
 

@@ -3,6 +3,8 @@
     okrbot                       `okrbot run` when Slack or Feishu is configured, else the trial
     okrbot run [--host H] [--port P]
                                  the bot: connections, scheduler, sender, HTTP server
+    okrbot web --trial [--port P]
+                                 the web view over the trial's data, with a sign-in link
     okrbot console [--demo] ...  talk to the bot in this terminal
     okrbot db upgrade | current  bring the schema up to date, or show where it is
     okrbot status                what the bot will send next, and how sending goes
@@ -86,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _operate(args, settings)
         if args.command == "run":
             return _run(settings, host=args.host, port=args.port)
+        if args.command == "web":
+            return _web(settings, trial=args.trial, port=args.port)
         if args.command == "console":
             return _console(
                 settings,
@@ -156,6 +160,17 @@ def _parser() -> argparse.ArgumentParser:
         action.add_argument("--database-url", metavar="URL", help="instead of DATABASE_URL")
     _add_operator_commands(commands)
     _add_run_command(commands)
+    web = commands.add_parser(
+        "web", help="the web view alone: --trial serves it over the trial's database"
+    )
+    web.add_argument(
+        "--trial",
+        action="store_true",
+        help=f"over ./{TRIAL_DATABASE}, signed in as the demo's Alice",
+    )
+    web.add_argument(
+        "--port", metavar="PORT", type=_port, default=8000, help="(default 8000; 0: any)"
+    )
     return parser
 
 
@@ -194,6 +209,52 @@ def _run(settings: Settings, *, host: str | None = None, port: int | None = None
     from bot.run import run  # the server and the scheduler load only for `okrbot run`
 
     return run(settings, host=host, port=port)
+
+
+def _web(settings: Settings, *, trial: bool, port: int) -> int:
+    """`okrbot web --trial`: the pages over the trial's data, on 127.0.0.1 only, with a
+    one-time sign-in link as Alice (the pages let you switch to the demo's others)."""
+    if not trial:
+        raise CliError(
+            "the web view is served by `okrbot run` (set OKRBOT_WEB_SECRET and the sign-in "
+            "settings); `okrbot web --trial` serves it over the terminal trial's demo"
+        )
+    import secrets
+    import threading
+
+    from bot.server import HttpServer
+    from bot.web import TrialAccess, build_web
+
+    url = f"sqlite:///{TRIAL_DATABASE}"
+    settings = settings.model_copy(update={"database_url": url})
+    _upgrade_trial_database(url)
+    runtime = build(settings, clock=_operator_clock(url, trial=True), auto_upgrade=True)
+    try:
+        clock = runtime.clock
+        with runtime.sessions.begin() as session:
+            demo = seed_demo(
+                session=session, now=clock.now(), default_locale=settings.default_locale
+            )
+            alice = workspaces.find_member(
+                session=session, workspace_id=demo.workspace_id, name="alice"
+            )
+            assert alice is not None and alice.id is not None
+            access = TrialAccess(workspace_id=demo.workspace_id, member_id=alice.id)
+        web = build_web(settings, runtime, secret=secrets.token_urlsafe(32), trial=access)
+        assert web is not None
+        server = HttpServer(host="127.0.0.1", port=port, routes={}, pages=web.asgi())
+        server.start()
+        try:
+            base = f"http://127.0.0.1:{server.port}"
+            print(f"The web view of the trial is at {base}/ (this computer only).")
+            print(f"Sign in as Alice (once): {base}/signin/trial/{access.new_link_token()}")
+            print("Ctrl-C stops it.", flush=True)
+            threading.Event().wait()
+        finally:
+            server.stop()
+    finally:
+        runtime.close()
+    return 0
 
 
 # --- the terminal trial -----------------------------------------------------
@@ -628,6 +689,11 @@ def _outbox_lines(session: Session) -> list[str]:
         "Outbox: "
         + ", ".join(f"{counts[state]} {state}" for state in ("pending", "sending", "sent", "dead"))
     ]
+    if counts["parked"]:
+        lines.append(
+            f"  {counts['parked']} parked: their workspace removed the app; "
+            "they go out when it is installed again"
+        )
     dead = outbox.recent(session=session, states=["dead"], limit=_SHOWN_ROWS)
     if dead:
         lines.append("  given up on (`okrbot outbox retry` sends them again):")

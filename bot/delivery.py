@@ -78,6 +78,8 @@ class SendFailed(Exception):
     which (Feishu's x-ogw-ratelimit-limit), so only the bucket of that limit waits.
     `maybe_sent` says the platform may have acted on the request although it
     failed (a timeout, a dropped connection, a 5xx): the row is then in doubt.
+    `gone` says the platform no longer lets the bot into the workspace (its token
+    was revoked, the app uninstalled): the outbox parks the workspace's rows.
     """
 
     def __init__(
@@ -88,6 +90,7 @@ class SendFailed(Exception):
         retry_after: float | None = None,
         limit: float | None = None,
         maybe_sent: bool = False,
+        gone: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -95,6 +98,7 @@ class SendFailed(Exception):
         self.retry_after = retry_after
         self.limit = limit
         self.maybe_sent = maybe_sent
+        self.gone = gone
 
     @property
     def rate_limited(self) -> bool:

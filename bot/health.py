@@ -67,7 +67,12 @@ def health(*, sessions: SessionFactory, clock: Clock, holder: str) -> tuple[int,
         "now": clock.now().isoformat(),
         "database": database,
         "scheduler": scheduler,
-        "outbox": {"pending": pending, "dead": counts.get("dead", 0)},
+        "outbox": {
+            "pending": pending,
+            "dead": counts.get("dead", 0),
+            # Rows of workspaces that removed the app: not failures, kept until it is back.
+            "parked": counts.get("parked", 0),
+        },
     }
 
 

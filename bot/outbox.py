@@ -49,7 +49,7 @@ from handlers.clock import Clock, SystemClock
 from handlers.views import Home, Message, ProgressNote, ToChannel, ToOkr, ToUser, from_json
 from storage.db import SessionFactory
 from storage.models import OutboxMessage
-from storage.repos import outbox, workspaces
+from storage.repos import installs, outbox, workspaces
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +175,7 @@ class SendReport:
     sent: int = 0
     retried: int = 0
     dead: int = 0
+    parked: int = 0  # the workspace refused the bot: kept until the app is back
     deferred: int = 0  # given back unsent: waiting behind a recipient's earlier row or a limit
     errors: list[str] = field(default_factory=list)
 
@@ -515,6 +516,10 @@ class OutboxSender:
     ) -> bool:
         """A failed attempt: retried later, or given up; True when the row is done with."""
         report.errors.append(failure.reason)
+        if failure.gone:
+            # Kept with how far it got: once the app is back it resumes, never posts twice.
+            self._park(row, failure.reason, report)
+            return True
         if failure.rate_limited:
             # The platform refused for its limit: nothing was sent, no attempt is used up.
             self._retry(row, failure.reason, failure.retry_after or 0.0, report, count=False)
@@ -561,6 +566,22 @@ class OutboxSender:
             report.retried += 1
         else:
             report.deferred += 1
+
+    def _park(self, row: _Claimed, error: str, report: SendReport) -> None:
+        """The platform refused the workspace: park this row and every other one it has."""
+        with self.sessions.begin() as session:
+            outbox.mark_parked(session=session, message_id=row.id, error=error, holder=self.holder)
+            change = installs.uninstall_workspace(
+                session=session, workspace_id=row.workspace_id, at=self.clock.now()
+            )
+        if change.changed:
+            log.warning(
+                "%s refused workspace %s (%s): its outbox is parked until the app is back",
+                row.platform,
+                row.workspace_id,
+                error,
+            )
+        report.parked += 1
 
     def _dead(self, row: _Claimed, error: str, report: SendReport) -> None:
         with self.sessions.begin() as session:
@@ -611,7 +632,7 @@ class _Step:
 
 
 def _add(total: SendReport, report: SendReport) -> None:
-    for name in ("claimed", "sent", "retried", "dead", "deferred"):
+    for name in ("claimed", "sent", "retried", "dead", "parked", "deferred"):
         setattr(total, name, getattr(total, name) + getattr(report, name))
     total.errors.extend(report.errors)
 

@@ -94,7 +94,7 @@ def _serve(runtime: Runtime, *, host: str | None, port: int | None, stop: thread
             "okrbot is serving on http://%s:%d (%s) as %s",
             server.host,
             server.port,
-            ", ".join(sorted(server.app.routes)),
+            ", ".join(server.app.paths),
             bot.holder,
         )
         sender.start()

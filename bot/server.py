@@ -1,9 +1,10 @@
-"""The bot's one HTTP server: an ASGI app on uvicorn, serving every route.
+"""The bot's one HTTP server: a Starlette router on uvicorn, serving every route.
 
 Routes are the neutral, synchronous `bot.http.Route` functions: each request
 runs on a worker thread, so a slow route (a platform SDK, a busy database)
 never stalls the others or the server's own loop. `GET /healthz` is built in;
-each platform connection adds its own routes (`POST /slack/events`, ...).
+each platform connection adds its own routes (`POST /slack/events`, ...); the
+web view's pages (`bot.web`) are mounted under whatever those leave.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import uvicorn
+from starlette.routing import BaseRoute, Mount, Router
+from starlette.routing import Route as StarletteRoute
+from starlette.types import ASGIApp
 
 from bot.http import HttpRequest, HttpResponse, Route
 
@@ -46,21 +50,19 @@ def _plain(status: int, text: str) -> HttpResponse:
     )
 
 
-class RouterApp:
-    """The ASGI application: dispatches by path to synchronous routes on a thread pool."""
+class NeutralEndpoint:
+    """One neutral route as an ASGI app: the body read (and bounded), the route run on
+    the pool, its answer sent, then its `after` work started."""
 
-    def __init__(self, routes: Mapping[str, Route], *, workers: int = WORKERS) -> None:
-        self.routes = dict(routes)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="okrbot-http")
+    def __init__(self, route: Route, pool: ThreadPoolExecutor) -> None:
+        self.route = route
+        self._pool = pool
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return  # lifespan and websockets: nothing to do
         body, too_big = await _read_body(receive)
-        if too_big:
-            response = _plain(413, "request body too large")
-        else:
-            response = await self._dispatch(scope, body)
+        response = (
+            _plain(413, "request body too large") if too_big else await self._run(scope, body)
+        )
         headers = [
             (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()
         ]
@@ -73,11 +75,8 @@ class RouterApp:
             if response.after is not None:
                 _start_after(response.after)
 
-    async def _dispatch(self, scope: Scope, body: bytes) -> HttpResponse:
+    async def _run(self, scope: Scope, body: bytes) -> HttpResponse:
         path = scope.get("path", "")
-        route = self.routes.get(path)
-        if route is None:
-            return _plain(404, "not found")
         request = HttpRequest(
             method=scope.get("method", "GET"),
             path=path,
@@ -90,13 +89,54 @@ class RouterApp:
         )
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._pool, route, request)
+            return await loop.run_in_executor(self._pool, self.route, request)
         except Exception:
             log.exception("the route for %s %s failed", request.method, path)
             return _plain(500, "internal error")
 
+
+class RouterApp:
+    """The ASGI application: Starlette's routing over the neutral routes (each on the
+    thread pool, any method: the route answers for itself) and, when given, the web
+    view's pages mounted under everything else.
+
+    This is the one route table of the process: `/healthz`, each platform's routes
+    and the web view all meet here.
+    """
+
+    def __init__(
+        self,
+        routes: Mapping[str, Route],
+        *,
+        pages: ASGIApp | None = None,
+        workers: int = WORKERS,
+    ) -> None:
+        self.routes = dict(routes)
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="okrbot-http")
+        table: list[BaseRoute] = [
+            StarletteRoute(path, NeutralEndpoint(route, self.pool))
+            for path, route in self.routes.items()
+        ]
+        if pages is not None:
+            table.append(Mount("", app=pages))
+        # A trailing slash is another path, as it always was here: no redirects.
+        self._app = Router(routes=table, redirect_slashes=False)
+
+    @property
+    def paths(self) -> list[str]:
+        """What is served, for the log: each route's path, then the pages under `/`."""
+        found = sorted(self.routes)
+        if any(isinstance(route, Mount) for route in self._app.routes):
+            found.append("/ (web view)")
+        return found
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return  # lifespan and websockets: nothing to do
+        await self._app(scope, receive, send)
+
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _start_after(after: Callable[[], None]) -> None:
@@ -126,9 +166,16 @@ async def _read_body(receive: Receive) -> tuple[bytes, bool]:
 class HttpServer:
     """uvicorn in a thread of its own, bound where the operator says; `stop` ends it."""
 
-    def __init__(self, *, host: str, port: int, routes: Mapping[str, Route]) -> None:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        routes: Mapping[str, Route],
+        pages: ASGIApp | None = None,
+    ) -> None:
         self.host = host
-        self.app = RouterApp(routes)
+        self.app = RouterApp(routes, pages=pages)
         config = uvicorn.Config(
             self.app,
             host=host,

@@ -84,6 +84,19 @@ class Settings(BaseSettings):
     test_recorder: Path | None = Field(default=None, validation_alias="OKRBOT_TEST_RECORDER")
     test_send_seconds: float = Field(default=0.0, ge=0, validation_alias="OKRBOT_TEST_SEND_SECONDS")
 
+    # The web view (`/` on the same server): where people reach it, and its sign-in.
+    # The public URL turns on links from chat messages to their pages; Slack and
+    # Feishu sign-in need it too, as the base of their redirect URLs.
+    public_url: str | None = Field(default=None, validation_alias="OKRBOT_PUBLIC_URL")
+    # Signs the session cookie: a long random string, the same on every replica.
+    web_secret: SecretStr | None = Field(default=None, validation_alias="OKRBOT_WEB_SECRET")
+    web_session: timedelta = Field(
+        default=timedelta(hours=12), validation_alias="OKRBOT_WEB_SESSION"
+    )
+    # "Sign in with Slack" (OpenID Connect) uses the Slack app's client id and secret.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+
     # Fixes the terminal trial's starting time, so a scripted session is repeatable.
     console_start: datetime | None = Field(default=None, validation_alias="OKRBOT_CONSOLE_START")
 
@@ -135,6 +148,9 @@ class Settings(BaseSettings):
         "feishu_app_secret",
         "feishu_verification_token",
         "feishu_encrypt_key",
+        "web_secret",
+        "slack_client_id",
+        "slack_client_secret",
         mode="before",
     )
     @classmethod
@@ -168,6 +184,46 @@ class Settings(BaseSettings):
         if domain.startswith(("https://", "http://")):
             return domain.rstrip("/")
         raise ValueError(f"FEISHU_DOMAIN must be feishu, lark or a full URL, not {value!r}")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        url = value.strip().rstrip("/")
+        if not url.startswith(("https://", "http://")) or "?" in url or "#" in url:
+            raise ValueError(
+                f"OKRBOT_PUBLIC_URL must be the http(s) address people open, such as "
+                f"https://okr.example.com, not {value!r}"
+            )
+        return url
+
+    @field_validator("web_secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError(
+                "OKRBOT_WEB_SECRET is too short to sign sessions with: use 32 characters or "
+                "more (python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return value
+
+    @field_validator("web_session")
+    @classmethod
+    def _session_length(cls, value: timedelta) -> timedelta:
+        if not timedelta(minutes=5) <= value <= timedelta(days=30):
+            raise ValueError("OKRBOT_WEB_SESSION must be between 5 minutes and 30 days")
+        return value
+
+    @property
+    def web_sign_ins(self) -> list[str]:
+        """The chats people can sign in to the web view with, as configured."""
+        found = []
+        if self.slack_client_id and self.slack_client_secret:
+            found.append("slack")
+        if self.feishu_app_id and self.feishu_app_secret:
+            found.append("feishu")
+        return found
 
     @field_validator("console_start")
     @classmethod

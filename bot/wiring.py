@@ -53,6 +53,7 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_upgrade: bool 
         clock=used_clock,
         default_locale=settings.default_locale,
         default_timezone=settings.default_timezone,
+        public_url=settings.public_url,
         okr_sync=settings.feishu_okr_sync and settings.feishu_app_id is not None,
     )
     return Runtime(settings=settings, engine=engine, sessions=sessions, app=app, clock=used_clock)
@@ -119,6 +120,7 @@ def build_process(runtime: Runtime, *, host: str | None = None, port: int | None
     from bot.outbox import OutboxSender, holder_name
     from bot.scheduler import Scheduler
     from bot.server import HttpServer
+    from bot.web import build_web
 
     settings = runtime.settings
     holder = holder_name()
@@ -152,10 +154,12 @@ def build_process(runtime: Runtime, *, host: str | None = None, port: int | None
             if path in routes:
                 raise SettingsError(f"two connections both want to serve {path}")
             routes[path] = route
+    web = build_web(settings, runtime)
     server = HttpServer(
         host=host if host is not None else settings.host,
         port=port if port is not None else settings.port,
         routes=routes,
+        pages=web.asgi() if web is not None else None,
     )
     return Process(
         holder=holder, connections=connected, sender=sender, scheduler=scheduler, server=server

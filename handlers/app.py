@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from handlers.clock import Clock
 from handlers.dispatch import CommandPath
 from handlers.events import Event
+from handlers.links import PageLinks
 from handlers.moments.ticker import TERMINAL, ClockPath, TickReport, TriggerError, TriggerReport
 from handlers.views import Delivery, Outcome
 from storage.db import SessionFactory
@@ -39,20 +40,24 @@ class OkrApp:
         clock: Clock,
         default_locale: str = "en",
         default_timezone: str = "UTC",
+        public_url: str | None = None,
         okr_sync: bool = False,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.default_locale = default_locale
         self.default_timezone = default_timezone
+        # Messages link to the web view's pages when people can reach it.
+        self.links = PageLinks(public_url)
         self.commands = CommandPath(
             sessions=sessions,
             clock=clock,
             default_locale=default_locale,
             default_timezone=default_timezone,
+            links=self.links,
             okr_sync=okr_sync,
         )
-        self.moments = ClockPath(sessions=sessions, clock=clock)
+        self.moments = ClockPath(sessions=sessions, clock=clock, links=self.links)
 
     @property
     def okr_sync(self) -> bool:

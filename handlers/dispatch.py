@@ -21,6 +21,7 @@ from handlers.clock import Clock
 from handlers.deliveries import enqueue
 from handlers.events import ButtonPressed, Command, Event, FormSubmitted, HomeOpened
 from handlers.i18n import negotiate, translator
+from handlers.links import NO_LINKS, PageLinks
 from handlers.moments import followups
 from handlers.transfer import okr_sync
 from handlers.usecases import (
@@ -38,7 +39,7 @@ from handlers.usecases import (
 )
 from handlers.usecases.context import Ctx, UserError, member_context
 from handlers.views import Delivery, FormErrors, Message, Outcome, Text
-from storage.db import SessionFactory, is_unavailable
+from storage.db import SessionFactory, is_duplicate, is_unavailable
 from storage.repos import events, workspaces
 
 log = logging.getLogger(__name__)
@@ -154,12 +155,14 @@ class CommandPath:
         clock: Clock,
         default_locale: str = "en",
         default_timezone: str = "UTC",
+        links: PageLinks = NO_LINKS,
         okr_sync: bool = False,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.default_locale = default_locale
         self.default_timezone = default_timezone
+        self.links = links
         # Check-ins on key results imported from Feishu OKR are written back there.
         self.okr_sync = okr_sync
 
@@ -189,7 +192,7 @@ class CommandPath:
                         )
                         return outcome
                 except UserError as error:
-                    return Outcome(replies=[help.user_error(ctx.tr, error)])
+                    return Outcome(replies=[help.user_error(ctx.tr, error)], refused=True)
         except Exception as error:
             tr = translator(negotiate(event.actor.locale, self.default_locale))
             if is_unavailable(error):
@@ -199,6 +202,13 @@ class CommandPath:
                 text = tr.t(
                     "I can't reach my database right now, so nothing was saved. "
                     "Please try again in a minute."
+                )
+            elif is_duplicate(error):
+                # A uniqueness rule the use case's own check did not see coming (a race).
+                log.info("%s refused by a uniqueness rule: %s", type(event).__name__, error)
+                text = tr.t(
+                    "That name is already taken here (perhaps a moment ago), so nothing was "
+                    "changed. Try another one."
                 )
             else:
                 log.exception("failed to handle %s", type(event).__name__)
@@ -235,6 +245,7 @@ class CommandPath:
             channel_id=(
                 event.channel_id if isinstance(event, Command) and not event.direct else None
             ),
+            links=self.links,
         )
 
     def _route(self, ctx: Ctx, event: Event) -> Outcome:

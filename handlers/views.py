@@ -178,6 +178,14 @@ class Chart:
     words: MoveWords = MoveWords()
 
 
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link to a page (of the web view, usually), shown as its label."""
+
+    label: str
+    url: str
+
+
 Cell = str | float | None
 
 
@@ -221,6 +229,7 @@ Block = (
     | Chart
     | Spreadsheet
     | File
+    | Link
 )
 
 
@@ -356,11 +365,14 @@ class Outcome:
     the press finished what that message asked for (its buttons go); adapters
     replace the message in place. `deliveries` are already in the outbox when
     `OkrApp.handle` returns: they are listed for the record, not to be sent.
+    `refused` says the replies explain why nothing was done (an expired button,
+    a press that is not allowed), so an adapter can show them as a warning.
     """
 
     replies: list[View | FormErrors] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
     updated: Message | None = None
+    refused: bool = False
 
 
 # --- JSON --------------------------------------------------------------------

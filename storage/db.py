@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -128,6 +128,12 @@ def is_unavailable(error: BaseException) -> bool:
     too long: the same request is likely to work a little later.
     """
     return isinstance(error, OperationalError | InterfaceError | DisconnectionError)
+
+
+def is_duplicate(error: BaseException) -> bool:
+    """Whether `error` is a uniqueness rule refusing a row (a name or key already taken,
+    often by a request that raced this one)."""
+    return isinstance(error, IntegrityError) and "unique" in str(error.orig).lower()
 
 
 class SessionFactory:

@@ -32,6 +32,7 @@ from handlers.views import (
     Image,
     Input,
     InputKind,
+    Link,
     Message,
     Progress,
     Spreadsheet,
@@ -305,6 +306,8 @@ def _render_block(block: Block, first_button: int, width: int, color: bool) -> l
             return wrap(f"🖼  {alt}: {filename}", width)
         case Chart(title=title):
             return wrap(f"📈 {title}", width)
+        case Link(label=label, url=url):
+            return _dim(["  " + line for line in wrap(f"🔗 {label}: {url}", width - 2)], color)
         case File(filename=filename, title=title) | Spreadsheet(filename=filename, title=title):
             # Like pictures, the trial saves a file it is sent: its name is the path.
             return wrap(f"📎 {title}: {filename}", width)

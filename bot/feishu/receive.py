@@ -4,28 +4,46 @@ Message and menu events are answered at once and handled on a worker, the
 replies going out through the API, so Feishu never waits past its 3 s. Card
 callbacks are handled inside the request, because their answer (a toast and
 the card that replaces the clicked one) is the reply.
+
+The webhook checks each request itself before the SDK sees it: the body is
+JSON (decrypted with the encrypt key), the verification token matches, and a
+signed request is signed right, at most 5 minutes old and not seen before (its
+nonce is kept in the database, so every replica refuses a replay). Anything
+else gets 400/401 and one WARNING line, stored nowhere; the SDK's own logger is
+kept quiet while it reads a request, so a refusal never logs its traceback.
+Events okrbot does not subscribe to (message-read receipts, schema 1.0) are
+taken with 200, so Feishu stops pushing them.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import json
 import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import lark_oapi as lark
 from lark_oapi.api.application.v6 import P2ApplicationBotMenuV6
-from lark_oapi.api.im.v1 import P2ImMessageReceiveV1
+from lark_oapi.api.im.v1 import (
+    P2ImChatAccessEventBotP2pChatEnteredV1,
+    P2ImChatMemberBotAddedV1,
+    P2ImMessageReceiveV1,
+)
+from lark_oapi.core.utils.decryptor import AESCipher
 from lark_oapi.event.callback.model.p2_card_action_trigger import (
     P2CardActionTrigger,
     P2CardActionTriggerResponse,
 )
+from lark_oapi.event.custom import CustomizedEvent
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import charts
@@ -33,16 +51,50 @@ from bot.delivery import SendFailed
 from bot.feishu import render, translate
 from bot.feishu.client import FeishuApi
 from bot.http import HttpRequest, HttpResponse
+from bot.quiet import quiet
 from bot.transfer import attach
 from handlers.app import OkrApp
 from handlers.events import Actor, ButtonPressed, Command, Event, FormSubmitted
-from handlers.views import File, Form, FormErrors, Home, Image, Message, Outcome, View, plain
+from handlers.i18n import translator
+from handlers.views import (
+    Context,
+    File,
+    Form,
+    FormErrors,
+    Home,
+    Image,
+    Message,
+    Outcome,
+    Text,
+    View,
+    plain,
+)
 from storage.db import SessionFactory
-from storage.repos import workspaces
+from storage.repos import nonces, workspaces
 
 log = logging.getLogger(__name__)
 
 _JSON = {"content-type": "application/json; charset=utf-8"}
+# A signed request older than this (or this far ahead) is refused; its nonce is
+# remembered twice as long, so a replay is caught whichever way the clocks lean.
+FRESH_SECONDS = 300
+NONCE_KEEP = timedelta(seconds=2 * FRESH_SECONDS)
+# The SDK's logger: it logs a traceback for every request it refuses.
+SDK_LOGGER = "Lark"
+# Events Feishu pushes to a bot that okrbot has nothing to do for: taken, so
+# Feishu does not push them again (over the long connection too).
+IGNORED_EVENTS = (
+    "im.message.message_read_v1",
+    "im.message.recalled_v1",
+    "im.message.reaction.created_v1",
+    "im.message.reaction.deleted_v1",
+    "im.chat.member.bot.deleted_v1",
+    "im.chat.member.user.added_v1",
+    "im.chat.member.user.deleted_v1",
+    "im.chat.member.user.withdrawn_v1",
+    "im.chat.updated_v1",
+    "im.chat.disbanded_v1",
+)
 
 
 class _Seen:
@@ -88,6 +140,7 @@ class FeishuReceiver:
         verification_token: str = "",
         encrypt_key: str = "",
         workers: int = 4,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self.app = app
         self.api = api
@@ -95,37 +148,140 @@ class FeishuReceiver:
         self.default_locale = default_locale
         self.default_timezone = default_timezone
         self._seen = _Seen()
+        self._nonces = _Seen(size=50_000)
+        self.encrypt_key = encrypt_key
+        self.verification_token = verification_token
+        self.wall = wall
         self._known_tenants: set[str] = set()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feishu-worker")
         self._pending: set[Future[None]] = set()
         self._pending_lock = threading.Lock()
         self._reached = threading.local()
-        self.dispatcher = (
+        builder = (
             lark.EventDispatcherHandler.builder(encrypt_key, verification_token)
             .register_p2_im_message_receive_v1(self._entry(self.on_message))
             .register_p2_application_bot_menu_v6(self._entry(self.on_menu))
             .register_p2_card_action_trigger(self._entry(self.on_card))
-            .build()
+            .register_p2_im_chat_member_bot_added_v1(self._entry(self.on_added_to_group))
+            .register_p2_im_chat_access_event_bot_p2p_chat_entered_v1(
+                self._entry(self.on_chat_entered)
+            )
+        )
+        for event_type in IGNORED_EVENTS:
+            builder = builder.register_p2_customized_event(event_type, self._ignore)
+        self.dispatcher = builder.build()
+        self.handled = frozenset(
+            {
+                "im.message.receive_v1",
+                "application.bot.menu_v6",
+                "card.action.trigger",
+                "im.chat.member.bot.added_v1",
+                "im.chat.access_event.bot_p2p_chat_entered_v1",
+            }
         )
 
     # --- the webhook ----------------------------------------------------------------
 
     def route(self, request: HttpRequest) -> HttpResponse:
-        """POST /feishu/events: events, card callbacks and the URL check, verified by the SDK."""
+        """POST /feishu/events: events, card callbacks and the URL check."""
         if request.method != "POST":
             return HttpResponse(status=405, body=b'{"msg":"POST only"}', headers=_JSON)
         headers = {_canonical(name): value for name, value in request.headers.items()}
+        checked = self._check(request.body, headers)
+        if isinstance(checked, HttpResponse):
+            return checked
+        schema, event_type = translate.event_kind(checked)
+        if schema == "1.0":
+            log.info(
+                "Feishu sent a schema 1.0 event (%s): taken, not handled; okrbot reads schema 2.0",
+                event_type or "no type",
+            )
+            return _taken()
+        if event_type != "url_verification" and event_type not in self.handled:
+            log.debug("Feishu sent %s: taken, nothing to do", event_type or "an unknown payload")
+            return _taken()
         raw = lark.RawRequest()
         raw.uri = request.path
         raw.body = request.body
         raw.headers = headers
         self._reached.value = False
-        response = self.dispatcher.do(raw)
+        with quiet(SDK_LOGGER):
+            response = self.dispatcher.do(raw)
         status = response.status_code or 500
         body = response.content or b""
         if status >= 500 and not getattr(self._reached, "value", False):
             return _refusal(body)
         return HttpResponse(status=status, body=body, headers=_JSON)
+
+    def _check(self, body: bytes, headers: Mapping[str, str]) -> dict[str, Any] | HttpResponse:
+        """The request's payload (decrypted), or the refusal to answer it with."""
+        try:
+            outer = json.loads(body)
+        except ValueError:
+            return _refuse(400, "its body is not JSON")
+        if not isinstance(outer, dict):
+            return _refuse(400, "its body is not a JSON object")
+        payload: Any = outer
+        encrypted = outer.get("encrypt")
+        if encrypted is not None:
+            if not self.encrypt_key:
+                return _refuse(401, "it is encrypted, and FEISHU_ENCRYPT_KEY is not set")
+            try:
+                payload = json.loads(AESCipher(self.encrypt_key).decrypt_str(str(encrypted)))
+            except Exception:  # the SDK's decryptor raises whatever the bytes provoke
+                return _refuse(401, "it does not decrypt with FEISHU_ENCRYPT_KEY")
+            if not isinstance(payload, dict):
+                return _refuse(400, "its decrypted body is not a JSON object")
+        kind = translate.event_kind(payload)[1]
+        token = translate.event_token(payload)
+        expected = self.verification_token
+        # As the SDK: with an encrypt key, the signature vouches for a payload without a token.
+        must_match = not self.encrypt_key or kind == "url_verification" or token is not None
+        if expected and must_match and not _same(token, expected):
+            return _refuse(401, "its verification token is wrong")
+        if self.encrypt_key and kind != "url_verification":
+            refused = self._check_signature(body, headers)
+            if refused is not None:
+                return refused
+        return payload
+
+    def _check_signature(self, body: bytes, headers: Mapping[str, str]) -> HttpResponse | None:
+        timestamp = headers.get("X-Lark-Request-Timestamp", "")
+        nonce = headers.get("X-Lark-Request-Nonce", "")
+        signature = headers.get("X-Lark-Signature", "")
+        if not timestamp or not nonce or not signature:
+            return _refuse(401, "it is not signed")
+        expected = hashlib.sha256(
+            (timestamp + nonce + self.encrypt_key).encode() + body
+        ).hexdigest()
+        if not hmac.compare_digest(expected.encode(), signature.encode()):
+            return _refuse(401, "its signature is wrong")
+        if not (timestamp.isascii() and timestamp.isdigit()):
+            return _refuse(401, "its timestamp is not a number")
+        now = self.wall()
+        if abs(now - int(timestamp)) > FRESH_SECONDS:
+            return _refuse(401, "it was signed over 5 minutes ago")
+        if not self._nonces.first(nonce) or not self._first_use(nonce, now):
+            return _refuse(401, "its nonce was used before (a replayed request)")
+        return None
+
+    def _first_use(self, nonce: str, now: float) -> bool:
+        """The nonce's first use on any replica (the database); this replica's memory alone
+        when the database cannot be reached, so the request is not lost for it."""
+        try:
+            with self.sessions.begin() as session:
+                return nonces.first_use(
+                    session=session,
+                    platform=translate.PLATFORM,
+                    nonce=nonce[:128],
+                    now=datetime.fromtimestamp(now, UTC),
+                    keep=NONCE_KEEP,
+                )
+        except SQLAlchemyError as error:
+            log.warning(
+                "could not record a Feishu nonce (%s): this replica's memory decides", error
+            )
+            return True
 
     # --- the handlers both modes share -----------------------------------------------
 
@@ -159,8 +315,14 @@ class FeishuReceiver:
         text = translate.message_text(message.message_type, message.content)
         open_id = sender.sender_id.open_id if sender.sender_id else None
         tenant = sender.tenant_key or (header.tenant_key if header else None)
-        if text is None or not open_id or not tenant:
+        if not open_id or not tenant:
             return
+        if text is None:
+            if message.chat_type == "p2p" and message.message_type in translate.UNREADABLE_TYPES:
+                where = _Where(tenant=tenant, open_id=open_id, message_id=message.message_id)
+                key = f"{message.message_id or event_id}:text-only"
+                self._later(lambda: self._send_reply(where, self._text_only(), key))
+            return  # in a group, a picture is not for the bot
         mentions = [
             translate.MentionIn(
                 key=m.key or "",
@@ -204,6 +366,69 @@ class FeishuReceiver:
             text="help" if text is None else text, mentions={}, mentions_bot=True
         )
         self._later(lambda: self._command(where, parsed, event_id, None))
+
+    def on_added_to_group(self, data: P2ImChatMemberBotAddedV1) -> None:
+        """Added to a group: one card there saying how to make it a team's channel."""
+        header, event = data.header, data.event
+        if event is None or not event.chat_id:
+            return
+        event_id = header.event_id if header else None
+        if not self._seen.first(event_id):
+            return
+        chat_id = event.chat_id
+        where = _Where(
+            tenant=(header.tenant_key if header else None) or "", open_id="", chat_id=chat_id
+        )
+        # The key makes a re-push of this event one message, not two.
+        self._later(lambda: self._send_to_chat(where, self._group_welcome(), f"welcome:{event_id}"))
+
+    def on_chat_entered(self, data: P2ImChatAccessEventBotP2pChatEnteredV1) -> None:
+        """Someone opened a direct chat with the bot: a welcome, the first time only."""
+        header, event = data.header, data.event
+        if event is None or event.operator_id is None or not event.operator_id.open_id:
+            return
+        if event.last_message_id:
+            return  # they have written here before: not a first chat
+        event_id = header.event_id if header else None
+        if not self._seen.first(event_id):
+            return
+        tenant = (header.tenant_key if header else None) or ""
+        where = _Where(tenant=tenant, open_id=event.operator_id.open_id)
+        self._later(lambda: self._send_reply(where, self._direct_welcome(), f"welcome:{event_id}"))
+
+    def _ignore(self, data: CustomizedEvent) -> None:
+        header = data.header
+        log.debug("Feishu sent %s: taken, nothing to do", header.event_type if header else "?")
+
+    # --- what the bot says by itself ---------------------------------------------------
+
+    def _text_only(self) -> Message:
+        tr = translator(self.default_locale)
+        text = tr.t(
+            "I can only read text. Send me a command as a message, for example: checkin KR1 600."
+        )
+        return Message(summary=text, blocks=(Text(text),))
+
+    def _group_welcome(self) -> Message:
+        tr = translator(self.default_locale)
+        title = tr.t("Hello! I'm okrbot: I keep your team's OKR rhythm.")
+        how = tr.t(
+            "To make this group a team's channel, its manager @-mentions me here with: "
+            "team new TEAM NAME. Monday plans and Friday digests are then posted here."
+        )
+        more = tr.t("@-mention me with help to see every command.")
+        return Message(
+            summary=title, blocks=(Text(title), Text(how), Context(more)), in_channel=True
+        )
+
+    def _direct_welcome(self) -> Message:
+        tr = translator(self.default_locale)
+        title = tr.t("Welcome to okrbot! Write to me here, no /okr needed.")
+        how = tr.t(
+            "Try: my (your OKRs), checkin KR1 600 (a check-in), plan (this week's tasks) "
+            "or help (every command)."
+        )
+        return Message(summary=title, blocks=(Text(title), Text(how)))
 
     def on_card(self, data: P2CardActionTrigger) -> P2CardActionTriggerResponse:
         header, event = data.header, data.event
@@ -314,6 +539,13 @@ class FeishuReceiver:
         if errors:
             text = "; ".join(message for _name, message in errors[0].errors)
             return P2CardActionTriggerResponse({"toast": {"type": "error", "content": text}})
+        if outcome.refused:
+            # An expired button, a press that is not allowed: say so, keep the card.
+            first = next(
+                (view for view in outcome.replies if not isinstance(view, FormErrors)), None
+            )
+            text = plain(_summary(first))[:200] if first is not None else ""
+            return P2CardActionTriggerResponse({"toast": {"type": "warning", "content": text}})
         views = [view for view in outcome.replies if not isinstance(view, FormErrors)]
         shown: View | None = outcome.updated
         rest = views[1:] if shown is not None else views
@@ -370,6 +602,20 @@ class FeishuReceiver:
         except SendFailed as error:
             log.error("could not answer %s in Feishu: %s", where.open_id, error.reason)
 
+    def _send_to_chat(self, where: _Where, view: Message, key: str) -> None:
+        """A card to a whole group (the welcome), keyed so a re-push sends it once."""
+        try:
+            card = render.render(view, shared=True)
+            self.api.create(
+                receive_id_type="chat_id",
+                receive_id=where.chat_id or "",
+                msg_type="interactive",
+                content=json.dumps(card, ensure_ascii=False),
+                uuid=key[:50],
+            )
+        except SendFailed as error:
+            log.warning("could not post in Feishu group %s: %s", where.chat_id, error.reason)
+
     # --- the worker ------------------------------------------------------------------
 
     def _later(self, job: Callable[[], None]) -> None:
@@ -408,6 +654,20 @@ def _summary(view: View) -> str:
 def _canonical(name: str) -> str:
     """ "x-lark-signature" as the SDK looks it up: "X-Lark-Signature"."""
     return "-".join(part.capitalize() for part in name.split("-"))
+
+
+def _same(given: str | None, expected: str) -> bool:
+    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _taken() -> HttpResponse:
+    return HttpResponse(status=200, body=b'{"msg":"ignored"}', headers=_JSON)
+
+
+def _refuse(status: int, why: str) -> HttpResponse:
+    log.warning("refused a request to /feishu/events: %s", why)
+    body = b'{"msg":"unauthorized"}' if status == 401 else b'{"msg":"bad request"}'
+    return HttpResponse(status=status, body=body, headers=_JSON)
 
 
 def _refusal(body: bytes) -> HttpResponse:

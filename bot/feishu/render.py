@@ -31,6 +31,7 @@ from handlers.views import (
     Image,
     Input,
     InputKind,
+    Link,
     Mention,
     Message,
     Progress,
@@ -190,6 +191,9 @@ def _block(block: Block, image_keys: Mapping[str, str], shared: bool) -> list[di
             if key is None:
                 return [_md(escape(alt))]
             return [{"tag": "img", "img_key": key, "alt": _plain_text(alt)}]
+        case Link(label=label, url=url):
+            target = url.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+            return [_md(f"[{markdown(label)}]({target})", text_size="notation")]
         case Chart():
             key = image_keys.get(block.filename)
             if key is not None:

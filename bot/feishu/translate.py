@@ -46,16 +46,75 @@ class CommandText:
     mentions_bot: bool
 
 
+# Messages that carry no text to read: a direct chat gets "send me text" back.
+UNREADABLE_TYPES = frozenset(
+    {"image", "file", "sticker", "audio", "media", "folder", "location", "share_chat", "share_user"}
+)
+
+
 def message_text(message_type: str | None, content: str | None) -> str | None:
-    """The text a person typed, or None for pictures, files, stickers and the like."""
-    if message_type != "text" or not content:
+    """The text a person wrote, or None for pictures, files, stickers and the like.
+
+    A rich-text (`post`) message, what the composer sends after a paste, a line
+    break or an @ picked from the list, reads as its text: its lines joined,
+    @-mentions as their placeholders (resolved like a text message's), links as
+    their text, emoji and pictures left out.
+    """
+    if message_type not in ("text", "post") or not content:
         return None
     try:
         data = json.loads(content)
     except ValueError:
         return None
-    text = data.get("text") if isinstance(data, dict) else None
-    return text if isinstance(text, str) else None
+    if not isinstance(data, dict):
+        return None
+    if message_type == "text":
+        text = data.get("text")
+        return text if isinstance(text, str) else None
+    return _post_text(data)
+
+
+def _post_text(data: Mapping[str, Any]) -> str | None:
+    # Received posts are {"title", "content"}; the sending shape puts that under a
+    # locale key ({"zh_cn": {...}}), which some clients and forwards keep.
+    post: Any = data
+    if not isinstance(data.get("content"), list):
+        post = next(
+            (
+                v
+                for v in data.values()
+                if isinstance(v, dict) and isinstance(v.get("content"), list)
+            ),
+            None,
+        )
+    if post is None:
+        return None
+    lines = []
+    for paragraph in post.get("content") or []:
+        if isinstance(paragraph, list):
+            line = "".join(_element_text(element) for element in paragraph)
+            if line.strip():
+                lines.append(line)
+    title = post.get("title")
+    if not lines and isinstance(title, str) and title.strip():
+        lines.append(title)
+    return "\n".join(lines) if lines else None
+
+
+def _element_text(element: Any) -> str:
+    if not isinstance(element, Mapping):
+        return ""
+    tag = element.get("tag")
+    if tag in ("text", "a", "code_block", "md"):
+        text = element.get("text")
+        if tag == "a" and not text:
+            text = element.get("href")
+        return text if isinstance(text, str) else ""
+    if tag == "at":
+        # In a received post the at's user_id is the placeholder ("@_user_1").
+        key = element.get("user_id") or element.get("open_id") or ""
+        return f" {key} " if isinstance(key, str) and key else ""
+    return ""  # emotion, img, media, hr: nothing to read
 
 
 def command_text(text: str, mentions: Sequence[MentionIn], bot_open_id: str | None) -> CommandText:
@@ -77,6 +136,28 @@ def command_text(text: str, mentions: Sequence[MentionIn], bot_open_id: str | No
     text = " ".join(text.split())
     text = _OKR_PREFIX.sub("", text, count=1).strip()
     return CommandText(text=text, mentions=found, mentions_bot=mentions_bot)
+
+
+def event_kind(payload: Mapping[str, Any]) -> tuple[str, str]:
+    """(schema, type) of a decrypted webhook payload: ("2.0", "im.message.receive_v1"),
+    ("1.0", "message") for the old schema, ("", "url_verification"), ("", "") unknown."""
+    if payload.get("type") == "url_verification":
+        return "", "url_verification"
+    header = payload.get("header")
+    if payload.get("schema") and isinstance(header, Mapping):
+        return str(payload["schema"]), str(header.get("event_type") or "")
+    event = payload.get("event")
+    if payload.get("uuid") and isinstance(event, Mapping):
+        return "1.0", str(event.get("type") or "")
+    return "", ""
+
+
+def event_token(payload: Mapping[str, Any]) -> str | None:
+    """The verification token a payload carries (in its header on schema 2.0)."""
+    header = payload.get("header")
+    token = header.get("token") if isinstance(header, Mapping) else None
+    token = token if token is not None else payload.get("token")
+    return token if isinstance(token, str) else None
 
 
 def menu_command(event_key: str | None) -> str | None:

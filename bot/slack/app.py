@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import logging
 import re
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -28,15 +30,18 @@ from typing import Any, ParamSpec, TypeVar
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
 from bot.http import HttpRequest, HttpResponse, Route
+from bot.installs import InstallWatch
 from bot.settings import Settings, SettingsError
 from bot.slack import render, translate
 from bot.slack.sender import SlackSender
@@ -204,6 +209,7 @@ class Place:
     message_ts: str | None = None  # the message whose button was pressed
     pressed: bool = False  # a button: `Outcome.updated` replaces its message
     from_home: bool = False
+    thread_ts: str | None = None  # written in a thread: the answer goes into it
 
 
 class Replies:
@@ -264,6 +270,8 @@ class Replies:
 
     def _message(self, msg: Message, place: Place) -> None:
         payload = render.message(msg)
+        if place.thread_ts:
+            payload["thread_ts"] = place.thread_ts
         if place.is_dm and place.channel_id:
             self.client.chat_postMessage(channel=place.channel_id, **payload)
         elif place.response_url and not place.from_home:
@@ -282,6 +290,7 @@ class Replies:
                 )
         else:
             # No channel to answer in (the Home tab, a modal): the bot's DM.
+            payload.pop("thread_ts", None)
             self.client.chat_postMessage(channel=place.user_id, **payload)
 
     def _upload(self, attached: list[File], place: Place) -> None:
@@ -330,7 +339,14 @@ class SlackConnection:
         self.client = client or make_client(settings)
         self.people = PeopleCache(self.client)
         self.replies = Replies(self.client, okr, self.people)
+        self.installs = InstallWatch(
+            platform=translate.PLATFORM,
+            sessions=okr.sessions,
+            clock=okr.clock,
+            confirm=self._token_works,
+        )
         secret = settings.slack_signing_secret
+        self._verifier = SignatureVerifier(secret.get_secret_value()) if secret else None
         # Bolt's default pool size for the work after acks.
         self.background = AfterResponse(ThreadPoolExecutor(max_workers=5))
         self.app = App(
@@ -342,8 +358,17 @@ class SlackConnection:
             name="okrbot",
             process_before_response=True,
             listener_executor=self.background,
+            # A request no listener takes goes to on_error (a debug line), not a warning.
+            raise_error_for_unhandled_request=True,
         )
-        register(self.app, okr=okr, people=self.people, replies=self.replies, later=self.background)
+        register(
+            self.app,
+            okr=okr,
+            people=self.people,
+            replies=self.replies,
+            later=self.background,
+            installs=self.installs,
+        )
         self._socket: SocketModeHandler | None = None
         self._sender = SlackSender(self.client)
 
@@ -351,7 +376,7 @@ class SlackConnection:
 
     def check(self) -> None:
         try:
-            self.client.auth_test()
+            found = self.client.auth_test()
         except SlackApiError as error:
             code = error.response.get("error", "") if error.response is not None else ""
             if code in _REFUSED_TOKEN:
@@ -366,6 +391,25 @@ class SlackConnection:
             raise SettingsError(
                 f"could not reach Slack at SLACK_API_URL={self.settings.slack_api_url} ({error})"
             ) from None
+        # A token Slack accepts is the sign, with one token, that the app is installed
+        # (again, after an uninstall): what was parked for its workspace goes out.
+        team = found.get("team_id")
+        if isinstance(team, str) and team:
+            self.installs.accepted(team)
+
+    def _token_works(self, team_id: str) -> bool:
+        """Whether Slack accepts the bot token now (auth.test): the app is back."""
+        try:
+            self.client.auth_test()
+        except SlackApiError as error:
+            log.info(
+                "Slack still refuses the bot token for %s: %s", team_id, error.response.get("error")
+            )
+            return False
+        except SlackClientError as error:
+            log.warning("could not ask Slack whether the app is back in %s: %s", team_id, error)
+            return False
+        return True
 
     def routes(self) -> Mapping[str, Route]:
         return {} if self.socket_mode else {EVENTS_PATH: self.handle_http}
@@ -390,20 +434,82 @@ class SlackConnection:
     # --- HTTP mode -------------------------------------------------------------
 
     def handle_http(self, request: HttpRequest) -> HttpResponse:
-        """POST /slack/events: commands, interactivity and events, signature checked by Bolt."""
+        """POST /slack/events: commands, interactivity and events.
+
+        The signature, the timestamp and the body's shape are checked here,
+        before Bolt sees the request: a forged, stale or malformed request is
+        refused with 401 or 400 and one WARNING line, never a traceback. A
+        signed request no listener takes is acknowledged (200), as Slack asks.
+        """
         if request.method.upper() != "POST":
             return HttpResponse(405, b"method not allowed", {"allow": "POST"})
+        refused = self._refusal(request)
+        if refused is not None:
+            return refused
+        body = request.body.decode("utf-8")  # checked by _refusal
+        bolt_request = BoltRequest(body=body, query=request.query, headers=dict(request.headers))
+        if bolt_request.body.get("type") == "app_rate_limited":
+            # Slack's own notice, with no inner event: nothing to do but say so.
+            log.warning(
+                "Slack is rate limiting this app's events for %s",
+                translate.team_of(bolt_request.body),
+            )
+            return HttpResponse(200, b"")
+        with self.background.holding() as held:
+            response = self.app.dispatch(bolt_request)
+        status = response.status
+        if status == 404:
+            status = 200  # signed, and for no listener: taken, so Slack does not retry it
+        headers = {name: values[0] for name, values in response.headers.items() if values}
+        content = response.body.encode("utf-8") if isinstance(response.body, str) else b""
+        if response.status == 404:
+            content, headers = b"", {}
+        after = (lambda: self.background.release(held)) if held else None
+        return HttpResponse(status, content, headers, after=after)
+
+    def _refusal(self, request: HttpRequest) -> HttpResponse | None:
+        """401 for a request Slack did not sign (or signed over 5 minutes ago), 400 for a
+        signed body that is not the JSON or form it claims; None when it may go on."""
         try:
             body = request.body.decode("utf-8")
         except UnicodeDecodeError:
-            return HttpResponse(400, b"body is not UTF-8")
-        bolt_request = BoltRequest(body=body, query=request.query, headers=dict(request.headers))
-        with self.background.holding() as held:
-            response = self.app.dispatch(bolt_request)
-        headers = {name: values[0] for name, values in response.headers.items() if values}
-        content = response.body.encode("utf-8") if isinstance(response.body, str) else b""
-        after = (lambda: self.background.release(held)) if held else None
-        return HttpResponse(response.status, content, headers, after=after)
+            return _refuse(400, "its body is not UTF-8")
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        timestamp = headers.get("x-slack-request-timestamp", "")
+        signature = headers.get("x-slack-signature", "")
+        if not timestamp or not signature:
+            return _refuse(401, "it is not signed")
+        if not (timestamp.isascii() and timestamp.isdigit()):
+            return _refuse(401, "its timestamp is not a number")
+        assert self._verifier is not None  # HTTP mode needs the signing secret
+        if not self._verifier.is_valid(body, timestamp, signature):
+            return _refuse(401, "its signature is wrong or over 5 minutes old")
+        if not _readable(body, headers.get("content-type", "")):
+            return _refuse(400, "its body is not the JSON or form it claims to be")
+        return None
+
+
+def _refuse(status: int, why: str) -> HttpResponse:
+    log.warning("refused a request to %s: %s", EVENTS_PATH, why)
+    text = b"invalid request" if status == 401 else b"malformed request"
+    return HttpResponse(status, text, {"content-type": "text/plain; charset=utf-8"})
+
+
+def _readable(body: str, content_type: str) -> bool:
+    """Whether Bolt can read the body: JSON that is an object, or a form whose
+    `payload` (interactivity), when there is one, is a JSON object."""
+    if not body:
+        return False
+    try:
+        if content_type.split(";")[0].strip() == "application/json" or body.startswith("{"):
+            return isinstance(json.loads(body), dict)
+        form = urllib.parse.parse_qs(body, keep_blank_values=True)
+        if "payload" in form:
+            return isinstance(json.loads(form["payload"][0]), dict)
+    except ValueError:
+        return False
+    # A form: a slash command, or Bolt's own reading of one.
+    return bool(form)
 
 
 def connect(settings: Settings, runtime: Runtime) -> SlackConnection:
@@ -415,9 +521,21 @@ def connect(settings: Settings, runtime: Runtime) -> SlackConnection:
 
 
 def register(
-    app: App, *, okr: OkrApp, people: translate.People, replies: Replies, later: Executor
+    app: App,
+    *,
+    okr: OkrApp,
+    people: translate.People,
+    replies: Replies,
+    later: Executor,
+    installs: InstallWatch,
 ) -> None:
-    """Every Slack listener of the product, on one Bolt app; `later` runs work after acks."""
+    """Every Slack listener of the product, on one Bolt app; `later` runs work after acks.
+
+    Every request Slack can send gets an answer: the product's listeners, the
+    install signs (app_uninstalled, tokens_revoked), and for everything else
+    (reactions, joins, channel changes, shortcuts of other apps, closed modals)
+    an acknowledgement and a debug line.
+    """
 
     def ack_now(ack: Ack) -> None:
         ack()
@@ -427,7 +545,12 @@ def register(
             return
         replies.send(okr.handle(event), place)
 
+    def alive(body: dict[str, Any]) -> None:
+        # Any request from a workspace is a sign that the app is (again) installed there.
+        installs.seen(translate.team_of(body), at=translate.event_time(body))
+
     def on_command(body: dict[str, Any]) -> None:
+        alive(body)
         event = translate.slash_command(body, people)
         place = Place(
             team_id=event.actor.workspace_id,
@@ -443,6 +566,7 @@ def register(
     app.command(re.compile(r"^/okr"))(ack=ack_now, lazy=[on_command])
 
     def on_action(body: dict[str, Any]) -> None:
+        alive(body)
         container = body.get("container") or {}
         view = body.get("view") or {}
         for action in body.get("actions") or []:
@@ -494,18 +618,21 @@ def register(
     app.view_submission(re.compile(r".+"))(on_submit)
 
     def on_mention(body: dict[str, Any], context: BoltContext) -> None:
+        alive(body)
         event = translate.app_mention(body, people, bot_user_id=context.bot_user_id)
-        handle(event, _text_place(event))
+        handle(event, _text_place(event, thread_ts=translate.thread_of(body)))
 
     app.event("app_mention")(ack=ack_now, lazy=[on_mention])
 
     def on_message(body: dict[str, Any], context: BoltContext) -> None:
+        alive(body)
         event = translate.direct_message(body, people, bot_user_id=context.bot_user_id)
-        handle(event, _text_place(event, is_dm=True))
+        handle(event, _text_place(event, is_dm=True, thread_ts=translate.thread_of(body)))
 
     app.event("message")(ack=ack_now, lazy=[on_message])
 
     def on_home(body: dict[str, Any]) -> None:
+        alive(body)
         event = translate.home_opened(body, people)
         if event is None:
             return
@@ -517,8 +644,54 @@ def register(
 
     app.event("app_home_opened")(ack=ack_now, lazy=[on_home])
 
+    def on_uninstalled(body: dict[str, Any]) -> None:
+        installs.gone(
+            translate.team_of(body), at=translate.event_time(body), why="the app was uninstalled"
+        )
+
+    app.event("app_uninstalled")(ack=ack_now, lazy=[on_uninstalled])
+
+    def on_tokens_revoked(body: dict[str, Any]) -> None:
+        if not translate.bot_token_revoked(body):
+            log.debug(
+                "people's tokens were revoked in %s: the bot's still works", body.get("team_id")
+            )
+            return
+        installs.gone(
+            translate.team_of(body), at=translate.event_time(body), why="the bot token was revoked"
+        )
+
+    app.event("tokens_revoked")(ack=ack_now, lazy=[on_tokens_revoked])
+
+    def on_access_revoked(body: dict[str, Any]) -> None:
+        # An org-wide install removed from some of the organisation's workspaces.
+        for team in translate.revoked_teams(body):
+            installs.gone(team, at=translate.event_time(body), why="the app's access was revoked")
+
+    app.event("team_access_revoked")(ack=ack_now, lazy=[on_access_revoked])
+
+    def ack_other(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        log.debug("Slack sent %s: acknowledged, nothing to do", translate.event_type(body))
+
+    def on_other(body: dict[str, Any]) -> None:
+        alive(body)
+
+    # Registered last: Bolt runs the first listener that matches.
+    app.event(re.compile(r".*"))(ack=ack_other, lazy=[on_other])
+    app.shortcut(re.compile(r".*"))(ack_other)
+    app.view_closed(re.compile(r".*"))(ack_other)
+
+    def no_options(ack: Ack) -> None:
+        ack(options=[])
+
+    app.options(re.compile(r".*"))(no_options)
+
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:
+        if isinstance(error, BoltUnhandledRequestError):
+            log.debug("Slack sent %s: acknowledged, nothing to do", translate.event_type(body))
+            return
         log.error("a Slack request failed (%s)", body.get("type"), exc_info=error)
 
 
@@ -527,7 +700,9 @@ def _is_shared_channel(channel_id: str) -> bool:
     return not channel_id.startswith("D")
 
 
-def _text_place(event: Command | None, *, is_dm: bool = False) -> Place | None:
+def _text_place(
+    event: Command | None, *, is_dm: bool = False, thread_ts: str | None = None
+) -> Place | None:
     if event is None:
         return None
     return Place(
@@ -536,4 +711,5 @@ def _text_place(event: Command | None, *, is_dm: bool = False) -> Place | None:
         channel_id=event.channel_id,
         is_dm=is_dm,
         command_text=event.text,
+        thread_ts=thread_ts,
     )

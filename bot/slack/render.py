@@ -83,6 +83,18 @@ def mrkdwn(text: str) -> str:
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
+_PARTIAL_ESCAPE = re.compile(r"&[a-z]*$")
+
+
+def fallback(summary: str) -> str:
+    """A message's `text`: its summary escaped, within Slack's limit, never empty."""
+    text = escape(v.plain(summary))
+    if len(text) > FALLBACK_CHARS:
+        # Never end on half an escape ("&am").
+        text = _PARTIAL_ESCAPE.sub("", text[: FALLBACK_CHARS - 1]) + "…"
+    return text if text.strip() else " "
+
+
 def cut(text: str, limit: int) -> str:
     """At most `limit` characters, with an ellipsis when something was cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -172,6 +184,11 @@ def _blocks(block: v.Block, images: Mapping[str, str]) -> Iterator[Block]:
                 )
         case v.Chart():
             yield from _chart_summary(block)
+        case v.Link(label=label, url=url):
+            # A link's address is ours (an https page); `|` and `>` would end it early.
+            target = url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
+            text = cut(f"<{target}|{escape(label)}>", TEXT_CHARS)
+            yield ContextBlock(elements=[MarkdownTextObject(text=text)])
         case v.Spreadsheet(filename=filename, title=title) | v.File(filename=filename, title=title):
             # The file itself is uploaded beside the message.
             yield ContextBlock(
@@ -265,8 +282,13 @@ def blocks_for(
 
 
 def message(msg: v.Message, *, images: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """chat.postMessage / chat.update / response_url arguments: fallback text and blocks."""
-    text = cut(v.plain(msg.summary), FALLBACK_CHARS) or " "
+    """chat.postMessage / chat.update / response_url arguments: fallback text and blocks.
+
+    The fallback text (notifications, screen readers, clients without blocks) is
+    mrkdwn too, so it is escaped as the blocks' text is: a typed `<!channel>` never
+    pings. People are named there (a notification needs no second mention).
+    """
+    text = fallback(msg.summary)
     blocks = blocks_for(msg.blocks, limit=MESSAGE_BLOCKS, images=images)
     if not blocks:
         blocks = blocks_for((v.Text(msg.summary),), limit=MESSAGE_BLOCKS)

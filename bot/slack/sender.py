@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 # chat.postMessage: about one message a second per channel, short bursts allowed.
 PER_CHANNEL_PER_SECOND = 1.0
+# Errors that say the workspace no longer lets this token in: the app was removed.
+GONE = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked"})
 # Errors that another try will not fix.
 _PERMANENT = frozenset(
     {
@@ -288,6 +290,8 @@ def failure(error: SlackApiError) -> SendFailed:
     if status >= 500:
         # A 5xx may come after Slack acted on the request.
         return SendFailed(f"Slack answered {status} ({code})", retryable=True, maybe_sent=True)
+    if code in GONE:
+        return SendFailed(code, retryable=False, gone=True)
     if code in _PERMANENT:
         return SendFailed(code, retryable=False)
     # Unknown codes are usually transient ("fatal_error", "internal_error", "request_timeout").

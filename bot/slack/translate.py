@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.slack.render import INPUT_ACTION, action_name, modal_metadata
@@ -119,7 +120,7 @@ def slash_command(body: Mapping[str, Any], people: People) -> Command:
     """`/okr …`. Slack sends no id: the trigger id, new for every invocation, stands in,
     so a replayed request is handled once."""
     text, mentions = command_text(str(body.get("text") or ""))
-    team_id, user_id = str(body.get("team_id", "")), str(body.get("user_id", ""))
+    team_id, user_id = team_of(body), str(body.get("user_id", ""))
     return Command(
         actor=actor(team_id, user_id, people),
         text=text,
@@ -136,7 +137,8 @@ def slash_command(body: Mapping[str, Any], people: People) -> Command:
 def _team_and_user(body: Mapping[str, Any]) -> tuple[str, str]:
     user = body.get("user") or {}
     team = body.get("team") or {}
-    team_id = team.get("id") or user.get("team_id") or ""
+    # An org-wide install on Enterprise Grid may send `team: null` with the user's team.
+    team_id = team.get("id") or user.get("team_id") or team_of(body)
     return str(team_id), str(user.get("id", ""))
 
 
@@ -216,12 +218,26 @@ def view_submission(body: Mapping[str, Any], people: People) -> tuple[FormSubmit
 # --- events --------------------------------------------------------------------
 
 
+def _from_a_person(event: Mapping[str, Any], bot_user_id: str | None) -> bool:
+    """Typed by a person: not by a bot or an app (ours or another), not an edit,
+    a deletion, a file share or another subtype, and not hidden."""
+    if event.get("subtype") or event.get("hidden"):
+        return False
+    if event.get("bot_id") or event.get("bot_profile") or event.get("app_id"):
+        return False
+    user = event.get("user")
+    return isinstance(user, str) and bool(user) and user != bot_user_id
+
+
 def app_mention(
     body: Mapping[str, Any], people: People, *, bot_user_id: str | None
 ) -> Command | None:
-    """ "@okrbot ask @bob …" in a channel: the text after the bot's mention is a command."""
+    """ "@okrbot ask @bob …" in a channel: the text after the bot's mention is a command.
+
+    A mention inside the bot's DM also arrives as a DM message, which answers it.
+    """
     event = body.get("event") or {}
-    if event.get("bot_id") or event.get("subtype") or not event.get("user"):
+    if not _from_a_person(event, bot_user_id) or str(event.get("channel", "")).startswith("D"):
         return None
     return _text_command(body, event, people, bot_user_id=bot_user_id)
 
@@ -229,14 +245,74 @@ def app_mention(
 def direct_message(
     body: Mapping[str, Any], people: People, *, bot_user_id: str | None
 ) -> Command | None:
-    """A message in the bot's DM is a command without "/okr"; edits, deletions and
-    messages from bots (our own included) are not."""
+    """A message in the bot's DM is a command without "/okr"; edits, deletions, file
+    shares, messages from bots and apps (our own included) and channel chatter are not."""
     event = body.get("event") or {}
-    if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
-        return None
-    if not event.get("user") or event.get("user") == bot_user_id:
+    if event.get("channel_type") != "im" or not _from_a_person(event, bot_user_id):
         return None
     return _text_command(body, event, people, bot_user_id=bot_user_id)
+
+
+def thread_of(body: Mapping[str, Any]) -> str | None:
+    """The thread a message was written in (its parent's ts), so the answer goes there."""
+    event = body.get("event") or {}
+    thread = event.get("thread_ts")
+    return str(thread) if thread else None
+
+
+def team_of(body: Mapping[str, Any]) -> str:
+    """The workspace a request comes from, Enterprise Grid's shapes included.
+
+    The top-level `team_id` is the workspace the app is installed in (a shared
+    channel's event carries the other side's team in `event.team`); an org-wide
+    install may name only its authorization's team, or only the enterprise.
+    """
+    found = body.get("team_id")
+    if not found:
+        team = body.get("team")
+        found = team.get("id") if isinstance(team, Mapping) else team
+    if not found:
+        for authorization in body.get("authorizations") or []:
+            if isinstance(authorization, Mapping) and authorization.get("team_id"):
+                found = authorization["team_id"]
+                break
+    if not found:
+        enterprise = body.get("enterprise")
+        found = body.get("enterprise_id") or (
+            enterprise.get("id") if isinstance(enterprise, Mapping) else None
+        )
+    return str(found or "")
+
+
+def event_type(body: Mapping[str, Any]) -> str:
+    """The inner event's type ("app_uninstalled", "reaction_added", ...), or the body's type."""
+    event = body.get("event")
+    if isinstance(event, Mapping) and event.get("type"):
+        return str(event["type"])
+    return str(body.get("type") or "")
+
+
+def event_time(body: Mapping[str, Any]) -> datetime | None:
+    """When Slack says the event happened (a retry keeps the first delivery's time)."""
+    raw = body.get("event_time")
+    try:
+        return datetime.fromtimestamp(float(raw), UTC) if raw is not None else None
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def revoked_teams(body: Mapping[str, Any]) -> list[str]:
+    """The workspaces a team_access_revoked event names."""
+    event = body.get("event") or {}
+    teams = event.get("team_ids") if isinstance(event, Mapping) else None
+    return [str(team) for team in teams or [] if team]
+
+
+def bot_token_revoked(body: Mapping[str, Any]) -> bool:
+    """A tokens_revoked event that includes the bot's token (not only people's tokens)."""
+    event = body.get("event") or {}
+    tokens = event.get("tokens") if isinstance(event, Mapping) else None
+    return isinstance(tokens, Mapping) and bool(tokens.get("bot"))
 
 
 def _text_command(
@@ -245,7 +321,7 @@ def _text_command(
     text, mentions = command_text(str(event.get("text") or ""), bot_user_id=bot_user_id)
     if text.lower().startswith("/okr"):
         text = text[4:].strip()
-    team_id = str(body.get("team_id") or event.get("team") or "")
+    team_id = team_of(body) or str(event.get("team") or "")
     return Command(
         actor=actor(team_id, str(event["user"]), people),
         text=text,
@@ -265,7 +341,7 @@ def home_opened(body: Mapping[str, Any], people: People) -> HomeOpened | None:
     event = body.get("event") or {}
     if event.get("tab", "home") != "home" or not event.get("user"):
         return None
-    team_id = str(body.get("team_id") or "")
+    team_id = team_of(body)
     return HomeOpened(actor=actor(team_id, str(event["user"]), people), event_id=_event_id(body))
 
 

@@ -24,6 +24,7 @@ ERROR_CODES: frozenset[str] = frozenset(
         "number_not_finite",  # token: NaN or infinity
         "title_too_long",  # limit, length: an objective, KR or task title
         "name_too_long",  # limit, length: a team name
+        "name_is_channel",  # token: a team name that is a channel (#growth, <#C…>)
         "unit_too_long",  # limit, length
         "text_too_long",  # limit, length: a note, request, kudos, reason
         "bad_confidence",  # token: must be a whole number 1..10

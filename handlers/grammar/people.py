@@ -79,6 +79,11 @@ def parse_team(rest: str, today: date) -> Cmd:
         if args and not args[-1].quoted and _is_channel(args[-1].text):
             channel = args[-1].text
             args = args[:-1]
+        # "team new #growth Growth": a channel where the name goes could never be
+        # found again by its name; say the right order instead.
+        for tok in args:
+            if _is_channel(tok.text) or (tok.quoted and tok.text[:1] in "#＃"):
+                raise ParseError("name_is_channel", "team", {"token": tok.text})
         return TeamNew(_name(line, args, "team"), channel)
     return _team_add(line, args)
 

@@ -42,6 +42,8 @@ KEYWORDS = {
 COMMENT_TAGS = ("TRANSLATORS:",)
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = (ROOT / "handlers", ROOT / "bot")
+# Python files, and the web view's templates, whose messages are `t("...")` calls.
+METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")]
 
 
 def _keep_directory(path: str) -> bool:
@@ -57,6 +59,7 @@ def _extracted(paths: Iterable[Path | str]) -> Iterator[tuple[str, int, MsgId, l
             results: Iterable[tuple[str, int, str | tuple[str, ...], list[str], str | None]]
             results = extract_from_dir(
                 path,
+                method_map=METHODS,
                 keywords=KEYWORDS,
                 comment_tags=COMMENT_TAGS,
                 strip_comment_tags=True,

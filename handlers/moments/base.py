@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from handlers.i18n import Translator, negotiate, translator
+from handlers.links import NO_LINKS, PageLinks
 from handlers.moments.data import TickData
 from handlers.okr.calendar import TeamCalendar
 from handlers.okr.weeks import cycle_for, is_valid_timezone, local_date, week_of
@@ -75,8 +76,11 @@ class MomentJob:
         zone: str | None = None,
         calendar: TeamCalendar | None = None,
         data: TickData | None = None,
+        links: PageLinks = NO_LINKS,
     ) -> None:
         self.session = session
+        # Addresses of the web view's pages, for messages that link to them.
+        self.links = links
         # The tick's shared reads; a job run on its own reads for its team alone.
         self._data = data
         self.workspace = workspace

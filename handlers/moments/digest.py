@@ -16,7 +16,7 @@ def post(job: MomentJob) -> list[Delivery]:
     """The team's Friday digest, with this week's movement of each KR after its text."""
     data = job.data.team_week(job.team, job.week, job.cycle(), job.today)
     tr = job.team_tr()
-    message = digest_message(tr, data)
+    message = digest_message(tr, data, link=job.links.team(job.team_id))
     chart = week_chart(tr, data, name="digest")
     if chart is not None:
         message = Message(summary=message.summary, blocks=(*message.blocks, chart))

@@ -48,7 +48,7 @@ def after_checkin(ctx: Ctx) -> list[Delivery]:
     for team in teams:
         week = week_of(ctx.now, team.timezone)
         at = _moment_in_week(week, team.digest_weekday, team.digest_time, team.timezone)
-        job = MomentJob(session=ctx.session, workspace=workspace, team=team, at=at)
+        job = MomentJob(session=ctx.session, workspace=workspace, team=team, at=at, links=ctx.links)
         if at <= ctx.now and not job.calendar.is_holiday(job.today):
             for posted in digest.post(job):
                 assert posted.key is not None
@@ -72,7 +72,9 @@ def after_checkin(ctx: Ctx) -> list[Delivery]:
 def _answered(ctx: Ctx, workspace: Workspace, team: Team) -> list[Delivery]:
     zone = dm_zone(ctx.member, team)
     week = week_of(ctx.now, zone)
-    job = MomentJob(session=ctx.session, workspace=workspace, team=team, at=ctx.now, zone=zone)
+    job = MomentJob(
+        session=ctx.session, workspace=workspace, team=team, at=ctx.now, zone=zone, links=ctx.links
+    )
     krs = job.krs_by_owner([ctx.member]).get(ctx.member_id, [])
     done = rhythm.checkins_for_week(
         session=ctx.session,

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from handlers.links import NO_LINKS, PageLinks
 from handlers.moments import checkins, collector, digest, nudges, planning, review, scoring
 from handlers.moments.base import Moment, MomentJob, daily, weekly
 from handlers.moments.data import TickData
@@ -43,13 +44,20 @@ def moment_kinds() -> tuple[Moment, ...]:
 
 
 def due_deliveries(
-    *, session: Session, since: datetime, until: datetime, workspace_id: int | None = None
+    *,
+    session: Session,
+    since: datetime,
+    until: datetime,
+    workspace_id: int | None = None,
+    links: PageLinks = NO_LINKS,
 ) -> list[Delivery]:
     """What the teams' rhythm sends for moments in (since, until]: every workspace's, or one's.
 
     In the order the moments fell due.
     """
-    due = due_moments(session=session, since=since, until=until, workspace_id=workspace_id)
+    due = due_moments(
+        session=session, since=since, until=until, workspace_id=workspace_id, links=links
+    )
     return [d.delivery for d in due]
 
 
@@ -72,6 +80,7 @@ def due_moments(
     workspace_id: int | None = None,
     team_id: int | None = None,
     moments: Sequence[str] | None = None,
+    links: PageLinks = NO_LINKS,
 ) -> list[Due]:
     """Each delivery of the moments in (since, until], with when and whose moment it is.
 
@@ -114,6 +123,7 @@ def due_moments(
                             at=at,
                             zone=zone,
                             calendar=calendar,
+                            links=links,
                         )
                         if moment.runs_on is not None:
                             if not moment.runs_on(job):

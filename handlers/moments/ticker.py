@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from handlers.clock import Clock
 from handlers.deliveries import enqueue
+from handlers.links import NO_LINKS, PageLinks
 from handlers.moments import followups, planner
 from handlers.okr.weeks import next_occurrence, parse_week_key, week_of, week_start
 from handlers.usecases.context import member_context
@@ -82,9 +83,12 @@ def moment_in_week(team: Team, moment: str, week: str) -> datetime:
 class ClockPath:
     """Writes the rhythm's moments to the outbox as the clock moves."""
 
-    def __init__(self, *, sessions: SessionFactory, clock: Clock) -> None:
+    def __init__(
+        self, *, sessions: SessionFactory, clock: Clock, links: PageLinks = NO_LINKS
+    ) -> None:
         self.sessions = sessions
         self.clock = clock
+        self.links = links
 
     def run_due(
         self,
@@ -108,7 +112,11 @@ class ClockPath:
                     return []
                 workspace_id = found.id
             return planner.due_deliveries(
-                session=session, since=since, until=until, workspace_id=workspace_id
+                session=session,
+                since=since,
+                until=until,
+                workspace_id=workspace_id,
+                links=self.links,
             )
 
     def tick(
@@ -158,7 +166,11 @@ class ClockPath:
                 due = []
             else:
                 due = planner.due_moments(
-                    session=session, since=since, until=until, workspace_id=workspace_id
+                    session=session,
+                    since=since,
+                    until=until,
+                    workspace_id=workspace_id,
+                    links=self.links,
                 )
         if since is None or until <= since:
             self._advance(name, since, until, now)
@@ -225,7 +237,7 @@ class ClockPath:
                     )
                     if member is None:
                         continue
-                    ctx = member_context(session, workspace, member, now=at)
+                    ctx = member_context(session, workspace, member, now=at, links=self.links)
                     deliveries = followups.after_checkin(ctx)
                     if deliveries:
                         enqueue(
@@ -288,6 +300,7 @@ class ClockPath:
                 workspace_id=found.workspace_id,
                 team_id=found.id,
                 moments=[moment],
+                links=self.links,
             )
             deliveries = [item.delivery for item in due]
             report = TriggerReport(team=found.name, moment=moment, week=week, at=at)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from handlers.i18n import Translator
+from handlers.links import page_link
 from handlers.okr import math
 from handlers.present import of_target, value_text
 from handlers.reports.teamweek import KRRow, TeamWeek, kr_rows, person_rows
@@ -68,7 +69,8 @@ def _row_block(tr: Translator, row: KRRow) -> Progress:
     )
 
 
-def rollup_message(tr: Translator, data: TeamWeek) -> Message:
+def rollup_message(tr: Translator, data: TeamWeek, *, link: str | None = None) -> Message:
+    """The team's week so far, person by person; `link` opens the team's page."""
     rows = kr_rows(data)
     people = person_rows(data, rows)
     expected = [p for p in people if p.status not in ("away", "no_krs")]
@@ -106,6 +108,7 @@ def rollup_message(tr: Translator, data: TeamWeek) -> Message:
     partly = [p.member.display_name for p in people if p.status == "partial"]
     if partly:
         blocks.insert(2, Context(tr.t("Partly checked in: {names}", names=tr.list(partly))))
+    blocks.extend(page_link(tr, link))
     at_risk = sum(1 for r in rows if r.risks)
     summary = tr.t(
         "{name}: {checked} of {total} checked in, {risk} key results at risk",
@@ -122,8 +125,10 @@ def _name(data: TeamWeek, member_id: int | None) -> str:
     return member.display_name if member else "?"
 
 
-def digest_message(tr: Translator, data: TeamWeek) -> Message:
-    """Wins first, naming people; then planned vs done, drops, what is stuck, who is missing."""
+def digest_message(tr: Translator, data: TeamWeek, *, link: str | None = None) -> Message:
+    """Wins first, naming people; then planned vs done, drops, what is stuck, who is missing.
+
+    `link` opens the team's page, with its charts and the company tree around it."""
     rows = kr_rows(data)
     people = person_rows(data, rows)
     title = tr.t(
@@ -285,6 +290,7 @@ def digest_message(tr: Translator, data: TeamWeek) -> Message:
         blocks.append(Text(tr.t("Not checked in yet: {names}", names=tr.list(missing))))
     if partly:
         blocks.append(Text(tr.t("Partly checked in: {names}", names=tr.list(partly))))
+    blocks.extend(page_link(tr, link))
     blocks.append(Actions((Button(tr.t("Team rollup"), "team.rollup", data.team.name),)))
     summary = tr.t(
         "{name}: {wins} wins, {done} of {total} key tasks done",

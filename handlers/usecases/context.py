@@ -12,6 +12,7 @@ from sqlmodel import Session
 from handlers.events import MentionedUser
 from handlers.grammar import PersonRef, Ref, clean_typed
 from handlers.i18n import Translator, negotiate, translator
+from handlers.links import NO_LINKS, PageLinks
 from handlers.okr.weeks import cycle_for, is_valid_timezone, local_date, week_of
 from handlers.present import show_ref
 from handlers.views import mention
@@ -57,6 +58,8 @@ class Ctx:
     cycle_kind: str = "quarter"
     # The shared channel or group chat the command was typed in (None in a direct chat).
     channel_id: str | None = None
+    # Addresses of the web view's pages, for messages that link to them.
+    links: PageLinks = NO_LINKS
 
     @property
     def member_id(self) -> int:
@@ -113,6 +116,7 @@ def member_context(
     now: datetime,
     mentions: Mapping[str, MentionedUser] | None = None,
     channel_id: str | None = None,
+    links: PageLinks = NO_LINKS,
 ) -> Ctx:
     """The context of one member acting at `now`: their zone, language and workspace."""
     assert workspace.id is not None and member.id is not None
@@ -130,6 +134,7 @@ def member_context(
         workspace_locale=workspace.default_locale,
         cycle_kind=workspace.cycle_kind,
         channel_id=channel_id,
+        links=links,
     )
 
 

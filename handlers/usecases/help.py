@@ -136,6 +136,11 @@ def parse_error_text(tr: Translator, error: g.ParseError) -> str:
             limit=p.get("limit", ""),
             length=p.get("length", ""),
         ),
+        "name_is_channel": tr.t(
+            '"{token}" is a channel, not a team name: name the team first, and put its '
+            "channel last.",
+            token=token,
+        ),
         "name_too_long": tr.t(
             "A team name can be at most {limit} characters; this one has {length}.",
             limit=p.get("limit", ""),

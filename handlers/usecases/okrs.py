@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from handlers import grammar as g
+from handlers.links import page_link
 from handlers.okr import math, quality
 from handlers.present import (
     exact_value_text,
@@ -172,6 +173,7 @@ def person_view(ctx: Ctx, member: Member, *, own: bool) -> Message:
             )
         )
     blocks.extend(okr_blocks(ctx, objectives))
+    blocks.extend(page_link(ctx.tr, ctx.links.person(member.id)))
     if own:
         blocks.append(
             Actions(
@@ -208,6 +210,7 @@ def show_team(ctx: Ctx, cmd: g.ShowTeam) -> Outcome:
     if not objectives:
         blocks.append(Text(ctx.t("No objectives yet this cycle.")))
     blocks.extend(okr_blocks(ctx, objectives))
+    blocks.extend(page_link(ctx.tr, ctx.links.team(team.id)))
     return Outcome(replies=[Message(summary=title, blocks=tuple(blocks))])
 
 
@@ -240,6 +243,7 @@ def objective_view(ctx: Ctx, objective: Objective) -> Message:
         blocks.append(Text(ctx.t("Aligned to this objective:")))
         for child in children:
             blocks.append(Context(f"O{child.number} {child.title} · {owner_text(ctx, child)}"))
+    blocks.extend(page_link(ctx.tr, ctx.links.objective(objective.id)))
     return Message(summary=f"O{objective.number} {objective.title}", blocks=tuple(blocks))
 
 
@@ -284,6 +288,7 @@ def kr_view(ctx: Ctx, kr: KeyResult) -> Message:
             blocks.append(Context(line))
     else:
         blocks.append(Context(ctx.t("No check-ins yet.")))
+    blocks.extend(page_link(ctx.tr, ctx.links.kr(kr.id)))
     return Message(summary=f"KR{kr.number} {kr.title}", blocks=tuple(blocks))
 
 

@@ -19,12 +19,14 @@ def _team_week(ctx: Ctx, team: Team) -> teamweek.TeamWeek:
 
 def rollup(ctx: Ctx, cmd: g.TeamRollup) -> Outcome:
     team = resolve_team(ctx, cmd.name)
-    return Outcome(replies=[rollup_message(ctx.tr, _team_week(ctx, team))])
+    link = ctx.links.team(team.id)
+    return Outcome(replies=[rollup_message(ctx.tr, _team_week(ctx, team), link=link)])
 
 
 def digest(ctx: Ctx, cmd: g.TeamDigest) -> Outcome:
     team = resolve_team(ctx, cmd.name)
-    return Outcome(replies=[digest_message(ctx.tr, _team_week(ctx, team))])
+    link = ctx.links.team(team.id)
+    return Outcome(replies=[digest_message(ctx.tr, _team_week(ctx, team), link=link)])
 
 
 def require_manager(ctx: Ctx, team: Team) -> None:

@@ -22,9 +22,17 @@ from storage.models.rhythm import (
     TaskHelper,
     TaskStatus,
 )
-from storage.models.system import ProcessedEvent
+from storage.models.system import ProcessedEvent, WebhookNonce
 from storage.models.transfer import Source, SourceKey
-from storage.models.workspace import Member, Team, TeamMember, TeamRole, Workspace
+from storage.models.workspace import (
+    InstallState,
+    Member,
+    Team,
+    TeamMember,
+    TeamRole,
+    Workspace,
+    team_name_key,
+)
 
 __all__ = [
     "Away",
@@ -35,6 +43,7 @@ __all__ = [
     "CycleKind",
     "HelpRequest",
     "HelpStatus",
+    "InstallState",
     "KRKind",
     "KeyResult",
     "Kudos",
@@ -56,5 +65,7 @@ __all__ = [
     "Team",
     "TeamMember",
     "TeamRole",
+    "WebhookNonce",
     "Workspace",
+    "team_name_key",
 ]

@@ -58,6 +58,9 @@ class Objective(SQLModel, table=True):
         ),
         Index("ix_objective_ws_member", "workspace_id", "owner_member_id"),
         Index("ix_objective_ws_team", "workspace_id", "owner_team_id"),
+        # What aligns to an objective or to one of its key results (its page, the tree).
+        Index("ix_objective_ws_parent_objective", "workspace_id", "parent_objective_id"),
+        Index("ix_objective_ws_parent_kr", "workspace_id", "parent_kr_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -22,6 +22,9 @@ class OutboxState(StrEnum):
     SENDING = "sending"  # claimed by a sender until claimed_until
     SENT = "sent"
     DEAD = "dead"  # gave up after the last attempt; `okrbot outbox retry` requeues
+    # The workspace uninstalled the app (or revoked its token): never claimed, kept
+    # as it is until the app is back (storage.repos.installs), then pending again.
+    PARKED = "parked"
 
 
 # How far a message made of several platform calls got, kept on its row while it

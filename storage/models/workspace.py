@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Column, Index, String, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from storage.models._base import json_list_field, utc_field, workspace_fk
 
 
+class InstallState(StrEnum):
+    """Whether the platform still lets the bot into a workspace.
+
+    `uninstalled` (Slack's app_uninstalled, or its bot token revoked) parks the
+    workspace's outbox rows: nothing is sent there and nothing is deleted, until
+    a sign that the app is back (`storage.repos.installs`) resumes them.
+    """
+
+    INSTALLED = "installed"
+    UNINSTALLED = "uninstalled"
+
+
 class Workspace(SQLModel, table=True):
-    """One tenant: a Slack team_id or a Feishu tenant_key (or the console trial)."""
+    """One tenant: a Slack team_id or a Feishu tenant_key (or the console trial).
+
+    `install_state` and `install_state_at` say whether the app is installed
+    there and since when (None: since the workspace was first seen).
+    """
 
     __table_args__ = (UniqueConstraint("platform", "external_id"),)
 
@@ -23,6 +41,8 @@ class Workspace(SQLModel, table=True):
     default_locale: str = Field(default="en", max_length=16)
     default_timezone: str = Field(default="UTC", max_length=64)
     cycle_kind: str = Field(default="quarter", max_length=16)
+    install_state: str = Field(default=InstallState.INSTALLED.value, max_length=16)
+    install_state_at: datetime | None = utc_field(nullable=True)
     created_at: datetime = utc_field(default_now=True)
 
 
@@ -47,14 +67,40 @@ class Member(SQLModel, table=True):
     created_at: datetime = utc_field(default_now=True)
 
 
-class Team(SQLModel, table=True):
-    """A team with its channel, manager, timezone and weekly rhythm."""
+def team_name_key(name: str) -> str:
+    """A team name as it is compared: NFKC, Unicode case folding, single spaces.
 
-    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+    Computed here in Python both when a team is stored and when it is looked
+    up, so "Équipe", "ÉQUIPE" and "équipe" are one team on every database
+    (SQLite's lower() folds ASCII only).
+    """
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def _name_key_of_insert(context: Any) -> str:
+    return team_name_key(str(context.get_current_parameters()["name"]))
+
+
+class Team(SQLModel, table=True):
+    """A team with its channel, manager, timezone and weekly rhythm.
+
+    `name_key` is `team_name_key(name)`, kept in step with the name on every
+    insert and update; it is what makes a name unique in its workspace.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "name"),
+        UniqueConstraint("workspace_id", "name_key"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = workspace_fk()
     name: str = Field(max_length=100)
+    # Filled from the name on every insert, the ORM's (below) and bulk ones alike.
+    name_key: str = Field(
+        default="",
+        sa_column=Column(String(200), nullable=False, default=_name_key_of_insert),
+    )
     channel_external_id: str | None = Field(default=None, max_length=64)
     manager_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
     timezone: str = Field(default="UTC", max_length=64)
@@ -79,6 +125,12 @@ class Team(SQLModel, table=True):
     # A country's public holidays (ISO 3166 code, e.g. "CN") from the holidays package.
     holiday_country: str | None = Field(default=None, max_length=8)
     created_at: datetime = utc_field(default_now=True)
+
+
+@event.listens_for(Team, "before_insert")
+@event.listens_for(Team, "before_update")
+def _keep_name_key(mapper: Any, connection: Any, team: Team) -> None:
+    team.name_key = team_name_key(team.name)
 
 
 class TeamRole(StrEnum):

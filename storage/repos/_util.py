@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, false, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
@@ -20,3 +20,33 @@ def insert_ignore(session: Session, model: type[SQLModel], values: dict[str, Any
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(f"unsupported database: {dialect}")
     session.execute(stmt)
+
+
+def insert_new(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING: True when this call's row went in."""
+    table: Table = model.__table__  # type: ignore[attr-defined]  # set by SQLModel for tables
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(f"unsupported database: {dialect}")
+    # RETURNING, not rowcount: an ORM session reports -1 rows for a Core insert on psycopg.
+    first = next(iter(table.primary_key.columns))
+    return bool(session.execute(stmt.returning(first)).all())
+
+
+def write_lock_first(session: Session, model: type[SQLModel]) -> None:
+    """On SQLite, take the database's write lock now, before this transaction reads.
+
+    A SQLite transaction that reads and then writes cannot wait for the lock:
+    if another connection wrote in between, the write fails at once with
+    "database is locked". A no-op write first waits its turn like any writer
+    (PostgreSQL, which locks rows, needs nothing).
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    table: Table = model.__table__  # type: ignore[attr-defined]  # set by SQLModel for tables
+    first = next(iter(table.primary_key.columns))
+    session.execute(update(table).where(false()).values({first.name: first}))

@@ -337,7 +337,7 @@ class KRFacts:
         return ObjectiveFacts(self.objective_id, self.objective_number, self.objective_title)
 
 
-_KR_FACTS = (
+KR_FACT_COLUMNS = (
     col(KeyResult.id),
     col(KeyResult.number),
     col(KeyResult.title),
@@ -381,7 +381,7 @@ def cycle_kr_facts(
     members or teams own; ordered by number."""
     found: dict[int, KRFacts] = {}
     base = (
-        select_columns(*_KR_FACTS)
+        select_columns(*KR_FACT_COLUMNS)
         .join(Objective, col(Objective.id) == col(KeyResult.objective_id))
         .where(
             col(KeyResult.workspace_id) == workspace_id,

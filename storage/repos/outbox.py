@@ -25,15 +25,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, exists, func, or_, update
+from sqlalchemy import Table, and_, case, exists, func, or_, update
 from sqlalchemy import select as sql_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from storage.models import OutboxMessage, OutboxState
+from storage.models import InstallState, OutboxMessage, OutboxState, Workspace
+from storage.repos._util import write_lock_first
 
-PENDING, SENDING, SENT, DEAD = (s.value for s in OutboxState)
+PENDING, SENDING, SENT, DEAD, PARKED = (s.value for s in OutboxState)
 _ERROR_LIMIT = 1000
 
 
@@ -61,9 +62,12 @@ def enqueue(
 ) -> int:
     """Insert one row per message; a key already in the workspace's outbox is skipped.
 
-    Returns how many rows were new.
+    Rows for a workspace that uninstalled the app are written parked
+    (storage.repos.installs). Returns how many rows were new.
     """
     written = 0
+    # Decided by the database as each row goes in: no extra round trip per call.
+    first_state = case((_workspace_away(workspace_id), PARKED), else_=PENDING)
     for message in messages:
         if message.recipient_kind not in ("user", "channel", "okr"):
             raise ValueError(f"unknown recipient kind {message.recipient_kind!r}")
@@ -76,7 +80,7 @@ def enqueue(
             "key": key,
             "replaces": message.replaces,
             "view": message.view,
-            "state": PENDING,
+            "state": first_state,
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
@@ -121,6 +125,7 @@ def claim_due(
     On PostgreSQL the rows are locked with SKIP LOCKED, so concurrent senders
     claim disjoint rows. Commit the session to make the claim visible.
     """
+    write_lock_first(session, OutboxMessage)  # the claim writes what it reads
     # Typed loosely: mypy reads a model attribute as its Python value, not as a column.
     row: Any = OutboxMessage
     earlier: Any = aliased(OutboxMessage)
@@ -202,6 +207,19 @@ def _same_recipient(row: Any, other: OutboxMessage) -> Any:
         row.recipient_kind == other.recipient_kind,
         row.recipient_id == other.recipient_id,
     )
+
+
+def _workspace_away(workspace_id: Any) -> Any:
+    """SQL: the workspace (an id, or the outbox row's column) uninstalled the app."""
+    return exists().where(
+        col(Workspace.id) == workspace_id,
+        col(Workspace.install_state) == InstallState.UNINSTALLED.value,
+    )
+
+
+def _waiting_state() -> Any:
+    """What a row goes back to: pending, or parked while its workspace is uninstalled."""
+    return case((_workspace_away(OutboxMessage.workspace_id), PARKED), else_=PENDING)
 
 
 def _claimed(message_id: int, holder: str | None) -> list[Any]:
@@ -311,9 +329,10 @@ def mark_retry(
 
     With `doubt_since` the attempt may have reached the platform: the row is in
     doubt from then on (an earlier doubt is kept, it is the wider one).
+    Parked instead when the workspace uninstalled the app meanwhile.
     """
     values: dict[str, Any] = {
-        "state": PENDING,
+        "state": _waiting_state(),
         "next_attempt_at": next_attempt_at,
         "last_error": error[:_ERROR_LIMIT],
         "claimed_by": None,
@@ -328,12 +347,32 @@ def mark_retry(
 
 
 def mark_dead(*, session: Session, message_id: int, error: str, holder: str | None = None) -> bool:
-    """Give up on the row after its last attempt; `requeue_dead` brings it back."""
+    """Give up on the row after its last attempt; `requeue_dead` brings it back.
+
+    Parked instead when the workspace uninstalled the app: that is why it failed.
+    """
     return _set(
         session,
         _claimed(message_id, holder),
         {
-            "state": DEAD,
+            "state": case((_workspace_away(OutboxMessage.workspace_id), PARKED), else_=DEAD),
+            "last_error": error[:_ERROR_LIMIT],
+            "attempts": OutboxMessage.attempts + 1,
+            "claimed_by": None,
+            "claimed_until": None,
+        },
+    )
+
+
+def mark_parked(
+    *, session: Session, message_id: int, error: str, holder: str | None = None
+) -> bool:
+    """Park the row: the platform refused the workspace (the app is gone from it)."""
+    return _set(
+        session,
+        _claimed(message_id, holder),
+        {
+            "state": PARKED,
             "last_error": error[:_ERROR_LIMIT],
             "attempts": OutboxMessage.attempts + 1,
             "claimed_by": None,
@@ -363,7 +402,7 @@ def release(
     result = session.execute(
         update(OutboxMessage)
         .where(*conditions)
-        .values(state=PENDING, claimed_by=None, claimed_until=None, claimed_at=None)
+        .values(state=_waiting_state(), claimed_by=None, claimed_until=None, claimed_at=None)
     )
     return int(getattr(result, "rowcount", 0))
 

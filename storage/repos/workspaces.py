@@ -10,8 +10,8 @@ from sqlalchemy import select as select_columns
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import Member, Team, TeamMember, TeamRole, Workspace
-from storage.repos._util import insert_ignore
+from storage.models import Member, Team, TeamMember, TeamRole, Workspace, team_name_key
+from storage.repos._util import insert_ignore, write_lock_first
 from storage.repos.okrs import slices
 
 
@@ -28,8 +28,10 @@ def get_or_create_workspace(
 
     Two first events of a new workspace may arrive at once (two processes, or
     two worker threads): the insert does nothing when the other one won, and
-    both read the same row.
+    both read the same row. On SQLite the write lock is taken first: a read
+    followed by the insert could not wait for it (storage.repos._util).
     """
+    write_lock_first(session, Workspace)
     found = find_workspace(session=session, platform=platform, external_id=external_id)
     if found is not None:
         return found
@@ -242,6 +244,7 @@ def create_team(
     team = Team(
         workspace_id=workspace_id,
         name=name,
+        name_key=team_name_key(name),
         channel_external_id=channel_external_id,
         manager_id=manager_id,
         timezone=timezone,
@@ -271,9 +274,10 @@ def get_team(*, session: Session, workspace_id: int, team_id: int) -> Team | Non
 
 
 def find_team(*, session: Session, workspace_id: int, name: str) -> Team | None:
-    key = name.strip().lstrip("#").lower()
+    """The team whose name folds like `name` (storage.models.team_name_key); "#" is ignored."""
+    key = team_name_key(name.strip().lstrip("#＃"))
     return session.exec(
-        select(Team).where(Team.workspace_id == workspace_id, func.lower(Team.name) == key)
+        select(Team).where(Team.workspace_id == workspace_id, Team.name_key == key)
     ).first()
 
 

@@ -346,3 +346,45 @@ def test_a_team_created_in_a_channel_posts_there_but_not_one_created_in_a_direct
     )
     named = find_team(harness, demo, "Named")
     assert named is not None and named.channel_external_id == "elsewhere"
+
+
+def test_team_names_fold_with_unicode_rules_when_created_and_when_found(
+    harness: Harness, demo: DemoWorkspace
+) -> None:
+    harness.say("alice", "team new Équipe Paris")
+    # SQLite's lower() leaves "É" alone: the fold happens in Python, whatever the database.
+    assert_polite(
+        harness.say("bob", "team new ÉQUIPE paris"), "There is already a team called ÉQUIPE paris."
+    )
+    assert "You joined Équipe Paris." in flat(harness.say("bob", "team join équipe PARIS"))
+    assert team_members(harness, demo, "équipe paris") == {"alice", "bob"}
+    # Full-width letters typed with a CJK input method are the same name too.
+    harness.say("alice", "team new Growth 2")
+    assert "你已加入 Growth 2。" in flat(harness.say("chen", "team join ＧＲＯＷＴＨ ２"))
+
+
+@pytest.mark.parametrize(
+    "line", ["team new #C0GENERAL Growth", "team new ＃growth Growth", 'team new "#growth"']
+)
+def test_a_team_name_that_is_a_channel_is_refused_with_the_right_form(
+    harness: Harness, demo: DemoWorkspace, line: str
+) -> None:
+    outcome = harness.say("alice", line)
+    assert_polite(outcome, "is a channel, not a team name")
+    assert "/okr team new NAME" in flat(outcome) or "team new" in flat(outcome)
+    with harness.sessions.begin() as s:
+        assert len(workspaces.list_teams(session=s, workspace_id=demo.workspace_id)) == 3
+
+
+def test_a_team_name_taken_by_a_racing_request_gets_a_clear_answer(
+    harness: Harness, demo: DemoWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The other request's team lands between this one's check and its insert.
+    from handlers.usecases import team as team_usecase
+
+    monkeypatch.setattr(team_usecase.workspaces, "find_team", lambda **_: None)
+    outcome = harness.say("alice", "team new Marketing")
+    text = flat(outcome)
+    assert APOLOGY not in text and "That name is already taken here" in text
+    with harness.sessions.begin() as s:
+        assert len(workspaces.list_teams(session=s, workspace_id=demo.workspace_id)) == 3

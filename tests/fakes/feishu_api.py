@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 APP_ID = "cli_fake_okrbot"
 APP_SECRET = "fake-secret-for-tests"
@@ -58,6 +58,11 @@ class FakeFeishu:
     rate_limit_next: int = 0  # answer this many message creates with 429
     rate_limit_reset: str = "1"
     ws_url: str | None = None  # the long-connection gateway handed to lark.ws.Client
+    # Feishu login: who approves on the authorize page (an open_id; None: they cancel).
+    signing_in_as: str | None = None
+    signing_in_tenant: str = TENANT
+    _codes: dict[str, dict[str, str]] = field(default_factory=dict)
+    _user_tokens: dict[str, dict[str, str]] = field(default_factory=dict)
     # Feishu OKR: periods (as the API lists them), each open_id's OKR list, records written.
     okr_periods: list[dict[str, Any]] = field(default_factory=list)
     okrs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -155,6 +160,8 @@ class FakeFeishu:
             return self._token(body)
         if path == "/callback/ws/endpoint":
             return self._endpoint(body)
+        if path.startswith("/open-apis/authen/"):
+            return self._login(method, path, query, body, headers)
         auth = headers.get("Authorization", "")
         if not auth.startswith("Bearer t-fake-"):
             return 400, {"code": 99991661, "msg": "Missing access token for authorization."}, {}
@@ -237,6 +244,75 @@ class FakeFeishu:
                     "code": 0,
                     "msg": "success",
                     "data": {"image_key": f"img_v3_fake_{next(self._ids)}"},
+                },
+                {},
+            )
+        return 404, {"code": 404, "msg": f"not faked: {method} {path}"}, {}
+
+    def _login(
+        self, method: str, path: str, query: dict[str, str], body: Any, headers: dict[str, str]
+    ) -> tuple[int, Any, dict[str, str]]:
+        """Feishu login: the authorize page, the OAuth token endpoint, the user's info."""
+        if path == "/open-apis/authen/v1/authorize" and method == "GET":
+            redirect = query.get("redirect_uri", "")
+            if query.get("client_id") != self.app_id or not redirect:
+                return 400, {"code": 20029, "msg": "redirect_uri or client_id is invalid"}, {}
+            if self.signing_in_as is None:
+                answer = {"error": "access_denied", "state": query.get("state", "")}
+            else:
+                code = f"fake-code-{next(self._ids)}"
+                with self.lock:
+                    self._codes[code] = {
+                        "open_id": self.signing_in_as,
+                        "tenant": self.signing_in_tenant,
+                        "redirect_uri": redirect,
+                    }
+                answer = {"code": code, "state": query.get("state", "")}
+            joiner = "&" if "?" in redirect else "?"
+            return 302, {}, {"Location": redirect + joiner + urlencode(answer)}
+        if path == "/open-apis/authen/v2/oauth/token" and method == "POST":
+            body = body if isinstance(body, dict) else {}
+            if body.get("client_id") != self.app_id or body.get("client_secret") != self.app_secret:
+                return 400, {"code": 20002, "error": "invalid_client"}, {}
+            with self.lock:
+                grant = self._codes.pop(str(body.get("code")), None)  # a code is good once
+            if grant is None or body.get("grant_type") != "authorization_code":
+                return 400, {"code": 20003, "error": "invalid_grant"}, {}
+            if grant["redirect_uri"] != body.get("redirect_uri"):
+                return 400, {"code": 20071, "error": "invalid_grant"}, {}
+            token = f"u-fake-{next(self._ids)}"
+            with self.lock:
+                self._user_tokens[token] = grant
+            return (
+                200,
+                {
+                    "code": 0,
+                    "access_token": token,
+                    "expires_in": 7200,
+                    "token_type": "Bearer",
+                    "scope": "",
+                },
+                {},
+            )
+        if path == "/open-apis/authen/v1/user_info" and method == "GET":
+            token = headers.get("Authorization", "").removeprefix("Bearer ").strip()
+            with self.lock:
+                grant = self._user_tokens.get(token)
+            if grant is None:
+                return 401, {"code": 99991668, "msg": "Invalid access token for authorization."}, {}
+            user = self.users.get(grant["open_id"], {})
+            return (
+                200,
+                {
+                    "code": 0,
+                    "msg": "success",
+                    "data": {
+                        "name": user.get("name", grant["open_id"]),
+                        "en_name": user.get("en_name", ""),
+                        "open_id": grant["open_id"],
+                        "union_id": "on_" + grant["open_id"],
+                        "tenant_key": grant["tenant"],
+                    },
                 },
                 {},
             )

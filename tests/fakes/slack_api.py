@@ -15,6 +15,7 @@ to the bot's /slack/events, through a route function or over HTTP.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import itertools
@@ -34,6 +35,8 @@ TEAM = "T0FAKE001"
 BOT_USER = "U0FAKEBOT"
 GOOD_TOKEN = "xoxb-000-fake"
 SIGNING_SECRET = "fake-signing-secret-000"
+CLIENT_ID = "0000000000.0000000001"
+CLIENT_SECRET = "fake-client-secret-000"
 
 
 @dataclass
@@ -84,6 +87,11 @@ class FakeSlack:
     refused_tokens: set[str] = field(default_factory=set)
     socket_url: str | None = None  # what apps.connections.open hands out (Socket Mode)
     now: Callable[[], float] = time.time  # Slack's clock, for message timestamps
+    # Sign in with Slack: the app's credentials, and who approves on the authorize page.
+    client_id: str = CLIENT_ID
+    client_secret: str = CLIENT_SECRET
+    signing_in_as: str | None = None  # a user id; None: the person cancels
+    signing_in_team: str = TEAM
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -94,6 +102,8 @@ class FakeSlack:
         self._uploads: dict[str, dict[str, Any]] = {}  # file id -> what was uploaded
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._codes: dict[str, dict[str, str]] = {}
+        self._user_tokens: dict[str, dict[str, str]] = {}
 
     # --- lifecycle -------------------------------------------------------------
 
@@ -118,13 +128,16 @@ class FakeSlack:
             do_PUT = do_POST
 
             def do_GET(self) -> None:
-                # The SDK reads with GET and the arguments in the query string.
-                path, _, query = self.path.partition("?")
-                status, headers, body = fake._answer(
-                    path,
-                    {**dict(self.headers), "content-type": "application/x-www-form-urlencoded"},
-                    query.encode(),
-                )
+                if self.path.startswith("/openid/"):
+                    status, headers, body = fake._authorize(self.path)
+                else:
+                    # The SDK reads with GET and the arguments in the query string.
+                    path, _, query = self.path.partition("?")
+                    status, headers, body = fake._answer(
+                        path,
+                        {**dict(self.headers), "content-type": "application/x-www-form-urlencoded"},
+                        query.encode(),
+                    )
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -260,6 +273,10 @@ class FakeSlack:
         args = _parse(lower.get("content-type", ""), raw)
         token = lower.get("authorization", "").removeprefix("Bearer ").strip()
         self._record(method, args, path)
+        if method == "openid.connect.token":
+            return _json(200, self._openid_token(args, lower.get("authorization", "")))
+        if method == "openid.connect.userInfo":
+            return _json(200, self._openid_user(token or str(args.get("token", ""))))
         failure = self._failure_for(method)
         if failure is not None and not failure.after:
             return _fail(failure)
@@ -349,6 +366,81 @@ class FakeSlack:
         answer: dict[str, Any] = {"ok": True, "messages": messages, "has_more": more}
         answer["response_metadata"] = {"next_cursor": f"next_{start + limit}" if more else ""}
         return answer
+
+    # --- Sign in with Slack (OpenID Connect) ----------------------------------------
+
+    def _authorize(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        """The authorize page: the person approves at once, as `signing_in_as`."""
+        parts = urllib.parse.urlsplit(path)
+        query = dict(urllib.parse.parse_qsl(parts.query))
+        self._record("openid.connect.authorize", query, parts.path)
+        if parts.path != "/openid/connect/authorize":
+            return 404, {"content-type": "text/plain"}, b"not found"
+        redirect = query.get("redirect_uri", "")
+        if query.get("client_id") != self.client_id or not redirect:
+            return 400, {"content-type": "text/plain"}, b"invalid client_id or redirect_uri"
+        if self.signing_in_as is None:
+            answer = {"error": "access_denied", "state": query.get("state", "")}
+        else:
+            code = f"fake-code-{next(self._ids)}"
+            with self._lock:
+                self._codes[code] = {
+                    "user": self.signing_in_as,
+                    "team": self.signing_in_team,
+                    "nonce": query.get("nonce", ""),
+                    "redirect_uri": redirect,
+                }
+            answer = {"code": code, "state": query.get("state", "")}
+        location = redirect + ("&" if "?" in redirect else "?") + urllib.parse.urlencode(answer)
+        return 302, {"location": location, "content-type": "text/plain"}, b""
+
+    def _openid_token(self, args: dict[str, Any], authorization: str) -> dict[str, Any]:
+        client_id, client_secret = args.get("client_id"), args.get("client_secret")
+        if authorization.startswith("Basic "):
+            decoded = base64.b64decode(authorization.removeprefix("Basic ")).decode()
+            client_id, _, client_secret = decoded.partition(":")
+        if client_id != self.client_id or client_secret != self.client_secret:
+            return {"ok": False, "error": "invalid_client_id"}
+        with self._lock:
+            grant = self._codes.pop(str(args.get("code")), None)  # a code is good once
+        if grant is None:
+            return {"ok": False, "error": "invalid_code"}
+        if grant["redirect_uri"] != args.get("redirect_uri"):
+            return {"ok": False, "error": "bad_redirect_uri"}
+        token = f"xoxp-fake-{next(self._ids)}"
+        with self._lock:
+            self._user_tokens[token] = grant
+        claims = {
+            "iss": "https://slack.com",
+            "sub": grant["user"],
+            "aud": self.client_id,
+            "exp": int(time.time()) + 3600,
+            "iat": int(time.time()),
+            "nonce": grant["nonce"],
+            "https://slack.com/user_id": grant["user"],
+            "https://slack.com/team_id": grant["team"],
+        }
+        return {
+            "ok": True,
+            "access_token": token,
+            "token_type": "Bearer",
+            "id_token": _unsigned_jwt(claims),
+        }
+
+    def _openid_user(self, token: str) -> dict[str, Any]:
+        with self._lock:
+            grant = self._user_tokens.get(token)
+        if grant is None:
+            return {"ok": False, "error": "invalid_auth"}
+        user = self.users.get(grant["user"]) or FakeUser(grant["user"])
+        return {
+            "ok": True,
+            "sub": grant["user"],
+            "https://slack.com/user_id": grant["user"],
+            "https://slack.com/team_id": grant["team"],
+            "name": user.name,
+            "locale": user.locale,
+        }
 
     def _method(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
@@ -451,6 +543,15 @@ def _fail(failure: _Failure) -> tuple[int, dict[str, str], bytes]:
     extra = {"retry-after": str(failure.retry_after)} if failure.retry_after else {}
     error = "ratelimited" if failure.status == 429 else "internal_error"
     return _json(failure.status, {"ok": False, "error": error}, extra)
+
+
+def _unsigned_jwt(claims: dict[str, Any]) -> str:
+    """A JWT shaped like Slack's ID token; the signature is a stand-in (never checked)."""
+
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'RS256', 'typ': 'JWT', 'kid': 'fake'})}.{part(claims)}.ZmFrZQ"
 
 
 def _parse(content_type: str, raw: bytes) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from handlers.views import (
     Image,
     Input,
     InputKind,
+    Link,
     Message,
     Option,
     Progress,
@@ -51,6 +52,7 @@ MESSAGE = Message(
         Progress("KR3 品牌活动", 1.25, "超额完成"),
         Divider(),
         Context("周五 17:00 前签到"),
+        Link("在网页中查看", "https://okr.example.com/teams/7"),
         Actions(
             (
                 Button("签到", "checkin.open", "KR1", ButtonStyle.PRIMARY),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.feishu import translate
 from handlers.events import MentionedUser
 
@@ -64,3 +66,56 @@ def test_buttons_carry_our_action_and_value() -> None:
     assert translate.button_value({"action": "task.done", "value": "T1"}) == ("task.done", "T1")
     assert translate.button_value({"value": "T1"}) is None
     assert translate.button_value(None) is None
+
+
+def _post(content: object) -> str:
+    return json.dumps(content, ensure_ascii=False)
+
+
+def test_a_rich_text_post_reads_as_its_lines_with_mentions_as_placeholders() -> None:
+    content = _post(
+        {
+            "title": "",
+            "content": [
+                [
+                    {"tag": "at", "user_id": "@_user_1", "user_name": "okrbot"},
+                    {"tag": "text", "text": "签到 KR1 ", "style": ["bold"]},
+                    {"tag": "text", "text": "600"},
+                ],
+                [{"tag": "img", "image_key": "img_v3_fake"}],
+                [{"tag": "text", "text": "信心 7 "}, {"tag": "emotion", "emoji_type": "SMILE"}],
+            ],
+        }
+    )
+    text = translate.message_text("post", content)
+    assert text is not None
+    mentions = [translate.MentionIn("@_user_1", BOT, "okrbot", is_bot=True)]
+    parsed = translate.command_text(text, mentions, BOT)
+    assert parsed.mentions_bot and parsed.text == "签到 KR1 600 信心 7"
+
+
+def test_a_post_under_any_locale_key_links_as_text_and_a_title_alone() -> None:
+    linked = _post(
+        {"ja_jp": {"title": "x", "content": [[{"tag": "a", "href": "https://e.x", "text": "my"}]]}}
+    )
+    assert translate.message_text("post", linked) == "my"
+    titled = _post({"en_us": {"title": "help", "content": [[{"tag": "hr"}]]}})
+    assert translate.message_text("post", titled) == "help"
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["", "not json", "[]", _post({"content": "not a list"}), _post({"zh_cn": {"title": ""}})],
+)
+def test_a_post_that_holds_nothing_to_read_is_not_text(content: str) -> None:
+    assert translate.message_text("post", content) is None
+
+
+def test_the_kind_of_a_webhook_payload_for_each_schema() -> None:
+    assert translate.event_kind({"schema": "2.0", "header": {"event_type": "a.b_v1"}}) == (
+        "2.0",
+        "a.b_v1",
+    )
+    assert translate.event_kind({"uuid": "u", "event": {"type": "message"}}) == ("1.0", "message")
+    assert translate.event_kind({"type": "url_verification"}) == ("", "url_verification")
+    assert translate.event_kind({"open_id": "ou_x", "action": {}}) == ("", "")

@@ -178,7 +178,7 @@ def test_healthz_reports_the_scheduler_and_the_outbox_and_sigterm_stops_cleanly(
     assert health["database"]["schema"] == "current"
     assert health["scheduler"]["holder"] == bot.holder
     assert health["scheduler"]["last_tick"] is not None
-    assert health["outbox"] == {"pending": 0, "dead": 0}
+    assert health["outbox"] == {"pending": 0, "dead": 0, "parked": 0}
 
     clock.set(FRIDAY_1600 + timedelta(hours=1, minutes=1))
     wait_for("the digests", lambda: bots.recording.keys() == digest_keys(team_ids), timeout=20)

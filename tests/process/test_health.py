@@ -22,7 +22,7 @@ def test_ready_reports_the_lease_holder_and_the_outbox(sessions: SessionFactory)
     assert report["database"]["schema"] == "current"
     assert report["scheduler"]["holder"] == "h1"
     assert report["scheduler"]["held_here"] is False
-    assert report["outbox"] == {"pending": 0, "dead": 0}
+    assert report["outbox"] == {"pending": 0, "dead": 0, "parked": 0}
 
 
 def test_a_database_behind_is_not_ready_and_names_the_fix(empty_database_url: str) -> None:

@@ -66,6 +66,7 @@ def test_a_slow_route_never_holds_up_another_request(server: HttpServer) -> None
 def test_an_unknown_path_is_404_and_a_huge_body_is_refused(server: HttpServer) -> None:
     base = f"http://127.0.0.1:{server.port}"
     assert _get(f"{base}/nothing-here")[0] == 404
+    assert _get(f"{base}/echo/")[0] == 404  # another path, not a redirect to /echo
     assert _get(f"{base}/echo", data=b"x" * (2 * 1024 * 1024))[0] == 413
 
 

@@ -21,7 +21,13 @@ def test_the_manifest_declares_the_command_events_home_and_socket_mode() -> None
     assert data["settings"]["interactivity"]["is_enabled"] is True
     assert data["settings"]["socket_mode_enabled"] is True
     events = set(data["settings"]["event_subscriptions"]["bot_events"])
-    assert events == {"app_home_opened", "app_mention", "message.im"}
+    assert events == {
+        "app_home_opened",
+        "app_mention",
+        "message.im",
+        "app_uninstalled",
+        "tokens_revoked",
+    }
 
 
 def test_the_scopes_cover_every_api_the_bot_calls() -> None:

@@ -32,6 +32,7 @@ from handlers.views import (
     Image,
     Input,
     InputKind,
+    Link,
     Message,
     Option,
     Progress,
@@ -80,6 +81,7 @@ EVERY_BLOCK = Message(
         Progress("KR3 Launch", 1.25),
         Divider(),
         Context("Checked in on Wednesday"),
+        Link("Open in the web view", "https://okr.example.com/teams/7"),
         Actions(
             (
                 Button("Check in", "checkin.open", "KR1", ButtonStyle.PRIMARY),
@@ -236,3 +238,14 @@ def test_any_progress_shows_at_least_one_cell(fraction: float) -> None:
 def test_only_a_reached_target_fills_the_bar(fraction: float) -> None:
     assert render.bar(fraction) == "█" * 9 + "░"
     assert render.bar(1.0) == "█" * 10 and render.bar(0.0) == "░" * 10
+
+
+def test_the_fallback_text_is_escaped_like_the_blocks_so_it_never_pings() -> None:
+    payload = render.message(Message(summary="Ship it <!channel> & <@U0BOB> <https://x|x>"))
+    assert payload["text"] == "Ship it &lt;!channel&gt; &amp; &lt;@U0BOB&gt; &lt;https://x|x&gt;"
+    assert "<!channel>" not in json.dumps(payload)
+
+
+def test_a_long_fallback_is_cut_without_half_an_escape() -> None:
+    text = render.message(Message(summary="a" * (render.FALLBACK_CHARS - 3) + "&&&&"))["text"]
+    assert len(text) <= render.FALLBACK_CHARS and text.endswith("a…")
