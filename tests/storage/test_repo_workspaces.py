@@ -85,6 +85,14 @@ UNSCOPED: dict[str, str] = {
     "workspaces.update_team": "a team the caller loaded inside its workspace",
     "workspaces.list_all_teams": "the scheduler's tick walks every workspace",
     "workspaces.list_workspaces": "the operator chooses a workspace (import, export, forget)",
+    "_util.insert_new": "a helper of the other repositories, given whole rows",
+    "_util.write_lock_first": "takes SQLite's write lock and reads no row",
+    "installs.uninstall": "the platform names the workspace by its own id",
+    "installs.reinstall": "the platform names the workspace by its own id",
+    "installs.is_installed": "the platform names the workspace by its own id",
+    "installs.uninstalled_since": "the platform names the workspace by its own id",
+    "nonces.first_use": "signed requests' nonces, global per platform",
+    "outbox.mark_parked": "a row the sender claimed",
 }
 ONLY = 900  # the number of the other workspace's own numbered rows
 ONLY_NAME = "elsewhere"
@@ -120,7 +128,14 @@ IDS_OF = {
     "team_ids": "team",
     "kr_ids": "kr",
     "task_ids": "task",
+    "objective_ids": "objective",
     "ids": "task",
+}
+# `ids` of another kind of row, for the functions that take them so.
+IDS_IN = {
+    "pages.key_results_by_id": "kr",
+    "pages.objectives_by_id": "objective",
+    "pages.people": "member",
 }
 # Rows passed whole: the caller's own (loaded inside the workspace it names).
 ROW_OF = {
@@ -295,6 +310,8 @@ def value(name: str, hint: Any, world: World, function: str) -> Any:
     """What a call passes for argument `name` (of type `hint`)."""
     if name in ID_OF:
         return world.their_ids[ID_OF[name]]
+    if name == "ids" and function in IDS_IN:
+        return [world.their_ids[IDS_IN[function]]]
     if name in IDS_OF:
         return [world.their_ids[IDS_OF[name]]]
     if name in ROW_OF:
