@@ -60,8 +60,17 @@ TICK = (
     "tests/moments/test_tick_blocking.py",
     "tests/storage/test_lease.py",
 )
-SLACK_IN = ("tests/slack/test_scenarios.py", "tests/slack/test_sender.py")
-FEISHU_IN = ("tests/feishu/test_feishu_webhook.py", "tests/feishu/test_feishu_scenarios.py")
+SLACK_IN = (
+    "tests/slack/test_scenarios.py",
+    "tests/slack/test_real_traffic.py",
+    "tests/slack/test_sender.py",
+)
+FEISHU_IN = (
+    "tests/feishu/test_feishu_translate.py",
+    "tests/feishu/test_feishu_webhook.py",
+    "tests/feishu/test_real_traffic.py",
+    "tests/feishu/test_feishu_scenarios.py",
+)
 CALENDAR = ("tests/okr", "tests/moments/test_rhythm_flows.py", "tests/moments/test_time.py")
 TENANCY = ("tests/storage/test_repo_workspaces.py", "tests/storage/test_tenancy.py")
 
@@ -210,10 +219,10 @@ MUTANTS = [
         SLACK_IN,
     ),
     Mutant(
-        "slack.another-bots-dm-answered",
+        "slack.another-bots-messages-answered",
         "bot/slack/translate.py",
-        'if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):',
-        'if event.get("channel_type") != "im" or event.get("subtype"):',
+        'if event.get("bot_id") or event.get("bot_profile") or event.get("app_id"):',
+        'if event.get("bot_profile") or event.get("app_id"):',
         SLACK_IN,
     ),
     Mutant(
@@ -350,17 +359,24 @@ MUTANTS = [
         SLACK_IN,
     ),
     Mutant(
-        "slack.another-bots-mention-answered",
-        "bot/slack/translate.py",
-        'if event.get("bot_id") or event.get("subtype") or not event.get("user"):',
-        'if event.get("subtype") or not event.get("user"):',
-        SLACK_IN,
-    ),
-    Mutant(
         "feishu.durable-key-is-the-event-id",
         "bot/feishu/receive.py",
         "self._command(where, parsed, message.message_id or event_id, message.chat_id)",
         "self._command(where, parsed, event_id or message.message_id, message.chat_id)",
+        FEISHU_IN,
+    ),
+    Mutant(
+        "feishu.stale-signature-accepted",
+        "bot/feishu/receive.py",
+        "        if abs(now - int(timestamp)) > FRESH_SECONDS:",
+        "        if False:",
+        FEISHU_IN,
+    ),
+    Mutant(
+        "feishu.replayed-nonce-accepted",
+        "bot/feishu/receive.py",
+        "        if not self._nonces.first(nonce) or not self._first_use(nonce, now):",
+        "        if False:",
         FEISHU_IN,
     ),
     Mutant(
