@@ -11,7 +11,7 @@
   others get their id appended, so every team stays reachable by name.
 
 Revision ID: 0007
-Revises: 0009
+Revises: 0012
 Create Date: 2026-12-05
 """
 
@@ -24,7 +24,7 @@ from alembic import op
 import storage.types
 
 revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0009"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
