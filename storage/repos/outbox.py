@@ -32,7 +32,6 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage.models import InstallState, OutboxMessage, OutboxState, Workspace
-from storage.repos._util import write_lock_first
 
 PENDING, SENDING, SENT, DEAD, PARKED = (s.value for s in OutboxState)
 _ERROR_LIMIT = 1000
@@ -125,7 +124,6 @@ def claim_due(
     On PostgreSQL the rows are locked with SKIP LOCKED, so concurrent senders
     claim disjoint rows. Commit the session to make the claim visible.
     """
-    write_lock_first(session, OutboxMessage)  # the claim writes what it reads
     # Typed loosely: mypy reads a model attribute as its Python value, not as a column.
     row: Any = OutboxMessage
     earlier: Any = aliased(OutboxMessage)

@@ -86,7 +86,6 @@ UNSCOPED: dict[str, str] = {
     "workspaces.list_all_teams": "the scheduler's tick walks every workspace",
     "workspaces.list_workspaces": "the operator chooses a workspace (import, export, forget)",
     "_util.insert_new": "a helper of the other repositories, given whole rows",
-    "_util.write_lock_first": "takes SQLite's write lock and reads no row",
     "installs.uninstall": "the platform names the workspace by its own id",
     "installs.reinstall": "the platform names the workspace by its own id",
     "installs.is_installed": "the platform names the workspace by its own id",
