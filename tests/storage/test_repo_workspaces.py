@@ -130,6 +130,9 @@ IDS_OF = {
     "objective_ids": "objective",
     "ids": "task",
 }
+# `kind` where it is not an objective's short letter ("O": references, source keys).
+KIND_IN = {"okrs.get_or_create_cycle": "quarter", "changes.create_request": "add"}
+
 # `ids` of another kind of row, for the functions that take them so.
 IDS_IN = {
     "pages.key_results_by_id": "kr",
@@ -325,7 +328,7 @@ def value(name: str, hint: Any, world: World, function: str) -> Any:
         "up_to_week": world.week,
         "weeks": [world.week],
         "platform": "slack",
-        "kind": "quarter" if function == "okrs.get_or_create_cycle" else "objective",
+        "kind": KIND_IN.get(function, "O"),
         "messages": [NewMessage("channel", "C0ELSEWHERE", "{}", key="elsewhere")],
         "states": ["pending", "sent", "dead"],
         "change": {},
