@@ -386,6 +386,21 @@ MUTANTS = [
         "if False and not events.claim_event(",
         SLACK_IN + FEISHU_IN,
     ),
+    Mutant(
+        # Duplicates recorded, but told apart only by what this process has seen.
+        "dispatch.duplicates-known-until-restart",
+        "handlers/dispatch.py",
+        "                if event.event_id and not events.claim_event(\n"
+        "                    session=session, platform=event.actor.platform, event_id=event.event_id\n"
+        "                ):",
+        "                seen = self.__dict__.setdefault('_seen', set())\n"
+        "                duplicate = event.event_id in seen\n"
+        "                seen.add(event.event_id)\n"
+        "                if event.event_id and (events.claim_event(\n"
+        "                    session=session, platform=event.actor.platform, event_id=event.event_id\n"
+        "                ) or True) and duplicate:",
+        SLACK_IN,
+    ),
     # --- added: the renderers ---------------------------------------------------------
     Mutant(
         "slack.bar-full-at-97-percent",

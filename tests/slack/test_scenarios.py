@@ -489,6 +489,40 @@ def test_an_event_delivered_three_times_is_handled_once(bot: Bot) -> None:
     assert [e.event_id for e in rows(bot.sessions, ProcessedEvent)].count("ev:Ev0SAME01") == 1
 
 
+def test_a_retry_that_reaches_a_restarted_bot_is_not_handled_again(bot: Bot) -> None:
+    # Slack retries a delivery it got no answer to; the process that took the
+    # first one may have been restarted since (a deploy, a crash after the work).
+    event = {
+        "type": "message",
+        "channel_type": "im",
+        "channel": "D0ALICE01",
+        "user": ALICE,
+        "text": NEW_OBJECTIVE,
+        "ts": "1700000005.000100",
+    }
+    assert bot.slack.event(event, event_id="Ev0AGAIN1").status == 200
+    bot.idle()
+    assert len(bot.fake.of("chat.postMessage")) == 1
+    bot.connection.stop()
+
+    okr = OkrApp(sessions=bot.sessions, clock=bot.clock, default_timezone="Asia/Shanghai")
+    restarted = SlackConnection(slack_settings(bot.fake), okr)
+    try:
+        driver = SlackDriver(route_post(restarted), bot.fake)
+        assert driver.event(event, event_id="Ev0AGAIN1", retry=1).status == 200
+        # A marker the restarted bot answers: once it has, the retry's work is done too.
+        marker = {**event, "text": "help", "ts": "1700000006.000100"}
+        assert driver.event(marker, event_id="Ev0MARKER").status == 200
+        assert restarted.background.wait_idle(10), "the restarted bot's work did not finish"
+        bot.fake.wait_for("chat.postMessage", 2)
+    finally:
+        restarted.stop()
+        restarted.app.listener_runner.listener_executor.shutdown(wait=True)  # type: ignore[attr-defined]
+    assert len(rows(bot.sessions, Objective)) == 1
+    assert len(bot.fake.of("chat.postMessage")) == 2  # the first answer and the marker's
+    assert "Followers" not in said(bot.fake.of("chat.postMessage")[1])
+
+
 def test_a_refused_token_stops_the_start_naming_the_setting(fake: FakeSlack, bot: Bot) -> None:
     from bot.settings import SettingsError
     from tests.slack.conftest import slack_settings
