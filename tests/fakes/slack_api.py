@@ -173,10 +173,18 @@ class FakeSlack:
     # --- control and inspection ---------------------------------------------------
 
     def fail_next(
-        self, method: str, *, status: int = 429, retry_after: int | None = 1, times: int = 1
+        self,
+        method: str,
+        *,
+        status: int = 429,
+        retry_after: int | None = 1,
+        times: int = 1,
+        error: str = "",
     ) -> None:
+        """The next `times` calls of `method` answer `status` (and Slack's `error` code)."""
         with self._lock:
-            self._failures.setdefault(method, []).append(_Failure(status, retry_after, times))
+            failure = _Failure(status, retry_after, times, error)
+            self._failures.setdefault(method, []).append(failure)
 
     def fail_after(self, method: str, *, status: int = 503, times: int = 1) -> None:
         """The next `times` calls of `method` take effect, and then answer `status`."""
@@ -541,7 +549,7 @@ def _true(raw: Any) -> bool:
 
 def _fail(failure: _Failure) -> tuple[int, dict[str, str], bytes]:
     extra = {"retry-after": str(failure.retry_after)} if failure.retry_after else {}
-    error = "ratelimited" if failure.status == 429 else "internal_error"
+    error = failure.error or ("ratelimited" if failure.status == 429 else "internal_error")
     return _json(failure.status, {"ok": False, "error": error}, extra)
 
 

@@ -263,6 +263,22 @@ def test_a_chart_that_never_uploads_leaves_the_arrived_digest_sent_not_dead(
         assert outbox.requeue_dead(session=session, now=clock.now()) == 0
 
 
+def test_a_chart_refused_for_good_after_its_digest_arrived_leaves_the_digest_sent(
+    sessions: SessionFactory, clock: ManualClock, slack: FakeSlack, ws: int
+) -> None:
+    put(sessions, ws, "C0GROWTH1", "digest:team1:2026-W49", charts=1)
+    # Slack's answer when the app may not upload files: another try will not fix it.
+    slack.fail_next(
+        "files.getUploadURLExternal", status=200, retry_after=None, error="missing_scope"
+    )
+    send_all(sender_for(sessions, clock, slack), clock)
+    row = rows(sessions)["digest:team1:2026-W49"]
+    assert row.state == "sent"  # dead, `okrbot outbox retry` would post it again
+    assert row.last_error is not None and "missing_scope" in row.last_error
+    assert len(slack.messages("C0GROWTH1")) == 1
+    assert len(slack.of("files.getUploadURLExternal")) == 1
+
+
 def test_a_message_refused_before_it_arrived_is_still_dead(
     sessions: SessionFactory, clock: ManualClock, slack: FakeSlack, ws: int
 ) -> None:
