@@ -185,6 +185,7 @@ def add_idea(
     now: datetime,
 ) -> DraftIdea:
     """A new idea, numbered after the draft's others of its kind."""
+    _own_draft(session, workspace_id, draft_id)
     last = session.exec(
         select(func.max(DraftIdea.number)).where(
             DraftIdea.workspace_id == workspace_id,
@@ -232,6 +233,7 @@ def set_votes(
     now: datetime,
 ) -> None:
     """The member's votes among the ideas `among` become exactly `idea_ids`."""
+    _own_draft(session, workspace_id, draft_id)
     candidates = list(among)
     session.execute(
         delete(DraftVote).where(

@@ -24,6 +24,7 @@ What a new repository function must satisfy to pass:
 from __future__ import annotations
 
 import dataclasses
+import enum
 import importlib
 import inspect
 import pkgutil
@@ -48,7 +49,7 @@ from storage.models import (
     PlanTask,
     Team,
 )
-from storage.repos import changes, collab, okrs, rhythm, workspaces
+from storage.repos import changes, collab, ends, okrs, rhythm, workspaces
 from storage.repos.outbox import NewMessage
 from tests.conftest import Harness
 
@@ -109,6 +110,11 @@ ID_OF = {
             "to_member_id",
             "owner_member_id",
             "reviewer_id",
+            "author_id",
+            "subject_id",
+            "giver_id",
+            "asked_by",
+            "started_by",
         ),
         "member",
     ),
@@ -120,6 +126,9 @@ ID_OF = {
     "cycle_id": "cycle",
     "task_id": "task",
     "request_id": "request",
+    "draft_id": "draft",
+    "feedback_id": "feedback",
+    "parent_id": "idea",
 }
 IDS_OF = {
     "member_ids": "member",
@@ -129,6 +138,10 @@ IDS_OF = {
     "task_ids": "task",
     "objective_ids": "objective",
     "ids": "task",
+    "draft_ids": "draft",
+    "idea_ids": "idea",
+    "among": "idea",
+    "subject_ids": "member",
 }
 # `kind` where it is not an objective's short letter ("O": references, source keys).
 KIND_IN = {"okrs.get_or_create_cycle": "quarter", "changes.create_request": "add"}
@@ -254,7 +267,47 @@ def _own_rows(session: Session, ws: int, now: datetime, week: str) -> dict[str, 
     ):
         session.execute(update(model).where(model.id == row.id).values(number=ONLY))  # type: ignore[arg-type, attr-defined]
     session.flush()
+    assert team.id
+    draft = ends.create_draft(
+        session=session,
+        workspace_id=ws,
+        team_id=team.id,
+        cycle_id=cycle.id,
+        started_by=member.id,
+        anonymous=False,
+        parent_objective_id=None,
+        parent_kr_id=None,
+        proposals_until=now,
+        objectives_until=now,
+        krs_until=now,
+        now=now,
+    )
+    assert draft.id
+    idea = ends.add_idea(
+        session=session,
+        workspace_id=ws,
+        draft_id=draft.id,
+        kind="O",
+        author_id=member.id,
+        text=ONLY_NAME,
+        parent_id=None,
+        now=now,
+    )
+    feedback, _ = ends.ask_feedback(
+        session=session,
+        workspace_id=ws,
+        cycle_id=cycle.id,
+        subject_id=member.id,
+        giver_id=member.id,
+        kr_id=kr.id,
+        why=ONLY_NAME,
+        asked_by=member.id,
+        now=now,
+    )
     return {
+        "draft": draft,
+        "idea": idea,
+        "feedback": feedback,
         "member": member,
         "team": team,
         "cycle": cycle,
@@ -333,10 +386,14 @@ def value(name: str, hint: Any, world: World, function: str) -> Any:
         "states": ["pending", "sent", "dead"],
         "change": {},
         "links": [],
+        "answers": {"lessons": ONLY_NAME},
+        "deadlines": {"proposals_until": world.now},
     }
     if name in named:
         return named[name]
     text_hint = str(hint)
+    if "tuple[datetime.datetime, datetime.datetime]" in text_hint:
+        return (world.now - timedelta(days=400), world.now + timedelta(days=1))
     if "datetime.datetime" in text_hint:
         return world.now
     if "datetime.date" in text_hint:
@@ -349,6 +406,8 @@ def value(name: str, hint: Any, world: World, function: str) -> Any:
         return 0.5
     if hint is bool:
         return False
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return next(iter(hint))
     raise AssertionError(
         f"{function}: the workspace test does not know what to pass for `{name}` ({hint}); "
         "name it as the other repository functions do, or add it to this test's values"

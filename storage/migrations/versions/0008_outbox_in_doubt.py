@@ -2,7 +2,7 @@
 when a send is in doubt, and how many steps of a message went through.
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0011
 Create Date: 2026-12-03
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | Sequence[str] | None = "0007"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
