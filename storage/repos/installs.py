@@ -21,7 +21,6 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage.models import InstallState, OutboxMessage, OutboxState, Workspace
-from storage.repos._util import write_lock_first
 
 INSTALLED, UNINSTALLED = InstallState.INSTALLED.value, InstallState.UNINSTALLED.value
 PARKED, PENDING = OutboxState.PARKED.value, OutboxState.PENDING.value
@@ -50,7 +49,6 @@ def uninstall(*, session: Session, platform: str, external_id: str, at: datetime
     parked instead of retried (`outbox.mark_retry`). A workspace never seen is
     left alone: it has nothing to park.
     """
-    write_lock_first(session, Workspace)
     workspace = _find(session, platform, external_id)
     if workspace is None:
         return Change(changed=False)
@@ -59,7 +57,6 @@ def uninstall(*, session: Session, platform: str, external_id: str, at: datetime
 
 def uninstall_workspace(*, session: Session, workspace_id: int, at: datetime) -> Change:
     """`uninstall` by the workspace's row id (the sender, refused by the platform)."""
-    write_lock_first(session, Workspace)
     workspace = session.get(Workspace, workspace_id)
     if workspace is None:
         return Change(changed=False)
@@ -94,7 +91,6 @@ def reinstall(
     A sign older than the uninstall (a delayed retry of an earlier event)
     changes nothing. The rows are due `now`, with a fresh count of attempts.
     """
-    write_lock_first(session, Workspace)
     workspace = _find(session, platform, external_id)
     if workspace is None or workspace.id is None or workspace.install_state != UNINSTALLED:
         return Change(changed=False)
