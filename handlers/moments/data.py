@@ -21,6 +21,7 @@ from handlers.usecases.plan import TaskLine, task_lines
 from storage.models import (
     Cycle,
     Draft,
+    FeedbackRequest,
     HelpRequest,
     HelpStatus,
     Member,
@@ -73,6 +74,7 @@ class TickData:
         ] = {}
         self._drafts: dict[int, dict[int, list[Draft]]] = {}
         self._scores: dict[tuple[int, int], tuple[set[int], dict[int, Score]]] = {}
+        self._open_feedback: dict[int, list[FeedbackRequest]] = {}
 
     def add(self, team: Team, moment: str, week: str, day: date) -> None:
         """One more due (team, moment, local week and day), before the jobs read anything."""
@@ -208,6 +210,14 @@ class TickData:
                 if kr.owner_member_id is not None:
                     found.setdefault(kr.owner_member_id, []).append(kr)
         return found
+
+    def open_feedback(self, ws: int) -> list[FeedbackRequest]:
+        """The workspace's unanswered feedback requests, oldest first, read once a tick."""
+        if ws not in self._open_feedback:
+            self._open_feedback[ws] = ends.list_feedback(
+                session=self.session, workspace_id=ws, open_only=True
+            )
+        return self._open_feedback[ws]
 
     def scores(self, ws: int, cycle: Cycle, kr_ids: Sequence[int]) -> dict[int, Score]:
         """The scores recorded for these KRs, read once for every KR in `krs_by_owner`."""
