@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session
 
 from handlers.okr.weeks import CycleBounds
 from handlers.reports import teammonth, teamweek
+from handlers.reports.teammonth import month_bounds_utc
 from handlers.usecases.plan import TaskLine, task_lines
 from storage.models import (
+    ChangeRequest,
+    ChangeStatus,
     Cycle,
     Draft,
     FeedbackRequest,
@@ -30,7 +33,7 @@ from storage.models import (
     Team,
     Workspace,
 )
-from storage.repos import collab, ends, okrs, rhythm, workspaces
+from storage.repos import changes, collab, ends, okrs, rhythm, workspaces
 from storage.repos.okrs import KRFacts
 from storage.repos.rhythm import CheckinFacts, TaskFacts
 
@@ -75,6 +78,8 @@ class TickData:
         self._drafts: dict[int, dict[int, list[Draft]]] = {}
         self._scores: dict[tuple[int, int], tuple[set[int], dict[int, Score]]] = {}
         self._open_feedback: dict[int, list[FeedbackRequest]] = {}
+        self._kr_changes: dict[tuple[int, int, int], list[ChangeRequest]] = {}
+        self._kr_change_teams: dict[tuple[int, int, int], set[int]] = {}
 
     def add(self, team: Team, moment: str, week: str, day: date) -> None:
         """One more due (team, moment, local week and day), before the jobs read anything."""
@@ -218,6 +223,33 @@ class TickData:
                 session=self.session, workspace_id=ws, open_only=True
             )
         return self._open_feedback[ws]
+
+    def approved_kr_changes(self, team: Team, year: int, month: int) -> list[ChangeRequest]:
+        """KR changes approved for `team` in its own month, read once for the tick's due teams."""
+        assert team.id is not None
+        key = (team.workspace_id, year, month)
+        if key not in self._kr_changes or team.id not in self._kr_change_teams[key]:
+            team_ids = {t.id for t in self.teams.get(team.workspace_id, ()) if t.id is not None}
+            team_ids = (team_ids | {team.id}) - self._kr_change_teams.get(key, set())
+            start, end = month_bounds_utc(year, month, "UTC")
+            # A day either side holds every zone's month; each team's own bounds filter below.
+            self._kr_changes.setdefault(key, []).extend(
+                changes.decided_requests(
+                    session=self.session,
+                    workspace_id=team.workspace_id,
+                    team_ids=team_ids,
+                    kind="kr",
+                    status=ChangeStatus.APPROVED,
+                    decided_between=(start - timedelta(days=1), end + timedelta(days=1)),
+                )
+            )
+            self._kr_change_teams.setdefault(key, set()).update(team_ids)
+        start, end = month_bounds_utc(year, month, team.timezone)
+        return [
+            row
+            for row in self._kr_changes[key]
+            if row.team_id == team.id and row.decided_at and start <= row.decided_at < end
+        ]
 
     def scores(self, ws: int, cycle: Cycle, kr_ids: Sequence[int]) -> dict[int, Score]:
         """The scores recorded for these KRs, read once for every KR in `krs_by_owner`."""
