@@ -7,6 +7,10 @@
                                           (part of the full run; --fanout 0 leaves it out,
                                           --fanout-only runs nothing else)
     python -m bench --http-samples 0      without the HTTP command latency (okrbot run vs bare Bolt)
+    python -m bench --scale 10000         1 x 10,000 members beside 1,000 workspaces x 10, on SQLite
+                                          and (with --postgres) PostgreSQL side by side, with the
+                                          HTTP acks on each (part of the full run; 0 leaves it out,
+                                          --scale-only runs nothing else)
 
 Generated databases are kept in .bench/ (SQLite) or as okrbot_bench_* databases
 (PostgreSQL) and reused by later runs; --fresh builds them again.
@@ -21,14 +25,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bench import fanout, generate
+from bench import fanout, generate, scale
 from bench.progress import Bar
 from storage import migrate
 from storage.db import analyze, make_engine
@@ -52,12 +56,20 @@ class Plan:
     fanout_speed: float = 1.0  # Feishu's clock compression
     fanout_only: bool = False  # leave the rhythm and latency runs out
     http_samples: int = 0  # signed HTTP commands per kind to `okrbot run` and the bare Bolt floor
+    scale: int = 0  # members of the SQLite/PostgreSQL, one/many workspaces comparison (0: none)
+    scale_weeks: int = 13
+    scale_only: bool = False  # leave every other part out
+    smoke: bool = False
 
 
-def _database(plan: Plan, members: int, weeks: int, bar: Bar, *, copy: str = "") -> str:
-    """The URL of a generated company (built now unless kept from an earlier run)."""
-    name = f"okrbot_bench_n{members}_w{weeks}_v{GENERATOR_VERSION}"
-    label = f"generate N={members:,} W={weeks}"
+def _database(
+    plan: Plan, members: int, weeks: int, bar: Bar, *, copy: str = "", workspaces: int = 1
+) -> str:
+    """The URL of a generated company (built now unless kept from an earlier run); with
+    `workspaces`, that many companies of `members` each in the one database."""
+    shape = f"_x{workspaces}" if workspaces > 1 else ""
+    name = f"okrbot_bench_n{members}{shape}_w{weeks}_v{GENERATOR_VERSION}"
+    label = f"generate {workspaces:,} x N={members:,} W={weeks}"
     if plan.postgres is None:
         plan.data_dir.mkdir(parents=True, exist_ok=True)
         path = plan.data_dir / f"{name}.db"
@@ -65,7 +77,7 @@ def _database(plan: Plan, members: int, weeks: int, bar: Bar, *, copy: str = "")
         if plan.fresh or not done.exists():
             path.unlink(missing_ok=True)
             done.unlink(missing_ok=True)
-            _build(f"sqlite:///{path}", members, weeks, bar, label)
+            _build(f"sqlite:///{path}", members, weeks, bar, label, workspaces)
             done.write_text(GENERATOR_VERSION)
         url = f"sqlite:///{path}"
         if copy:
@@ -86,7 +98,7 @@ def _database(plan: Plan, members: int, weeks: int, bar: Bar, *, copy: str = "")
             if not exists:
                 connection.execute(text(f'CREATE DATABASE "{name}"'))
                 try:
-                    _build(_pg_url(plan.postgres, name), members, weeks, bar, label)
+                    _build(_pg_url(plan.postgres, name), members, weeks, bar, label, workspaces)
                 except BaseException:
                     connection.execute(text(f'DROP DATABASE "{name}"'))
                     raise
@@ -105,7 +117,7 @@ def _pg_url(server: str, database: str) -> str:
     return make_url(server).set(database=database).render_as_string(hide_password=False)
 
 
-def _build(url: str, members: int, weeks: int, bar: Bar, label: str) -> None:
+def _build(url: str, members: int, weeks: int, bar: Bar, label: str, workspaces: int = 1) -> None:
     engine = make_engine(url)
     try:
         migrate.upgrade(engine=engine)
@@ -113,6 +125,7 @@ def _build(url: str, members: int, weeks: int, bar: Bar, label: str) -> None:
             engine=engine,
             members=members,
             weeks=weeks,
+            workspaces=workspaces,
             progress=lambda what, fraction: bar.show(f"{label}: {what}", fraction),
         )
         # A running bot's database has statistics (ANALYZE at upgrade, PRAGMA optimize,
@@ -155,10 +168,17 @@ MOMENTS = ("friday", "monday", "review", "cycle-end")
 
 
 def run(plan: Plan) -> str:
+    if plan.scale_only:
+        bar = Bar(2 * 2 * (1 + len(MOMENTS)) + 2)
+        done = _scale(plan, bar)
+        bar.close()
+        return done
     cases = [] if plan.fanout_only else [(n, w) for n in plan.sizes for w in plan.weeks]
     latency_sizes = () if plan.fanout_only else plan.latency_sizes
     http = bool(plan.http_samples and latency_sizes)
     steps = len(cases) * (1 + len(MOMENTS)) + len(latency_sizes) * 2 + (4 if plan.fanout else 0)
+    if plan.scale:
+        steps += (2 if plan.postgres else 1) * (2 * len(MOMENTS) + 1)
     bar = Bar(steps + (2 if http else 0))
     rhythm_rows: list[tuple[int, int, dict[str, Result]]] = []
     for members, weeks in cases:
@@ -185,6 +205,8 @@ def run(plan: Plan) -> str:
         parts.append("\n".join(_http(plan, bar)))
     if plan.fanout:
         parts.append(_fanout(plan, bar))
+    if plan.scale:
+        parts.append(_scale(plan, bar))
     bar.close()
     return "\n\n".join(parts)
 
@@ -213,6 +235,64 @@ def _tree(plan: Plan, bar: Bar) -> str:
             f"N={large:,} vs N={small:,}: {last['seconds'] / first['seconds']:.2f}x the time, "
             f"{last['queries']} vs {first['queries']} queries"
         )
+    return "\n".join(lines)
+
+
+def _scale(plan: Plan, bar: Bar) -> str:
+    """SQLite beside PostgreSQL (given a server), one big workspace beside many small ones,
+    then the HTTP acks against the bare Bolt floor on each database's big workspace."""
+    databases = ("SQLite", "PostgreSQL") if plan.postgres else ("SQLite",)
+    on = {"SQLite": replace(plan, postgres=None), "PostgreSQL": plan}
+
+    urls: dict[tuple[str, scale.Shape, str], str] = {}
+
+    def url(database: str, shape: scale.Shape, copy: str = "") -> str:
+        key = (database, shape, copy)
+        if key not in urls:
+            urls[key] = _database(
+                on[database],
+                shape.members,
+                plan.scale_weeks,
+                bar,
+                copy=copy,
+                workspaces=shape.workspaces,
+            )
+        return urls[key]
+
+    def measure(database: str, shape: scale.Shape, day: str) -> Result:
+        where = url(database, shape)
+        bar.show(f"scale: {day} on {database}, {shape.label}")
+        done = _probe(plan, "rhythm", where, day)
+        bar.step()
+        return done
+
+    # The smoke only proves the comparison runs: one day.
+    days = ("friday",) if plan.smoke else MOMENTS
+    found = scale.run(databases=databases, members=plan.scale, days=days, measure=measure)
+    lines = scale.report(
+        found,
+        databases=databases,
+        members=plan.scale,
+        weeks=plan.scale_weeks,
+        days=days,
+        late=f"> {plan.timeout:.0f} s" if plan.timeout else "-",
+    )
+    if plan.http_samples and not plan.smoke:
+        from bench import http
+
+        big = scale.shapes(plan.scale)[0]
+        for database in databases:
+            where = url(database, big, copy="http")  # the commands write check-ins
+            label = f"scale: HTTP acks on {database} ({plan.http_samples} each)"
+
+            def shown(fraction: float, label: str = label) -> None:
+                bar.show(label, fraction)
+
+            result = http.measure(
+                where, plan.http_samples, warmup=min(10, plan.http_samples), progress=shown
+            )
+            bar.step()
+            lines += http.report(result, database=database, late="-")
     return "\n".join(lines)
 
 
@@ -385,6 +465,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--fanout-only", action="store_true", help="only the fan-out (at --fanout members)"
     )
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=10000,
+        help="members of the SQLite/PostgreSQL, 1 vs many workspaces comparison (0: skip)",
+    )
+    parser.add_argument("--scale-weeks", type=int, default=13, help="history of that comparison")
+    parser.add_argument("--scale-only", action="store_true", help="only that comparison")
     args = parser.parse_args(argv)
     if args.smoke:
         plan = Plan(
@@ -398,6 +486,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             fanout=40 if args.fanout else 0,
             fanout_before=20,
             http_samples=10,
+            scale=40 if args.scale else 0,
+            scale_weeks=2,
+            scale_only=args.scale_only,
+            smoke=True,
         )
     else:
         plan = Plan(
@@ -414,6 +506,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             fanout_speed=args.fanout_speed,
             fanout_only=args.fanout_only,
             http_samples=args.http_samples,
+            scale=args.scale,
+            scale_weeks=args.scale_weeks,
+            scale_only=args.scale_only,
         )
     started = time.monotonic()
     table = run(plan)

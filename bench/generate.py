@@ -58,8 +58,9 @@ Progress = Callable[[str, float], None]
 class Company:
     """What was generated, for the benchmarks to address people and teams."""
 
-    workspace_id: int
-    members: int
+    workspace_id: int  # the first
+    workspaces: int
+    members: int  # in each workspace
     teams: int
     weeks: int
     week: str  # the current week
@@ -69,6 +70,11 @@ class Company:
 def user_id(i: int) -> str:
     """The platform id of member i (0-based)."""
     return f"U{i:07d}"
+
+
+def workspace_external_id(index: int) -> str:
+    """The platform id of workspace `index` (0-based): the first is `WORKSPACE`."""
+    return WORKSPACE if index == 0 else f"TBENCH{index + 1:04d}"
 
 
 def team_name(t: int) -> str:
@@ -119,10 +125,17 @@ def generate(
     engine: Engine,
     members: int,
     weeks: int,
+    workspaces: int = 1,
     seed: int = 7,
     progress: Progress | None = None,
 ) -> Company:
-    """Fill a freshly migrated, empty database with one company (see the module doc)."""
+    """Fill a freshly migrated, empty database with one company (see the module doc).
+
+    With `workspaces`, that many companies of `members` each, as many small
+    installs share one database: the first is `WORKSPACE`, workspace i's id is
+    `workspace_external_id(i)`, and within each, members and teams are numbered
+    from 0 as in the first.
+    """
     rnd = random.Random(seed)
     report = progress or (lambda _label, _fraction: None)
     current = week_of(datetime.combine(FRIDAY, time(8), tzinfo=UTC), TIMEZONE)
@@ -133,277 +146,284 @@ def generate(
 
     with engine.begin() as connection:
         w = _Writer(connection)
-        report("people and teams", 0.0)
-        w.put(
-            Workspace,
-            [
-                {
-                    "id": 1,
-                    "platform": PLATFORM,
-                    "external_id": WORKSPACE,
-                    "name": "Bench Co.",
-                    "default_locale": "en",
-                    "default_timezone": TIMEZONE,
-                    "cycle_kind": "quarter",
-                    "created_at": created,
-                }
-            ],
-        )
-        w.put(
-            Member,
-            [
-                {
-                    "id": i + 1,
-                    "workspace_id": 1,
-                    "external_id": user_id(i),
-                    "handle": f"m{i}",
-                    "display_name": f"Member {i}",
-                    "timezone": None,
-                    # One in five reads Chinese, so both catalogs are exercised.
-                    "locale": "zh" if i % 5 == 4 else None,
-                    "is_active": True,
-                    "created_at": created,
-                }
-                for i in range(members)
-            ],
-        )
-        w.put(
-            Team,
-            [
-                {
-                    "id": t + 1,
-                    "workspace_id": 1,
-                    "name": team_name(t),
-                    "channel_external_id": f"C{t:07d}",
-                    "manager_id": t * TEAM_SIZE + 1,
-                    "timezone": TIMEZONE,
-                    "locale": "en",
-                    "plan_weekday": 1,
-                    "plan_time": "09:30",
-                    "checkin_weekday": 5,
-                    "checkin_time": "15:00",
-                    "digest_weekday": 5,
-                    "digest_time": "17:00",
-                    "holidays": [],
-                    "created_at": created,
-                }
-                for t in range(teams)
-            ],
-        )
-        w.put(
-            TeamMember,
-            [
-                {
-                    "workspace_id": 1,
-                    "team_id": i // TEAM_SIZE + 1,
-                    "member_id": i + 1,
-                    "role": "manager" if i % TEAM_SIZE == 0 else "member",
-                }
-                for i in range(members)
-            ],
-        )
-        w.put(
-            Cycle,
-            [
-                {
-                    "id": 1,
-                    "workspace_id": 1,
-                    "name": bounds.name,
-                    "kind": bounds.kind,
-                    "start_date": bounds.start,
-                    "end_date": bounds.end,
-                }
-            ],
-        )
-        w.put(
-            Objective,
-            [
-                {
-                    "id": i + 1,
-                    "workspace_id": 1,
-                    "number": i + 1,
-                    "cycle_id": 1,
-                    "title": f"Grow what member {i} owns",
-                    "owner_member_id": i + 1,
-                    "owner_team_id": None,
-                    "kind": "committed" if i % 3 else "aspirational",
-                    "parent_objective_id": None,
-                    "parent_kr_id": None,
-                    "archived": False,
-                    "created_at": created,
-                    "updated_at": created,
-                }
-                for i in range(members)
-            ],
-        )
-
-        # Each KR climbs from 0 toward its target a little most weeks; its
-        # current value is set to its latest check-in's once history is written.
-        kr_count = members * KRS_PER_MEMBER
-        targets = [float(rnd.choice((10, 50, 100, 500, 1000))) for _ in range(kr_count)]
-        values = [0.0] * kr_count
-        confidence = [rnd.randint(5, 8) for _ in range(kr_count)]
-        all_weeks = [*past, current]
-        w.put(
-            KeyResult,
-            [
-                {
-                    "id": k + 1,
-                    "workspace_id": 1,
-                    "number": k + 1,
-                    "objective_id": k // KRS_PER_MEMBER + 1,
-                    "title": f"Key result {k % KRS_PER_MEMBER + 1} of member {k // KRS_PER_MEMBER}",
-                    "owner_member_id": k // KRS_PER_MEMBER + 1,
-                    "kind": "numeric",
-                    "start_value": 0.0,
-                    "target_value": targets[k],
-                    "current_value": 0.0,
-                    "unit": "",
-                    "weight": 1.0,
-                    "archived": False,
-                    "created_at": created,
-                    "updated_at": created,
-                }
-                for k in range(kr_count)
-            ],
-        )
-
-        checkin_id = task_id = help_id = kudos_id = 0
-        pace = max(len(all_weeks), 13)
-        for index, week in enumerate(all_weeks):
-            report("weeks of history", index / len(all_weeks))
-            friday = _at(week, 5, 14)
-            rows: list[dict[str, Any]] = []
-            for k in range(kr_count):
-                if week == current and not _checks_in_now(k):
-                    continue
-                before = values[k]
-                value = values[k] = round(before + targets[k] / pace * rnd.uniform(0, 1.6), 1)
-                conf = min(10, max(1, confidence[k] + rnd.choice((-2, -1, 0, 0, 0, 1))))
-                confidence[k] = conf
-                checkin_id += 1
-                rows.append(
+        checkin_id = task_id = help_id = kudos_id = away_id = 0
+        for index in range(workspaces):
+            ws, mo, to = index + 1, index * members, index * teams
+            ko = mo * KRS_PER_MEMBER
+            report("people and teams", index / workspaces)
+            w.put(
+                Workspace,
+                [
                     {
-                        "id": checkin_id,
-                        "workspace_id": 1,
-                        "kr_id": k + 1,
-                        "member_id": k // KRS_PER_MEMBER + 1,
-                        "week": week,
-                        "value": value,
-                        "previous_value": before,
-                        "confidence": conf,
-                        "note": "steady progress" if k % 4 else "",
-                        "links": [],
-                        "created_at": friday,
-                        "updated_at": friday,
+                        "id": ws,
+                        "platform": PLATFORM,
+                        "external_id": workspace_external_id(index),
+                        "name": f"Bench Co. {index + 1}",
+                        "default_locale": "en",
+                        "default_timezone": TIMEZONE,
+                        "cycle_kind": "quarter",
+                        "created_at": created,
                     }
-                )
-            w.put(Checkin, rows)
-
-            tasks: list[dict[str, Any]] = []
-            for i in range(members):
-                task_id += 1
-                if week == current:
-                    status = "done" if i % 3 == 0 else "planned"
-                elif index == len(all_weeks) - 2:
-                    status = "planned" if i % 4 == 0 else "done"  # Monday's leftovers
-                else:
-                    status = rnd.choice(("done", "done", "done", "dropped", "carried_over"))
-                tasks.append(
+                ],
+            )
+            w.put(
+                Member,
+                [
                     {
-                        "id": task_id,
-                        "workspace_id": 1,
-                        "number": task_id,
-                        "week": week,
-                        "title": f"Key task {task_id}",
-                        "kr_id": i * KRS_PER_MEMBER + 1 + i % KRS_PER_MEMBER,
-                        "owner_member_id": i + 1,
-                        "due_date": week_start(week) + timedelta(days=2),
-                        "status": status,
-                        "carried_from_id": None,
-                        "done_at": friday if status == "done" else None,
-                        "created_at": _at(week, 1, 10),
+                        "id": mo + i + 1,
+                        "workspace_id": ws,
+                        "external_id": user_id(i),
+                        "handle": f"m{i}",
+                        "display_name": f"Member {i}",
+                        "timezone": None,
+                        # One in five reads Chinese, so both catalogs are exercised.
+                        "locale": "zh" if i % 5 == 4 else None,
+                        "is_active": True,
+                        "created_at": created,
                     }
-                )
-            w.put(PlanTask, tasks)
-
-            helps: list[dict[str, Any]] = []
-            kudos: list[dict[str, Any]] = []
-            for t in range(teams):
-                size = min(TEAM_SIZE, members - t * TEAM_SIZE)
-                if size < 2:
-                    continue
-                first = t * TEAM_SIZE + 1
-                asker = first + rnd.randrange(size)
-                helper = first + (asker - first + 1) % size
-                help_id += 1
-                open_now = week == current and t % 2 == 0
-                helps.append(
+                    for i in range(members)
+                ],
+            )
+            w.put(
+                Team,
+                [
                     {
-                        "id": help_id,
-                        "workspace_id": 1,
-                        "number": help_id,
-                        "requester_id": asker,
-                        "helper_id": helper,
-                        "kr_id": (asker - 1) * KRS_PER_MEMBER + 1,
-                        "text": "a second pair of eyes on the plan",
-                        "status": "accepted" if open_now else "done",
-                        "thanks": "" if open_now else "thank you!",
-                        "created_at": _at(week, 2, 10),
-                        "resolved_at": None if open_now else _at(week, 4, 16),
+                        "id": to + t + 1,
+                        "workspace_id": ws,
+                        "name": team_name(t),
+                        "channel_external_id": f"C{to + t:07d}",
+                        "manager_id": mo + t * TEAM_SIZE + 1,
+                        "timezone": TIMEZONE,
+                        "locale": "en",
+                        "plan_weekday": 1,
+                        "plan_time": "09:30",
+                        "checkin_weekday": 5,
+                        "checkin_time": "15:00",
+                        "digest_weekday": 5,
+                        "digest_time": "17:00",
+                        "holidays": [],
+                        "created_at": created,
                     }
-                )
-                for _ in range(2):
-                    kudos_id += 1
-                    giver = first + rnd.randrange(size)
-                    kudos.append(
+                    for t in range(teams)
+                ],
+            )
+            w.put(
+                TeamMember,
+                [
+                    {
+                        "workspace_id": ws,
+                        "team_id": to + i // TEAM_SIZE + 1,
+                        "member_id": mo + i + 1,
+                        "role": "manager" if i % TEAM_SIZE == 0 else "member",
+                    }
+                    for i in range(members)
+                ],
+            )
+            w.put(
+                Cycle,
+                [
+                    {
+                        "id": ws,
+                        "workspace_id": ws,
+                        "name": bounds.name,
+                        "kind": bounds.kind,
+                        "start_date": bounds.start,
+                        "end_date": bounds.end,
+                    }
+                ],
+            )
+            w.put(
+                Objective,
+                [
+                    {
+                        "id": mo + i + 1,
+                        "workspace_id": ws,
+                        "number": i + 1,
+                        "cycle_id": ws,
+                        "title": f"Grow what member {i} owns",
+                        "owner_member_id": mo + i + 1,
+                        "owner_team_id": None,
+                        "kind": "committed" if i % 3 else "aspirational",
+                        "parent_objective_id": None,
+                        "parent_kr_id": None,
+                        "archived": False,
+                        "created_at": created,
+                        "updated_at": created,
+                    }
+                    for i in range(members)
+                ],
+            )
+
+            # Each KR climbs from 0 toward its target a little most weeks; its
+            # current value is set to its latest check-in's once history is written.
+            kr_count = members * KRS_PER_MEMBER
+            targets = [float(rnd.choice((10, 50, 100, 500, 1000))) for _ in range(kr_count)]
+            values = [0.0] * kr_count
+            confidence = [rnd.randint(5, 8) for _ in range(kr_count)]
+            all_weeks = [*past, current]
+            w.put(
+                KeyResult,
+                [
+                    {
+                        "id": ko + k + 1,
+                        "workspace_id": ws,
+                        "number": k + 1,
+                        "objective_id": mo + k // KRS_PER_MEMBER + 1,
+                        "title": f"Key result {k % KRS_PER_MEMBER + 1} of member {k // KRS_PER_MEMBER}",
+                        "owner_member_id": mo + k // KRS_PER_MEMBER + 1,
+                        "kind": "numeric",
+                        "start_value": 0.0,
+                        "target_value": targets[k],
+                        "current_value": 0.0,
+                        "unit": "",
+                        "weight": 1.0,
+                        "archived": False,
+                        "created_at": created,
+                        "updated_at": created,
+                    }
+                    for k in range(kr_count)
+                ],
+            )
+
+            pace = max(len(all_weeks), 13)
+            for week_index, week in enumerate(all_weeks):
+                report("weeks of history", (index + week_index / len(all_weeks)) / workspaces)
+                friday = _at(week, 5, 14)
+                rows: list[dict[str, Any]] = []
+                for k in range(kr_count):
+                    if week == current and not _checks_in_now(k):
+                        continue
+                    before = values[k]
+                    value = values[k] = round(before + targets[k] / pace * rnd.uniform(0, 1.6), 1)
+                    conf = min(10, max(1, confidence[k] + rnd.choice((-2, -1, 0, 0, 0, 1))))
+                    confidence[k] = conf
+                    checkin_id += 1
+                    rows.append(
                         {
-                            "id": kudos_id,
-                            "workspace_id": 1,
-                            "from_member_id": giver,
-                            "to_member_id": first + (giver - first + 1) % size,
-                            "kr_id": None,
-                            "text": "great work this week",
+                            "id": checkin_id,
+                            "workspace_id": ws,
+                            "kr_id": ko + k + 1,
+                            "member_id": mo + k // KRS_PER_MEMBER + 1,
                             "week": week,
-                            "created_at": _at(week, 4, 11),
+                            "value": value,
+                            "previous_value": before,
+                            "confidence": conf,
+                            "note": "steady progress" if k % 4 else "",
+                            "links": [],
+                            "created_at": friday,
+                            "updated_at": friday,
                         }
                     )
-            w.put(HelpRequest, helps)
-            w.put(Kudos, kudos)
+                w.put(Checkin, rows)
 
-        w.put(
-            Away,
-            [
-                {
-                    "id": n + 1,
-                    "workspace_id": 1,
-                    "member_id": i + 1,
-                    "start_date": MONDAY,
-                    "end_date": FRIDAY + timedelta(days=2),
-                    "note": "",
-                }
-                for n, i in enumerate(range(7, members, 50))
-            ],
-        )
-        w.put(
-            RefCounter,
-            [
-                {"workspace_id": 1, "kind": "O", "next_number": members + 1},
-                {"workspace_id": 1, "kind": "KR", "next_number": kr_count + 1},
-                {"workspace_id": 1, "kind": "T", "next_number": task_id + 1},
-                {"workspace_id": 1, "kind": "H", "next_number": help_id + 1},
-            ],
-        )
-        table = _table(KeyResult)
-        connection.execute(
-            update(table).where(table.c.id == bindparam("kr")).values(current_value=bindparam("v")),
-            [{"kr": k + 1, "v": values[k]} for k in range(kr_count)],
-        )
+                tasks: list[dict[str, Any]] = []
+                for i in range(members):
+                    task_id += 1
+                    if week == current:
+                        status = "done" if i % 3 == 0 else "planned"
+                    elif week_index == len(all_weeks) - 2:
+                        status = "planned" if i % 4 == 0 else "done"  # Monday's leftovers
+                    else:
+                        status = rnd.choice(("done", "done", "done", "dropped", "carried_over"))
+                    tasks.append(
+                        {
+                            "id": task_id,
+                            "workspace_id": ws,
+                            "number": task_id,
+                            "week": week,
+                            "title": f"Key task {task_id}",
+                            "kr_id": ko + i * KRS_PER_MEMBER + 1 + i % KRS_PER_MEMBER,
+                            "owner_member_id": mo + i + 1,
+                            "due_date": week_start(week) + timedelta(days=2),
+                            "status": status,
+                            "carried_from_id": None,
+                            "done_at": friday if status == "done" else None,
+                            "created_at": _at(week, 1, 10),
+                        }
+                    )
+                w.put(PlanTask, tasks)
+
+                helps: list[dict[str, Any]] = []
+                kudos: list[dict[str, Any]] = []
+                for t in range(teams):
+                    size = min(TEAM_SIZE, members - t * TEAM_SIZE)
+                    if size < 2:
+                        continue
+                    first = mo + t * TEAM_SIZE + 1
+                    asker = first + rnd.randrange(size)
+                    helper = first + (asker - first + 1) % size
+                    help_id += 1
+                    open_now = week == current and t % 2 == 0
+                    helps.append(
+                        {
+                            "id": help_id,
+                            "workspace_id": ws,
+                            "number": help_id,
+                            "requester_id": asker,
+                            "helper_id": helper,
+                            "kr_id": (asker - 1) * KRS_PER_MEMBER + 1,
+                            "text": "a second pair of eyes on the plan",
+                            "status": "accepted" if open_now else "done",
+                            "thanks": "" if open_now else "thank you!",
+                            "created_at": _at(week, 2, 10),
+                            "resolved_at": None if open_now else _at(week, 4, 16),
+                        }
+                    )
+                    for _ in range(2):
+                        kudos_id += 1
+                        giver = first + rnd.randrange(size)
+                        kudos.append(
+                            {
+                                "id": kudos_id,
+                                "workspace_id": ws,
+                                "from_member_id": giver,
+                                "to_member_id": first + (giver - first + 1) % size,
+                                "kr_id": None,
+                                "text": "great work this week",
+                                "week": week,
+                                "created_at": _at(week, 4, 11),
+                            }
+                        )
+                w.put(HelpRequest, helps)
+                w.put(Kudos, kudos)
+
+            w.put(
+                Away,
+                [
+                    {
+                        "id": away_id + n + 1,
+                        "workspace_id": ws,
+                        "member_id": mo + i + 1,
+                        "start_date": MONDAY,
+                        "end_date": FRIDAY + timedelta(days=2),
+                        "note": "",
+                    }
+                    for n, i in enumerate(range(7, members, 50))
+                ],
+            )
+            w.put(
+                RefCounter,
+                [
+                    {"workspace_id": ws, "kind": "O", "next_number": members + 1},
+                    {"workspace_id": ws, "kind": "KR", "next_number": kr_count + 1},
+                    {"workspace_id": ws, "kind": "T", "next_number": task_id + 1},
+                    {"workspace_id": ws, "kind": "H", "next_number": help_id + 1},
+                ],
+            )
+            table = _table(KeyResult)
+            connection.execute(
+                update(table)
+                .where(table.c.id == bindparam("kr"))
+                .values(current_value=bindparam("v")),
+                [{"kr": ko + k + 1, "v": values[k]} for k in range(kr_count)],
+            )
+            away_id += len(range(7, members, 50))
         if connection.dialect.name == "postgresql":
             _advance_sequences(connection)
         report("weeks of history", 1.0)
     return Company(
         workspace_id=1,
+        workspaces=workspaces,
         members=members,
         teams=teams,
         weeks=weeks,

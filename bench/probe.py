@@ -20,12 +20,18 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
 from bench.generate import FRIDAY, MONDAY, PLATFORM, TEAM_SIZE, WORKSPACE, team_name, user_id
 from bot.settings import load_settings
 from bot.wiring import Runtime, build
 from handlers.clock import ManualClock
+from handlers.deliveries import enqueue
 from handlers.events import Actor, Command
 from handlers.i18n import translator
+from handlers.moments.ticker import ENQUEUE_CHUNK
 from handlers.views import Delivery, Message, ToChannel
 
 
@@ -56,10 +62,33 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class Statements:
+    """Counts the statements an engine sends (one per execute, an executemany is one):
+    the round trips to the database, which PostgreSQL pays for and SQLite hardly does."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.count = 0
+
+    def _seen(self, *_args: Any) -> None:
+        self.count += 1
+
+    def __enter__(self) -> Statements:
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+
 def rhythm(url: str, moment: str) -> dict[str, Any]:
     """Everything due on one local day: the Friday (check-in prompts at 15:00, the
     reminder at 16:00, digests at 17:00, nudges) or a Monday (planning at 09:30,
-    nudges; on `review` the monthly reviews, on `cycle-end` the self-score prompts)."""
+    nudges; on `review` the monthly reviews, on `cycle-end` the self-score prompts).
+
+    Then the same deliveries written to the outbox as a tick writes them (in
+    chunks, one transaction each), timed apart and rolled back, so the database
+    stays as generated for the next run."""
     since = DAYS[moment]
     until = since + timedelta(hours=23, minutes=59)
     runtime = _runtime(url, until)
@@ -67,18 +96,67 @@ def rhythm(url: str, moment: str) -> dict[str, Any]:
         # What a long-running bot has loaded already: both message catalogs.
         translator("en").t("away")
         translator("zh").t("away")
-        started, cpu = time.perf_counter(), time.process_time()
-        deliveries = runtime.app.run_due(since=since, until=until)
-        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        with Statements(runtime.engine) as statements:
+            started, cpu = time.perf_counter(), time.process_time()
+            deliveries = runtime.app.run_due(since=since, until=until)
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        rss = peak_rss_mb()
+        write = _write(runtime, deliveries, until)
     finally:
         runtime.close()
     return {
         "seconds": seconds,
         "cpu_seconds": cpu,
-        "rss_mb": peak_rss_mb(),
+        "statements": statements.count,
+        "rss_mb": rss,
         "deliveries": len(deliveries),
         "channel_posts": sum(1 for d in deliveries if isinstance(d.to, ToChannel)),
         "blocks": sum(_blocks(d) for d in deliveries),
+        "write": write,
+    }
+
+
+def _write(runtime: Runtime, deliveries: list[Delivery], now: datetime) -> dict[str, Any]:
+    """The outbox rows of `deliveries`, written in tick-sized chunks and then rolled back."""
+    from storage.repos import workspaces
+
+    with runtime.sessions.begin() as session:
+        ids = {
+            (w.platform, w.external_id): w.id
+            for w in workspaces.list_workspaces(session=session)
+            if w.id is not None
+        }
+    by_workspace: dict[int, list[Delivery]] = {}
+    for delivery in deliveries:
+        by_workspace.setdefault(ids[(delivery.platform, delivery.workspace)], []).append(delivery)
+    with Statements(runtime.engine) as statements:
+        started, cpu = time.perf_counter(), time.process_time()
+        written = 0
+        with runtime.engine.connect() as connection:
+            outer = connection.begin()
+            for ws_id, mine in by_workspace.items():
+                for start in range(0, len(mine), ENQUEUE_CHUNK):
+                    chunk = mine[start : start + ENQUEUE_CHUNK]
+                    with Session(bind=connection, join_transaction_mode="create_savepoint") as s:
+                        written += len(
+                            enqueue(
+                                s,
+                                workspace_id=ws_id,
+                                platform=chunk[0].platform,
+                                workspace=chunk[0].workspace,
+                                deliveries=chunk,
+                                only_new=True,
+                                now=now,
+                            )
+                        )
+                        s.commit()
+            outer.rollback()
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "statements": statements.count,
+        "rows": written,
     }
 
 

@@ -34,38 +34,47 @@ def enqueue(
     With `only_new`, the deliveries whose key was already there are left out
     of the result (they were written before); otherwise all are returned.
     """
-    written: list[Delivery] = []
-    for delivery in deliveries:
-        addressed = replace(
+    addressed = [
+        replace(
             delivery,
             platform=delivery.platform or platform,
             workspace=delivery.workspace or workspace,
         )
-        recipient = (
-            ("user", addressed.to.user_id)
-            if isinstance(addressed.to, ToUser)
-            # A progress record for a key result in Feishu OKR, by its id there.
-            else (
-                ("okr", addressed.to.kr_id)
-                if isinstance(addressed.to, ToOkr)
-                else ("channel", addressed.to.channel_id)
-            )
-        )
-        new = outbox.enqueue(
+        for delivery in deliveries
+    ]
+    # One platform a call in practice (a workspace lives on one); grouped all the same.
+    by_platform: dict[str, list[int]] = {}
+    for i, delivery in enumerate(addressed):
+        by_platform.setdefault(delivery.platform or platform, []).append(i)
+    new = [False] * len(addressed)
+    for on, indexes in by_platform.items():
+        flags = outbox.enqueue_each(
             session=session,
             workspace_id=workspace_id,
-            platform=addressed.platform,
-            messages=[
-                NewMessage(
-                    recipient_kind=recipient[0],
-                    recipient_id=recipient[1],
-                    view=json.dumps(to_json(addressed.message), ensure_ascii=False),
-                    key=addressed.key,
-                    replaces=addressed.replaces,
-                )
-            ],
+            platform=on,
+            messages=[_message(addressed[i]) for i in indexes],
             now=now,
         )
-        if new or not only_new:
-            written.append(addressed)
-    return written
+        for i, flag in zip(indexes, flags, strict=True):
+            new[i] = flag
+    return [d for d, fresh in zip(addressed, new, strict=True) if fresh or not only_new]
+
+
+def _message(delivery: Delivery) -> NewMessage:
+    recipient = (
+        ("user", delivery.to.user_id)
+        if isinstance(delivery.to, ToUser)
+        # A progress record for a key result in Feishu OKR, by its id there.
+        else (
+            ("okr", delivery.to.kr_id)
+            if isinstance(delivery.to, ToOkr)
+            else ("channel", delivery.to.channel_id)
+        )
+    )
+    return NewMessage(
+        recipient_kind=recipient[0],
+        recipient_id=recipient[1],
+        view=json.dumps(to_json(delivery.message), ensure_ascii=False),
+        key=delivery.key,
+        replaces=delivery.replaces,
+    )

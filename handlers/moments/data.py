@@ -11,26 +11,34 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session
 
 from handlers.okr.weeks import CycleBounds
 from handlers.reports import teammonth, teamweek
+from handlers.reports.teammonth import month_bounds_utc
 from handlers.usecases.plan import TaskLine, task_lines
 from storage.models import (
+    ChangeRequest,
+    ChangeStatus,
     Cycle,
     Draft,
+    FeedbackRequest,
     HelpRequest,
     HelpStatus,
     Member,
+    Score,
     TaskStatus,
     Team,
     Workspace,
 )
-from storage.repos import collab, ends, okrs, rhythm, workspaces
+from storage.repos import changes, collab, ends, okrs, rhythm, workspaces
 from storage.repos.okrs import KRFacts
 from storage.repos.rhythm import CheckinFacts, TaskFacts
+
+# Teams whose monthly review data is read together: few statements, bounded memory.
+REVIEW_BATCH = 200
 
 
 class TickData:
@@ -41,20 +49,16 @@ class TickData:
     and day, the rest for every due team of the workspace.
     """
 
-    def __init__(self, *, session: Session, due: Sequence[tuple[Team, str, str, date]]) -> None:
+    def __init__(
+        self, *, session: Session, due: Sequence[tuple[Team, str, str, date]] = ()
+    ) -> None:
         self.session = session
         self.teams: dict[int, list[Team]] = defaultdict(list)
         self._team_ids: set[int] = set()
         self.digest_teams: dict[tuple[int, str, date], list[Team]] = defaultdict(list)
         self.review_teams: dict[tuple[int, date], list[Team]] = defaultdict(list)
         for team, moment, week, day in due:
-            if team.id not in self._team_ids:
-                self.teams[team.workspace_id].append(team)
-                self._team_ids.add(team.id or 0)
-            if moment == "digest":
-                self.digest_teams[(team.workspace_id, week, day)].append(team)
-            elif moment == "review":
-                self.review_teams[(team.workspace_id, day)].append(team)
+            self.add(team, moment, week, day)
         self._workspaces: dict[int, Workspace] = {}
         self._cycles: dict[tuple[int, str], Cycle] = {}
         self._membership: dict[int, dict[int, list[int]]] = {}
@@ -72,6 +76,20 @@ class TickData:
             tuple[int, tuple[str, ...], date, date], dict[int, list[TaskFacts]]
         ] = {}
         self._drafts: dict[int, dict[int, list[Draft]]] = {}
+        self._scores: dict[tuple[int, int], tuple[set[int], dict[int, Score]]] = {}
+        self._open_feedback: dict[int, list[FeedbackRequest]] = {}
+        self._kr_changes: dict[tuple[int, int, int], list[ChangeRequest]] = {}
+        self._kr_change_teams: dict[tuple[int, int, int], set[int]] = {}
+
+    def add(self, team: Team, moment: str, week: str, day: date) -> None:
+        """One more due (team, moment, local week and day), before the jobs read anything."""
+        if team.id not in self._team_ids:
+            self.teams[team.workspace_id].append(team)
+            self._team_ids.add(team.id or 0)
+        if moment == "digest":
+            self.digest_teams[(team.workspace_id, week, day)].append(team)
+        elif moment == "review":
+            self.review_teams[(team.workspace_id, day)].append(team)
 
     def include(self, team: Team) -> None:
         """Serve a team that was not in `due` too."""
@@ -92,6 +110,7 @@ class TickData:
         self._open_help.clear()
         self._due_open.clear()
         self._everyone_of.clear()
+        self._scores.clear()
         self._drafts.clear()
 
     def workspace(self, ws: int) -> Workspace:
@@ -197,6 +216,58 @@ class TickData:
                     found.setdefault(kr.owner_member_id, []).append(kr)
         return found
 
+    def open_feedback(self, ws: int) -> list[FeedbackRequest]:
+        """The workspace's unanswered feedback requests, oldest first, read once a tick."""
+        if ws not in self._open_feedback:
+            self._open_feedback[ws] = ends.list_feedback(
+                session=self.session, workspace_id=ws, open_only=True
+            )
+        return self._open_feedback[ws]
+
+    def approved_kr_changes(self, team: Team, year: int, month: int) -> list[ChangeRequest]:
+        """KR changes approved for `team` in its own month, read once for the tick's due teams."""
+        assert team.id is not None
+        key = (team.workspace_id, year, month)
+        if key not in self._kr_changes or team.id not in self._kr_change_teams[key]:
+            team_ids = {t.id for t in self.teams.get(team.workspace_id, ()) if t.id is not None}
+            team_ids = (team_ids | {team.id}) - self._kr_change_teams.get(key, set())
+            start, end = month_bounds_utc(year, month, "UTC")
+            # A day either side holds every zone's month; each team's own bounds filter below.
+            self._kr_changes.setdefault(key, []).extend(
+                changes.decided_requests(
+                    session=self.session,
+                    workspace_id=team.workspace_id,
+                    team_ids=team_ids,
+                    kind="kr",
+                    status=ChangeStatus.APPROVED,
+                    decided_between=(start - timedelta(days=1), end + timedelta(days=1)),
+                )
+            )
+            self._kr_change_teams.setdefault(key, set()).update(team_ids)
+        start, end = month_bounds_utc(year, month, team.timezone)
+        return [
+            row
+            for row in self._kr_changes[key]
+            if row.team_id == team.id and row.decided_at and start <= row.decided_at < end
+        ]
+
+    def scores(self, ws: int, cycle: Cycle, kr_ids: Sequence[int]) -> dict[int, Score]:
+        """The scores recorded for these KRs, read once for every KR in `krs_by_owner`."""
+        assert cycle.id is not None
+        key = (ws, cycle.id)
+        if key not in self._scores:
+            owned = {kr.id for krs in self.krs_by_owner(ws, cycle).values() for kr in krs}
+            self._scores[key] = (
+                owned,
+                okrs.scores_for(session=self.session, workspace_id=ws, kr_ids=owned),
+            )
+        owned, known = self._scores[key]
+        found = {i: known[i] for i in kr_ids if i in known}
+        outside = [i for i in kr_ids if i not in owned]
+        if outside:
+            found.update(okrs.scores_for(session=self.session, workspace_id=ws, kr_ids=outside))
+        return found
+
     def week_checkins(self, ws: int, cycle: Cycle, week: str) -> dict[int, CheckinFacts]:
         """This week's check-ins of the key results in `krs_by_owner`."""
         assert cycle.id is not None
@@ -292,17 +363,18 @@ class TickData:
         return self._team_weeks[key][team.id]
 
     def team_month(self, team: Team, today: date, cycle: Cycle) -> teammonth.TeamMonth:
-        """The monthly review data of `team`, loaded with every team reviewed on the same day."""
+        """The monthly review data of `team`, loaded with the next `REVIEW_BATCH` teams
+        reviewed on the same day; the batch before is let go, as its reviews are built."""
         assert team.id is not None and cycle.id is not None
         ws = team.workspace_id
         key = (ws, today, cycle.id)
         if key not in self._team_months or team.id not in self._team_months[key]:
             group = self.review_teams.get((ws, today), [])
-            if all(t.id != team.id for t in group):
-                group = [team]
-            self._team_months.setdefault(key, {}).update(
-                teammonth.load_team_months(
-                    session=self.session, teams=group, cycle=cycle, today=today
-                )
+            at = next((i for i, t in enumerate(group) if t.id == team.id), None)
+            batch = [team] if at is None else group[at : at + REVIEW_BATCH]
+            # A month of every KR's check-ins for a thousand teams is the day's largest
+            # read: held a batch at a time, the day's peak memory does not grow with it.
+            self._team_months[key] = teammonth.load_team_months(
+                session=self.session, teams=batch, cycle=cycle, today=today
             )
         return self._team_months[key][team.id]

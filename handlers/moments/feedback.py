@@ -22,7 +22,7 @@ from handlers.views import (
     Text,
     ToUser,
 )
-from storage.repos import ends, workspaces
+from storage.repos import workspaces
 
 NUDGE_AFTER_WORKING_DAYS = 2
 
@@ -90,7 +90,7 @@ def nudges(job: MomentJob) -> list[Delivery]:
     """Feedback asked of the team's members two working days ago and still unanswered."""
     ids = set(job.member_ids())
     out: list[Delivery] = []
-    for request in ends.list_feedback(session=job.session, workspace_id=job.ws, open_only=True):
+    for request in job.data.open_feedback(job.ws):
         if request.giver_id not in ids:
             continue
         asked_on = local_date(request.asked_at, job.team.timezone)

@@ -119,6 +119,9 @@ def due_moments(
     if team_id is not None:
         teams = [team for team in teams if team.id == team_id]
     zones_of = _member_zones(session, teams)
+    # Every due team's data is read together, once, before any job builds its messages;
+    # deciding whether a moment runs (the cycle's last week?) reads through it too.
+    data = TickData(session=session)
     # Teams mostly share zones and times: each distinct schedule is worked out once.
     occurrences: dict[tuple[int, str, str], list[datetime]] = {}
     jobs: list[tuple[int, Moment, MomentJob]] = []
@@ -145,6 +148,7 @@ def due_moments(
                             at=at,
                             zone=zone,
                             calendar=calendar,
+                            data=data,
                             links=links,
                         )
                         if moment.runs_on is not None:
@@ -153,14 +157,10 @@ def due_moments(
                         elif calendar.is_holiday(job.today):
                             continue
                         jobs.append((order, moment, job))
-    # Every due team's data is read together, once, before any job builds its messages.
-    data = TickData(
-        session=session,
-        due=[(job.team, moment.name, job.week, job.today) for _, moment, job in jobs],
-    )
+    for _, moment, job in jobs:
+        data.add(job.team, moment.name, job.week, job.today)
     with collector.paused():
         for order, moment, job in jobs:
-            job.data = data
             workspace = job.workspace
             assert workspace.id is not None
             for delivery in moment.run(job):

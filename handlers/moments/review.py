@@ -15,11 +15,10 @@ from handlers.moments.base import MomentJob
 from handlers.okr import math
 from handlers.okr.weeks import cycle_for
 from handlers.reports.charts import cycle_charts
-from handlers.reports.teammonth import kr_months, month_bounds_utc, review_month
+from handlers.reports.teammonth import kr_months, review_month
 from handlers.usecases.changes import describe
 from handlers.views import Block, Context, Delivery, Divider, Header, Message, Progress, Text
-from storage.models import ChangeStatus, TaskStatus
-from storage.repos import changes
+from storage.models import TaskStatus
 
 
 def is_first_of_month(job: MomentJob) -> bool:
@@ -133,14 +132,7 @@ def monthly_review(job: MomentJob) -> list[Delivery]:
 
 def _kr_changes(job: MomentJob, year: int, month: int) -> list[Block]:
     """The key results whose target, start or weight the manager let change in the month."""
-    approved = changes.decided_requests(
-        session=job.session,
-        workspace_id=job.ws,
-        team_ids=[job.team_id],
-        kind="kr",
-        status=ChangeStatus.APPROVED,
-        decided_between=month_bounds_utc(year, month, job.team.timezone),
-    )
+    approved = job.data.approved_kr_changes(job.team, year, month)
     if not approved:
         return []
     tr = job.team_tr()

@@ -11,7 +11,6 @@ from handlers.moments.base import MomentJob
 from handlers.okr.weeks import week_key
 from handlers.reports.scores import kr_score_line, scored_in
 from handlers.views import Block, Context, Delivery, Header, Message, Text, ToUser
-from storage.repos import okrs
 
 
 def in_last_week(job: MomentJob) -> bool:
@@ -27,10 +26,8 @@ def prompts(job: MomentJob) -> list[Delivery]:
         for owner, krs in job.krs_by_owner(members).items()
     }
     scale = job.workspace.score_scale
-    scores = okrs.scores_for(
-        session=job.session,
-        workspace_id=job.ws,
-        kr_ids=[kr.id for krs in krs_of.values() for kr in krs if kr.id is not None],
+    scores = job.data.scores(
+        job.ws, cycle, [kr.id for krs in krs_of.values() for kr in krs if kr.id is not None]
     )
     out: list[Delivery] = []
     for member in members:

@@ -9,6 +9,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from storage.models import HelpRequest, HelpStatus, Kudos
+from storage.repos._util import id_in
 from storage.repos.okrs import allocate_number, slices
 
 
@@ -64,10 +65,13 @@ def list_help_requests(
     if member_ids is None:
         return list(session.exec(query.order_by(col(HelpRequest.number))).all())
     found: dict[int, HelpRequest] = {}
-    for ids in slices(member_ids):
+    for ids in slices(member_ids, session=session):
         rows = session.exec(
             query.where(
-                or_(col(HelpRequest.requester_id).in_(ids), col(HelpRequest.helper_id).in_(ids))
+                or_(
+                    id_in(session, col(HelpRequest.requester_id), ids),
+                    id_in(session, col(HelpRequest.helper_id), ids),
+                )
             )
         ).all()
         found.update((row.number, row) for row in rows)
@@ -118,8 +122,8 @@ def list_kudos(
     if member_ids is None:
         return list(session.exec(query.order_by(col(Kudos.id))).all())
     found: list[Kudos] = []
-    for ids in slices(member_ids):
-        found.extend(session.exec(query.where(col(Kudos.to_member_id).in_(ids))).all())
+    for ids in slices(member_ids, session=session):
+        found.extend(session.exec(query.where(id_in(session, col(Kudos.to_member_id), ids))).all())
     return sorted(found, key=lambda k: k.id or 0)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from storage.models import Checkin, HelpRequest, HelpStatus, Kudos, PlanTask
+from storage.repos._util import id_in
 from storage.repos.okrs import slices
 
 
@@ -33,7 +34,7 @@ def checkin_points_between(
     notes are not read (a tick charts every team's cycle: tens of thousands of rows).
     """
     found: list[CheckinPoint] = []
-    for ids in slices(kr_ids):
+    for ids in slices(kr_ids, session=session):
         rows = session.execute(
             select_columns(
                 col(Checkin.kr_id),
@@ -43,7 +44,7 @@ def checkin_points_between(
                 col(Checkin.confidence),
             ).where(
                 col(Checkin.workspace_id) == workspace_id,
-                col(Checkin.kr_id).in_(ids),
+                id_in(session, col(Checkin.kr_id), ids),
                 col(Checkin.week) >= first_week,
                 col(Checkin.week) <= last_week,
             )
@@ -71,11 +72,11 @@ def help_done_between(
 def checkins_of(*, session: Session, workspace_id: int, kr_ids: Iterable[int]) -> list[Checkin]:
     """Every check-in of these key results, by key result and week (an export's history)."""
     found: list[Checkin] = []
-    for ids in slices(kr_ids):
+    for ids in slices(kr_ids, session=session):
         found.extend(
             session.exec(
                 select(Checkin).where(
-                    Checkin.workspace_id == workspace_id, col(Checkin.kr_id).in_(ids)
+                    Checkin.workspace_id == workspace_id, id_in(session, col(Checkin.kr_id), ids)
                 )
             ).all()
         )
@@ -99,8 +100,10 @@ def tasks_between(
     if owner_member_ids is None:
         return sorted(session.exec(query).all(), key=lambda t: t.number)
     found: list[PlanTask] = []
-    for ids in slices(owner_member_ids):
-        found.extend(session.exec(query.where(col(PlanTask.owner_member_id).in_(ids))).all())
+    for ids in slices(owner_member_ids, session=session):
+        found.extend(
+            session.exec(query.where(id_in(session, col(PlanTask.owner_member_id), ids))).all()
+        )
     return sorted(found, key=lambda t: t.number)
 
 
@@ -121,9 +124,14 @@ def kudos_between(
     if member_ids is None:
         return sorted(session.exec(query).all(), key=lambda k: k.id or 0)
     found: dict[int, Kudos] = {}
-    for ids in slices(member_ids):
+    for ids in slices(member_ids, session=session):
         rows = session.exec(
-            query.where(or_(col(Kudos.to_member_id).in_(ids), col(Kudos.from_member_id).in_(ids)))
+            query.where(
+                or_(
+                    id_in(session, col(Kudos.to_member_id), ids),
+                    id_in(session, col(Kudos.from_member_id), ids),
+                )
+            )
         ).all()
         found.update((row.id or 0, row) for row in rows)
     return [found[k] for k in sorted(found)]

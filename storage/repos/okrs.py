@@ -12,7 +12,7 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from storage.models import Cycle, KeyResult, KRKind, Objective, ObjectiveKind, RefCounter, Score
-from storage.repos._util import insert_ignore
+from storage.repos._util import id_in, insert_ignore
 
 
 def allocate_number(*, session: Session, workspace_id: int, kind: str) -> int:
@@ -384,9 +384,17 @@ KR_FACT_COLUMNS = (
 _SLICE = 5000
 
 
-def slices(ids: Iterable[int]) -> Iterator[list[int]]:
-    """`ids` deduplicated and sorted, in lists short enough for one statement's IN."""
+def slices(ids: Iterable[int], *, session: Session | None = None) -> Iterator[list[int]]:
+    """`ids` deduplicated and sorted, in lists short enough for one statement's IN.
+
+    With the `session` of a PostgreSQL database, for `id_in`: one list however long,
+    as it goes in one array parameter.
+    """
     unique = sorted(set(ids))
+    if session is not None and session.get_bind().dialect.name == "postgresql":
+        if unique:
+            yield unique
+        return
     for start in range(0, len(unique), _SLICE):
         yield unique[start : start + _SLICE]
 
@@ -416,8 +424,10 @@ def cycle_kr_facts(
             col(Objective.archived).is_(False),
         )
     )
-    for part in slices(owner_member_ids):
-        for row in session.execute(base.where(col(KeyResult.owner_member_id).in_(part))):
+    for part in slices(owner_member_ids, session=session):
+        for row in session.execute(
+            base.where(id_in(session, col(KeyResult.owner_member_id), part))
+        ):
             found[row[0]] = KRFacts(*row)
     # Objectives' owners: their objectives first (a seek on the owner's index), then
     # those objectives' key results. As a plain join filter, the planner may instead
@@ -428,9 +438,9 @@ def cycle_kr_facts(
         (Objective.owner_team_id, objective_team_ids),
     )
     for owner, ids in owners:
-        for part in slices(ids):
+        for part in slices(ids, session=session):
             objectives = select_columns(col(Objective.id)).where(
-                col(Objective.workspace_id) == workspace_id, col(owner).in_(part)
+                col(Objective.workspace_id) == workspace_id, id_in(session, col(owner), part)
             )
             for row in session.execute(base.where(col(KeyResult.objective_id).in_(objectives))):
                 found[row[0]] = KRFacts(*row)
@@ -514,10 +524,15 @@ def aligned_children(
 
 
 def scores_for(*, session: Session, workspace_id: int, kr_ids: Iterable[int]) -> dict[int, Score]:
-    rows = session.exec(
-        select(Score).where(Score.workspace_id == workspace_id, col(Score.kr_id).in_(list(kr_ids)))
-    ).all()
-    return {row.kr_id: row for row in rows}
+    found: dict[int, Score] = {}
+    for part in slices(kr_ids, session=session):
+        rows = session.exec(
+            select(Score).where(
+                Score.workspace_id == workspace_id, id_in(session, col(Score.kr_id), part)
+            )
+        ).all()
+        found.update((row.kr_id, row) for row in rows)
+    return found
 
 
 def save_self_score(

@@ -64,42 +64,89 @@ def enqueue(
     Rows for a workspace that uninstalled the app are written parked
     (storage.repos.installs). Returns how many rows were new.
     """
-    written = 0
-    # Decided by the database as each row goes in: no extra round trip per call.
-    first_state = case((_workspace_away(workspace_id), PARKED), else_=PENDING)
+    return sum(
+        enqueue_each(
+            session=session,
+            workspace_id=workspace_id,
+            platform=platform,
+            messages=messages,
+            now=now,
+        )
+    )
+
+
+def enqueue_each(
+    *,
+    session: Session,
+    workspace_id: int,
+    platform: str,
+    messages: Sequence[NewMessage],
+    now: datetime,
+) -> list[bool]:
+    """`enqueue`, telling for each message whether its row was new (in the messages' order;
+    of two messages with one key, the first is the one written).
+
+    However many messages, two statements: the rows go in as one multi-row
+    INSERT ... ON CONFLICT DO NOTHING, and those of an uninstalled workspace are
+    then parked in the same transaction.
+    """
+    if not messages:
+        return []
+    rows: list[dict[str, Any]] = []
     for message in messages:
         if message.recipient_kind not in ("user", "channel", "okr"):
             raise ValueError(f"unknown recipient kind {message.recipient_kind!r}")
-        key = message.key or f"once:{uuid.uuid4().hex}"
-        values: dict[str, Any] = {
-            "workspace_id": workspace_id,
-            "platform": platform,
-            "recipient_kind": message.recipient_kind,
-            "recipient_id": message.recipient_id,
-            "key": key,
-            "replaces": message.replaces,
-            "view": message.view,
-            "state": first_state,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        written += _insert_new(session, values)
-    return written
+        rows.append(
+            {
+                "workspace_id": workspace_id,
+                "platform": platform,
+                "recipient_kind": message.recipient_kind,
+                "recipient_id": message.recipient_id,
+                "key": message.key or f"once:{uuid.uuid4().hex}",
+                "replaces": message.replaces,
+                "view": message.view,
+                "state": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+        )
+    written = _insert_new(session, rows)
+    if written:
+        # Decided by the database after the rows are in, in their transaction: an
+        # uninstall that committed before it parks them here, one after it parks them itself.
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id).in_(list(written.values())),
+                col(OutboxMessage.state) == PENDING,
+                _workspace_away(workspace_id),
+            )
+            .values(state=PARKED)
+        )
+    new: list[bool] = []
+    for row in rows:
+        new.append(written.pop(row["key"], None) is not None)
+    return new
 
 
-def _insert_new(session: Session, values: dict[str, Any]) -> int:
-    """INSERT ... ON CONFLICT DO NOTHING: 1 when the row is new, 0 when its key was there."""
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """INSERT ... ON CONFLICT DO NOTHING for many rows at once: the new rows' ids by key.
+
+    SQLAlchemy sends an executemany with RETURNING as multi-row INSERTs
+    ("insertmanyvalues"), a thousand rows a statement, on SQLite and psycopg alike.
+    """
     table: Table = OutboxMessage.__table__  # type: ignore[attr-defined]  # set by SQLModel
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+        stmt: Any = postgresql.insert(table).on_conflict_do_nothing()
     elif dialect == "sqlite":
-        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+        stmt = sqlite.insert(table).on_conflict_do_nothing()
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(f"unsupported database: {dialect}")
     # RETURNING, not rowcount: an ORM session reports -1 rows for a Core insert on psycopg.
-    return len(session.execute(stmt.returning(table.c.id)).all())
+    found = session.execute(stmt.returning(table.c.key, table.c.id), rows).all()
+    return {key: id_ for key, id_ in found}
 
 
 def exists_key(*, session: Session, workspace_id: int, key: str) -> bool:

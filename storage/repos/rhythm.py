@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage.models import Away, Checkin, KeyResult, PlanTask, TaskHelper, TaskStatus
+from storage.repos._util import id_in
 from storage.repos.okrs import allocate_number, slices
 
 
@@ -118,8 +119,8 @@ def checkins_for_week(
     if kr_ids is None:
         return {row.kr_id: row for row in session.exec(query).all()}
     found: dict[int, Checkin] = {}
-    for ids in slices(kr_ids):
-        for row in session.exec(query.where(col(Checkin.kr_id).in_(ids))).all():
+    for ids in slices(kr_ids, session=session):
+        for row in session.exec(query.where(id_in(session, col(Checkin.kr_id), ids))).all():
             found[row.kr_id] = row
     return found
 
@@ -144,7 +145,7 @@ def _latest_before(session: Session, workspace_id: int, week: str, kr_ids: list[
         .scalar_subquery()
     )
     ids = select_columns(latest.label("id")).where(
-        col(KeyResult.workspace_id) == workspace_id, col(KeyResult.id).in_(kr_ids)
+        col(KeyResult.workspace_id) == workspace_id, id_in(session, col(KeyResult.id), kr_ids)
     )
     if session.get_bind().dialect.name == "postgresql":
         # As `IN (…)`, PostgreSQL hashes every check-in of the workspace to join the
@@ -163,7 +164,7 @@ def last_checkins_before(
 ) -> dict[int, Checkin]:
     """Each KR's most recent check-in strictly before `week` (week keys sort as text)."""
     found: dict[int, Checkin] = {}
-    for ids in slices(kr_ids):
+    for ids in slices(kr_ids, session=session):
         rows = session.exec(
             select(Checkin).where(*_latest_before(session, workspace_id, week, ids))
         ).all()
@@ -202,14 +203,14 @@ def week_checkin_facts(
 ) -> dict[int, CheckinFacts]:
     """This week's check-in of each KR, as plain values (no ORM objects to build)."""
     found: dict[int, CheckinFacts] = {}
-    for ids in slices(kr_ids):
+    for ids in slices(kr_ids, session=session):
         found.update(
             _facts(
                 session.execute(
                     select_columns(*_FACTS).where(
                         col(Checkin.workspace_id) == workspace_id,
                         col(Checkin.week) == week,
-                        col(Checkin.kr_id).in_(ids),
+                        id_in(session, col(Checkin.kr_id), ids),
                     )
                 )
             )
@@ -223,7 +224,7 @@ def latest_checkin_facts_before(
     """Each KR's most recent check-in before `week`, as plain values; costs the same
     for a week of history as for years of it."""
     found: dict[int, CheckinFacts] = {}
-    for ids in slices(kr_ids):
+    for ids in slices(kr_ids, session=session):
         found.update(
             _facts(
                 session.execute(
@@ -252,12 +253,12 @@ def confidence_history(
 ) -> dict[int, list[int]]:
     """Confidence values per KR in week order, up to and including `up_to_week`."""
     history: dict[int, list[int]] = defaultdict(list)
-    for ids in slices(kr_ids):
+    for ids in slices(kr_ids, session=session):
         rows = session.execute(
             select_columns(col(Checkin.kr_id), col(Checkin.confidence))
             .where(
                 col(Checkin.workspace_id) == workspace_id,
-                col(Checkin.kr_id).in_(ids),
+                id_in(session, col(Checkin.kr_id), ids),
                 col(Checkin.week) <= up_to_week,
                 col(Checkin.confidence).is_not(None),
             )
@@ -320,10 +321,10 @@ def list_tasks(
     query = select(PlanTask).where(PlanTask.workspace_id == workspace_id, PlanTask.week == week)
     if member_ids is not None:
         ids = list(member_ids)
-        owned = col(PlanTask.owner_member_id).in_(ids)
+        owned = id_in(session, col(PlanTask.owner_member_id), ids)
         if include_helping:
             helped = col(PlanTask.id).in_(
-                select(TaskHelper.task_id).where(col(TaskHelper.member_id).in_(ids))
+                select(TaskHelper.task_id).where(id_in(session, col(TaskHelper.member_id), ids))
             )
             query = query.where(owned | helped)
         else:
@@ -412,12 +413,12 @@ def week_task_facts(
 ) -> list[TaskFacts]:
     """A week's tasks owned by these members, as plain values, ordered by number."""
     found: list[TaskFacts] = []
-    for ids in slices(owner_member_ids):
+    for ids in slices(owner_member_ids, session=session):
         rows = session.execute(
             select_columns(*_TASK_FACTS).where(
                 col(PlanTask.workspace_id) == workspace_id,
                 col(PlanTask.week) == week,
-                col(PlanTask.owner_member_id).in_(ids),
+                id_in(session, col(PlanTask.owner_member_id), ids),
             )
         )
         found.extend(TaskFacts(*row) for row in rows)
@@ -439,12 +440,12 @@ def open_task_facts_due_between(
     not every task of the weeks.
     """
     found: list[TaskFacts] = []
-    for ids in slices(owner_member_ids):
+    for ids in slices(owner_member_ids, session=session):
         rows = session.execute(
             select_columns(*_TASK_FACTS).where(
                 col(PlanTask.workspace_id) == workspace_id,
                 col(PlanTask.week).in_(list(weeks)),
-                col(PlanTask.owner_member_id).in_(ids),
+                id_in(session, col(PlanTask.owner_member_id), ids),
                 col(PlanTask.status) == TaskStatus.PLANNED.value,
                 col(PlanTask.due_date) >= first_day,
                 col(PlanTask.due_date) <= last_day,
@@ -457,11 +458,11 @@ def open_task_facts_due_between(
 def get_tasks(*, session: Session, workspace_id: int, ids: Iterable[int]) -> list[PlanTask]:
     """Tasks by id, ordered by number."""
     found: list[PlanTask] = []
-    for part in slices(ids):
+    for part in slices(ids, session=session):
         found.extend(
             session.exec(
                 select(PlanTask).where(
-                    PlanTask.workspace_id == workspace_id, col(PlanTask.id).in_(part)
+                    PlanTask.workspace_id == workspace_id, id_in(session, col(PlanTask.id), part)
                 )
             ).all()
         )
@@ -543,12 +544,12 @@ def away_member_ids(
 ) -> set[int]:
     """Members away on any day between start and end (inclusive)."""
     away: set[int] = set()
-    for ids in slices(member_ids):
+    for ids in slices(member_ids, session=session):
         away.update(
             session.exec(
                 select(Away.member_id).where(
                     Away.workspace_id == workspace_id,
-                    col(Away.member_id).in_(ids),
+                    id_in(session, col(Away.member_id), ids),
                     col(Away.start_date) <= end,
                     col(Away.end_date) >= start,
                 )

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.models import Member, Team, TeamMember, TeamRole, Workspace, team_name_key
-from storage.repos._util import insert_ignore
+from storage.repos._util import id_in, insert_ignore
 from storage.repos.okrs import slices
 
 
@@ -214,8 +214,8 @@ def list_members(
     if ids is None:
         return list(session.exec(query.order_by(col(Member.id))).all())
     found: list[Member] = []
-    for part in slices(ids):
-        found.extend(session.exec(query.where(col(Member.id).in_(part))).all())
+    for part in slices(ids, session=session):
+        found.extend(session.exec(query.where(id_in(session, col(Member.id), part))).all())
     return sorted(found, key=lambda m: m.id or 0)
 
 
@@ -353,10 +353,13 @@ def team_memberships(
 ) -> dict[int, list[int]]:
     """Member ids of each of these teams, in one read per few thousand teams."""
     found: dict[int, list[int]] = {}
-    for part in slices(team_ids):
+    for part in slices(team_ids, session=session):
         rows = session.execute(
             select_columns(col(TeamMember.team_id), col(TeamMember.member_id))
-            .where(col(TeamMember.workspace_id) == workspace_id, col(TeamMember.team_id).in_(part))
+            .where(
+                col(TeamMember.workspace_id) == workspace_id,
+                id_in(session, col(TeamMember.team_id), part),
+            )
             .order_by(col(TeamMember.team_id), col(TeamMember.member_id))
         )
         for team_id, member_id in rows:
@@ -369,13 +372,13 @@ def member_timezones_of_teams(
 ) -> dict[int, set[str]]:
     """The timezones members of these teams set for themselves, by team."""
     found: dict[int, set[str]] = {}
-    for part in slices(team_ids):
+    for part in slices(team_ids, session=session):
         rows = session.execute(
             select_columns(col(TeamMember.team_id), col(Member.timezone))
             .join(Member, col(Member.id) == col(TeamMember.member_id))
             .where(
                 col(TeamMember.workspace_id) == workspace_id,
-                col(TeamMember.team_id).in_(part),
+                id_in(session, col(TeamMember.team_id), part),
                 col(Member.timezone).is_not(None),
             )
         )

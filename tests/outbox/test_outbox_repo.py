@@ -55,6 +55,27 @@ def test_a_key_is_written_once_per_workspace_and_keyless_rows_never_collide(
         assert outbox.counts(session=session)["pending"] == 4
 
 
+def test_a_batch_says_which_rows_were_new_and_keeps_its_order(sessions: SessionFactory) -> None:
+    ws = _workspace(sessions)
+    _put(sessions, ws, _dm("U2", "old"))
+    batch = [_dm("U1", "a"), _dm("U2", "old"), _dm("U1", "b"), _dm("U3", "a"), _dm("U1", None)]
+    with sessions.begin() as session:
+        new = outbox.enqueue_each(
+            session=session, workspace_id=ws, platform="slack", messages=batch, now=NOW
+        )
+    # A key already there, or twice in the batch, is written once: the first time.
+    assert new == [True, False, True, False, True]
+    with sessions.begin() as session:
+        rows = outbox.claim_due(session=session, now=NOW, holder="a", limit=50, claim_for=CLAIM)
+    assert [(r.recipient_id, r.key) for r in rows][:4] == [
+        ("U2", "old"),
+        ("U1", "a"),
+        ("U1", "b"),
+        ("U1", rows[3].key),
+    ]
+    assert rows[3].key.startswith("once:")
+
+
 def test_a_claimed_row_is_not_claimed_again_until_its_claim_expires(
     sessions: SessionFactory,
 ) -> None:
