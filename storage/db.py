@@ -92,7 +92,19 @@ def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    immediate = connection.get_execution_options().get(WRITE_FIRST, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WRITE_FIRST = "okrbot_write_first"
+
+
+def writing_engine(engine: Engine) -> Engine:
+    """The engine, for code that reads and then writes in one transaction and cannot
+    call `write_lock_first` (slack_sdk's stores): on SQLite each of its transactions
+    takes the write lock at BEGIN and waits its turn, instead of failing at once with
+    "database is locked" when another connection wrote in between. Same pool."""
+    return engine.execution_options(**{WRITE_FIRST: True})
 
 
 def set_sqlite_foreign_keys(connection: Connection, *, enabled: bool) -> None:
