@@ -67,6 +67,16 @@ class Settings(BaseSettings):
     feishu_connection: Literal["long", "webhook"] = "long"
     feishu_verification_token: SecretStr | None = None
     feishu_encrypt_key: SecretStr | None = None
+    # custom: a self-built app of one tenant; store: an app any tenant installs (webhook only).
+    feishu_app_type: Literal["custom", "store"] = "custom"
+    # A second app beside it, on Lark (or the other edition), served by the same deployment.
+    lark_app_id: str | None = None
+    lark_app_secret: SecretStr | None = None
+    lark_domain: str = "lark"
+    lark_app_type: Literal["custom", "store"] = "custom"
+    lark_connection: Literal["long", "webhook"] = "long"
+    lark_verification_token: SecretStr | None = None
+    lark_encrypt_key: SecretStr | None = None
     # Write each check-in on a key result imported from Feishu OKR back there (custom apps).
     feishu_okr_sync: bool = False
 
@@ -78,6 +88,9 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(default=30.0, gt=0, validation_alias="OKRBOT_TICK_SECONDS")
     # Sends in flight at once (each recipient's messages stay in order on one of them).
     outbox_workers: int = Field(default=8, ge=1, le=64, validation_alias="OKRBOT_OUTBOX_WORKERS")
+    # How long an uninstalled workspace's data is kept before it is removed (0: until
+    # `okrbot forget --workspace`); a re-install within it resumes where it stopped.
+    retention_days: int = Field(default=30, ge=0, le=3650, validation_alias="OKRBOT_RETENTION_DAYS")
 
     # Test aids for real-process tests of `okrbot run` (bot/testaids.py); unset in production.
     test_clock_file: Path | None = Field(default=None, validation_alias="OKRBOT_TEST_CLOCK_FILE")
@@ -103,11 +116,25 @@ class Settings(BaseSettings):
     @property
     def platforms_configured(self) -> list[str]:
         platforms = []
-        if self.slack_bot_token is not None:
+        if self.slack_bot_token is not None or self.slack_distributed:
             platforms.append("slack")
-        if self.feishu_app_id is not None:
+        if self.feishu_app_id is not None or self.lark_app_id is not None:
             platforms.append("feishu")
         return platforms
+
+    @property
+    def slack_distributed(self) -> bool:
+        """Slack for any workspace that installs the app (OAuth v2), not one bot token.
+
+        SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET switch it
+        on; with SLACK_BOT_TOKEN set, the one token serves its one workspace.
+        """
+        return (
+            self.slack_bot_token is None
+            and self.slack_client_id is not None
+            and self.slack_client_secret is not None
+            and self.slack_signing_secret is not None
+        )
 
     @field_validator("default_locale")
     @classmethod
@@ -148,6 +175,10 @@ class Settings(BaseSettings):
         "feishu_app_secret",
         "feishu_verification_token",
         "feishu_encrypt_key",
+        "lark_app_id",
+        "lark_app_secret",
+        "lark_verification_token",
+        "lark_encrypt_key",
         "web_secret",
         "slack_client_id",
         "slack_client_secret",
@@ -175,15 +206,17 @@ class Settings(BaseSettings):
         # slack_sdk joins method names onto the base without adding a slash.
         return url if url.endswith("/") else url + "/"
 
-    @field_validator("feishu_domain")
+    @field_validator("feishu_domain", "lark_domain")
     @classmethod
-    def _feishu_domain(cls, value: str) -> str:
+    def _feishu_domain(cls, value: str, info: ValidationInfo) -> str:
         domain = value.strip()
         if domain.lower() in ("feishu", "lark"):
             return domain.lower()
         if domain.startswith(("https://", "http://")):
             return domain.rstrip("/")
-        raise ValueError(f"FEISHU_DOMAIN must be feishu, lark or a full URL, not {value!r}")
+        raise ValueError(
+            f"{env_name(info.field_name)} must be feishu, lark or a full URL, not {value!r}"
+        )
 
     @field_validator("public_url")
     @classmethod

@@ -48,13 +48,34 @@ _PERMANENT = frozenset(
 )
 
 
+class NotInstalled(Exception):
+    """No installation serves the workspace: okrbot is not (or no longer) installed there."""
+
+
+ClientOf = Callable[[str], WebClient]
+
+
 class SlackSender:
-    """bot.delivery.PlatformSender for Slack."""
+    """bot.delivery.PlatformSender for Slack.
+
+    With one bot token every row goes out on `client`; for workspaces that
+    installed the app, `client_of` gives each workspace's own client (its
+    stored token), and a workspace with no installation is gone.
+    """
 
     platform = "slack"
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, *, client_of: ClientOf | None = None) -> None:
         self.client = client
+        self.client_of = client_of
+
+    def _client(self, item: Outgoing) -> WebClient:
+        if self.client_of is None:
+            return self.client
+        try:
+            return self.client_of(item.workspace)
+        except NotInstalled as error:
+            raise SendFailed(str(error), retryable=False, gone=True) from error
 
     def buckets(self, item: Outgoing) -> Sequence[Bucket]:
         to = item.to
@@ -65,11 +86,12 @@ class SlackSender:
         to, message = chat_parts(item)
         if isinstance(message, Home):
             return self._publish_home(item)
+        client = self._client(item)
         channel = self._conversation(to)
         payload = render.message(message)
-        response = _call(lambda: self.client.chat_postMessage(channel=channel, **payload))
+        response = _call(lambda: client.chat_postMessage(channel=channel, **payload))
         posted_in, ts = str(response["channel"]), str(response["ts"])
-        self._upload_images(message, posted_in)
+        self._upload_images(client, message, posted_in)
         return f"{posted_in}:{ts}"
 
     def update(self, item: Outgoing) -> str:
@@ -80,8 +102,9 @@ class SlackSender:
         if not channel or not ts:
             # Nothing to edit (the first post never went out): post it instead.
             return self.send(item)
+        client = self._client(item)
         payload = render.message(message)
-        _call(lambda: self.client.chat_update(channel=channel, ts=ts, **payload))
+        _call(lambda: client.chat_update(channel=channel, ts=ts, **payload))
         return f"{channel}:{ts}"
 
     def _conversation(self, to: ToUser | ToChannel) -> str:
@@ -91,21 +114,22 @@ class SlackSender:
     def _publish_home(self, item: Outgoing) -> str:
         if not isinstance(item.to, ToUser):
             raise SendFailed("a Home view goes to a person, not a channel", retryable=False)
+        client = self._client(item)
         user = item.to.user_id
         view = render.home(chat_parts(item)[1])
-        _call(lambda: self.client.views_publish(user_id=user, view=view))
+        _call(lambda: client.views_publish(user_id=user, view=view))
         return f"home:{user}"
 
-    def _upload_images(self, message: Message | Home, channel: str) -> None:
+    def _upload_images(self, client: WebClient, message: Message | Home, channel: str) -> None:
         images = [b for b in message.blocks if isinstance(b, Image) and b.data]
         if not images:
             return
         if channel.startswith("U") or channel.startswith("W"):
-            opened = _call(lambda: self.client.conversations_open(users=channel))
+            opened = _call(lambda: client.conversations_open(users=channel))
             channel = str(opened["channel"]["id"])
         for image in images:
             upload = functools.partial(
-                self.client.files_upload_v2,
+                client.files_upload_v2,
                 channel=channel,
                 content=image.data,
                 filename=image.filename,

@@ -5,6 +5,11 @@ arguments, time) and serves the response_url and file-upload URLs it hands
 out. `fail_next` makes a method answer 429 (with Retry-After) or 5xx.
 `SlackDriver` sends correctly signed slash commands, interactivity and events
 to the bot's /slack/events, through a route function or over HTTP.
+
+Installing the app (OAuth v2) is played too: `/oauth/v2/authorize` approves
+at once as `installer` in `installing_team`, and `oauth.v2.access` hands out a
+bot token of that team. Every token answers `auth.test` with its own team
+(`token_teams`), and every call records the token it came with.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ class Call:
     args: dict[str, Any]
     at: float
     path: str = ""
+    token: str = ""  # the bearer token the call came with
 
 
 @dataclass
@@ -66,6 +72,12 @@ class FakeSlack:
     client_secret: str = CLIENT_SECRET
     signing_in_as: str | None = None  # a user id; None: the person cancels
     signing_in_team: str = TEAM
+    # Installing the app: who approves on /oauth/v2/authorize (None: they cancel), and where.
+    installer: str | None = None
+    installing_team: str = TEAM
+    installing_team_name: str = "Fake Team"
+    app_id: str = "A0FAKEAPP"
+    token_teams: dict[str, str] = field(default_factory=lambda: {GOOD_TOKEN: TEAM})
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -194,9 +206,9 @@ class FakeSlack:
 
     # --- the API -------------------------------------------------------------------
 
-    def _record(self, method: str, args: dict[str, Any], path: str) -> None:
+    def _record(self, method: str, args: dict[str, Any], path: str, token: str = "") -> None:
         with self._lock:
-            self.calls.append(Call(method, args, time.monotonic(), path))
+            self.calls.append(Call(method, args, time.monotonic(), path, token))
             self._lock.notify_all()
 
     def _answer(
@@ -212,7 +224,9 @@ class FakeSlack:
         method = path.removeprefix("/api/").split("?")[0]
         args = _parse(lower.get("content-type", ""), raw)
         token = lower.get("authorization", "").removeprefix("Bearer ").strip()
-        self._record(method, args, path)
+        self._record(method, args, path, token)
+        if method == "oauth.v2.access":
+            return _json(200, self._oauth_access(args, lower.get("authorization", "")))
         if method == "openid.connect.token":
             return _json(200, self._openid_token(args, lower.get("authorization", "")))
         if method == "openid.connect.userInfo":
@@ -228,9 +242,12 @@ class FakeSlack:
             extra = {"retry-after": str(failure.retry_after)} if failure.retry_after else {}
             error = "ratelimited" if failure.status == 429 else "internal_error"
             return _json(failure.status, {"ok": False, "error": error}, extra)
+        with self._lock:
+            # A token it never handed out is taken as the default team's (as before installs).
+            team = self.token_teams.get(token, TEAM)
         if token in self.refused_tokens or not token:
             return _json(200, {"ok": False, "error": "invalid_auth"})
-        return _json(200, self._method(method, args))
+        return _json(200, self._method(method, args, team))
 
     # --- Sign in with Slack (OpenID Connect) ----------------------------------------
 
@@ -238,6 +255,8 @@ class FakeSlack:
         """The authorize page: the person approves at once, as `signing_in_as`."""
         parts = urllib.parse.urlsplit(path)
         query = dict(urllib.parse.parse_qsl(parts.query))
+        if parts.path == "/oauth/v2/authorize":
+            return self._install_authorize(query)
         self._record("openid.connect.authorize", query, parts.path)
         if parts.path != "/openid/connect/authorize":
             return 404, {"content-type": "text/plain"}, b"not found"
@@ -259,16 +278,69 @@ class FakeSlack:
         location = redirect + ("&" if "?" in redirect else "?") + urllib.parse.urlencode(answer)
         return 302, {"location": location, "content-type": "text/plain"}, b""
 
-    def _openid_token(self, args: dict[str, Any], authorization: str) -> dict[str, Any]:
+    # --- installing the app (OAuth v2) -----------------------------------------------
+
+    def _install_authorize(self, query: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        """The install page: the installer approves at once (or cancels)."""
+        self._record("oauth.v2.authorize", query, "/oauth/v2/authorize")
+        redirect = query.get("redirect_uri", "")
+        if query.get("client_id") != self.client_id or not redirect:
+            return 400, {"content-type": "text/plain"}, b"invalid client_id or redirect_uri"
+        if self.installer is None:
+            answer = {"error": "access_denied", "state": query.get("state", "")}
+        else:
+            code = f"fake-install-code-{next(self._ids)}"
+            with self._lock:
+                self._codes[code] = {
+                    "user": self.installer,
+                    "team": self.installing_team,
+                    "team_name": self.installing_team_name,
+                    "scope": query.get("scope", ""),
+                    "redirect_uri": redirect,
+                }
+            answer = {"code": code, "state": query.get("state", "")}
+        location = redirect + ("&" if "?" in redirect else "?") + urllib.parse.urlencode(answer)
+        return 302, {"location": location, "content-type": "text/plain"}, b""
+
+    def _oauth_access(self, args: dict[str, Any], authorization: str) -> dict[str, Any]:
+        if not self._client_ok(args, authorization):
+            return {"ok": False, "error": "invalid_client_id"}
+        with self._lock:
+            grant = self._codes.pop(str(args.get("code")), None)  # a code is good once
+        if grant is None or "team_name" not in grant:
+            return {"ok": False, "error": "invalid_code"}
+        if args.get("redirect_uri") and grant["redirect_uri"] != args.get("redirect_uri"):
+            return {"ok": False, "error": "bad_redirect_uri"}
+        team = grant["team"]
+        token = f"xoxb-{team.lower()}-{next(self._ids)}"
+        with self._lock:
+            self.token_teams[token] = team
+        return {
+            "ok": True,
+            "app_id": self.app_id,
+            "authed_user": {"id": grant["user"]},
+            "scope": grant["scope"],
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": BOT_USER,
+            "team": {"id": team, "name": grant["team_name"]},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
+    def _client_ok(self, args: dict[str, Any], authorization: str) -> bool:
         client_id, client_secret = args.get("client_id"), args.get("client_secret")
         if authorization.startswith("Basic "):
             decoded = base64.b64decode(authorization.removeprefix("Basic ")).decode()
             client_id, _, client_secret = decoded.partition(":")
-        if client_id != self.client_id or client_secret != self.client_secret:
+        return client_id == self.client_id and client_secret == self.client_secret
+
+    def _openid_token(self, args: dict[str, Any], authorization: str) -> dict[str, Any]:
+        if not self._client_ok(args, authorization):
             return {"ok": False, "error": "invalid_client_id"}
         with self._lock:
             grant = self._codes.pop(str(args.get("code")), None)  # a code is good once
-        if grant is None:
+        if grant is None or "nonce" not in grant:
             return {"ok": False, "error": "invalid_code"}
         if grant["redirect_uri"] != args.get("redirect_uri"):
             return {"ok": False, "error": "bad_redirect_uri"}
@@ -307,14 +379,14 @@ class FakeSlack:
             "locale": user.locale,
         }
 
-    def _method(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _method(self, method: str, args: dict[str, Any], team: str = TEAM) -> dict[str, Any]:
         if method == "auth.test":
             return {
                 "ok": True,
                 "url": "https://fake.example/",
                 "team": "Fake Team",
                 "user": "okrbot",
-                "team_id": TEAM,
+                "team_id": team,
                 "user_id": BOT_USER,
                 "bot_id": "B0FAKEBOT",
             }
@@ -331,7 +403,7 @@ class FakeSlack:
                 "ok": True,
                 "user": {
                     "id": user_id,
-                    "team_id": TEAM,
+                    "team_id": team,
                     "name": found.name.lower(),
                     "tz": found.tz,
                     "locale": found.locale,
