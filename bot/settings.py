@@ -67,16 +67,6 @@ class Settings(BaseSettings):
     feishu_connection: Literal["long", "webhook"] = "long"
     feishu_verification_token: SecretStr | None = None
     feishu_encrypt_key: SecretStr | None = None
-    # custom: a self-built app of one tenant; store: an app any tenant installs (webhook only).
-    feishu_app_type: Literal["custom", "store"] = "custom"
-    # A second app beside it, on Lark (or the other edition), served by the same deployment.
-    lark_app_id: str | None = None
-    lark_app_secret: SecretStr | None = None
-    lark_domain: str = "lark"
-    lark_app_type: Literal["custom", "store"] = "custom"
-    lark_connection: Literal["long", "webhook"] = "long"
-    lark_verification_token: SecretStr | None = None
-    lark_encrypt_key: SecretStr | None = None
     # Write each check-in on a key result imported from Feishu OKR back there (custom apps).
     feishu_okr_sync: bool = False
 
@@ -118,7 +108,7 @@ class Settings(BaseSettings):
         platforms = []
         if self.slack_bot_token is not None or self.slack_distributed:
             platforms.append("slack")
-        if self.feishu_app_id is not None or self.lark_app_id is not None:
+        if self.feishu_app_id is not None:
             platforms.append("feishu")
         return platforms
 
@@ -175,10 +165,6 @@ class Settings(BaseSettings):
         "feishu_app_secret",
         "feishu_verification_token",
         "feishu_encrypt_key",
-        "lark_app_id",
-        "lark_app_secret",
-        "lark_verification_token",
-        "lark_encrypt_key",
         "web_secret",
         "slack_client_id",
         "slack_client_secret",
@@ -206,17 +192,15 @@ class Settings(BaseSettings):
         # slack_sdk joins method names onto the base without adding a slash.
         return url if url.endswith("/") else url + "/"
 
-    @field_validator("feishu_domain", "lark_domain")
+    @field_validator("feishu_domain")
     @classmethod
-    def _feishu_domain(cls, value: str, info: ValidationInfo) -> str:
+    def _feishu_domain(cls, value: str) -> str:
         domain = value.strip()
         if domain.lower() in ("feishu", "lark"):
             return domain.lower()
         if domain.startswith(("https://", "http://")):
             return domain.rstrip("/")
-        raise ValueError(
-            f"{env_name(info.field_name)} must be feishu, lark or a full URL, not {value!r}"
-        )
+        raise ValueError(f"FEISHU_DOMAIN must be feishu, lark or a full URL, not {value!r}")
 
     @field_validator("public_url")
     @classmethod
