@@ -29,7 +29,7 @@ from handlers.clock import ManualClock
 from handlers.deliveries import enqueue
 from handlers.views import Delivery, Message, Text, ToUser
 from storage.db import SessionFactory
-from storage.models import OutboxMessage, Workspace
+from storage.models import Objective, OutboxMessage, Workspace
 from storage.models.installs import slack_bots, slack_installations
 from storage.repos import workspaces
 from tests.conftest import WEDNESDAY
@@ -37,12 +37,13 @@ from tests.fakes.slack_api import (
     CLIENT_ID,
     CLIENT_SECRET,
     SIGNING_SECRET,
+    TEAM,
     FakeSlack,
     FakeUser,
     SlackDriver,
     http_post,
 )
-from tests.slack.conftest import rows
+from tests.slack.conftest import ALICE, Bot, route_post, rows
 
 TEAM_A, TEAM_B, NOWHERE = "T0ACME0001", "T0BETA0001", "T0NOWHERE1"
 # The same user id in two workspaces: people are told apart by their workspace.
@@ -325,3 +326,22 @@ def test_uninstall_forgets_the_token_and_parks_the_outbox_until_a_reinstall(
         ("while away", second_a),
     ]
     assert len(rows(deployment.sessions, Workspace)) == 2
+
+
+# --- one bot token: only its own workspace ------------------------------------------
+
+
+def test_one_bot_token_serves_its_own_workspace_and_refuses_any_other(bot: Bot) -> None:
+    bot.connection.check()  # auth.test: the token is TEAM's
+    stranger = SlackDriver(route_post(bot.connection), bot.fake, team=NOWHERE)
+    refused = stranger.command(ALICE, "new Grow | Users: 0 -> 100")
+    assert refused.status == 200
+    assert "not installed in this workspace" in refused.body.decode()
+    stranger.event(dm("new Grow | Users: 0 -> 100", ALICE), event_id="EvStranger")
+    # The token's own workspace is answered as before.
+    assert bot.slack.event(dm("help", ALICE), event_id="EvOwn").status == 200
+    bot.fake.wait_until(
+        lambda c: c.method == "chat.postMessage" and c.args["channel"] == "D" + ALICE[1:]
+    )
+    assert {w.external_id for w in rows(bot.sessions, Workspace)} == {TEAM}
+    assert rows(bot.sessions, Objective) == []
