@@ -78,9 +78,10 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(default=30.0, gt=0, validation_alias="OKRBOT_TICK_SECONDS")
     # Sends in flight at once (each recipient's messages stay in order on one of them).
     outbox_workers: int = Field(default=8, ge=1, le=64, validation_alias="OKRBOT_OUTBOX_WORKERS")
-    # How long an uninstalled workspace's data is kept before it is removed (0: until
-    # `okrbot forget --workspace`); a re-install within it resumes where it stopped.
-    retention_days: int = Field(default=30, ge=0, le=3650, validation_alias="OKRBOT_RETENTION_DAYS")
+    # How long an uninstalled workspace's data is kept before it is removed; a re-install
+    # within it resumes where it stopped. 0 (the default): kept until `okrbot forget
+    # --workspace`, since a token refused by mistake also reads as an uninstall.
+    retention_days: int = Field(default=0, ge=0, le=3650, validation_alias="OKRBOT_RETENTION_DAYS")
 
     # Test aids for real-process tests of `okrbot run` (bot/testaids.py); unset in production.
     test_clock_file: Path | None = Field(default=None, validation_alias="OKRBOT_TEST_CLOCK_FILE")
