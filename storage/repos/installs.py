@@ -179,6 +179,11 @@ def installed(
         default_timezone=default_timezone,
     )
     _record_grant(session, workspace, name=name, app_id=app_id, enterprise_id=enterprise_id)
+    if found is None:
+        # Installed at `at`, by the platform's word (not when this row happened to be written).
+        workspace.install_state_at = at
+        session.add(workspace)
+        session.flush()
     if workspace.install_state != UNINSTALLED:
         return Installed(workspace, created=found is None, change=Change(changed=False))
     return Installed(
