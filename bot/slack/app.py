@@ -408,9 +408,7 @@ class SlackConnection:
             refused=refused,
         )
         self._socket: SocketModeHandler | None = None
-        self._sender = SlackSender(
-            self.client, client_of=self.tokens.client if self.tokens is not None else None
-        )
+        self._sender = SlackSender(self.client, tokens=self.tokens)
 
     # --- bot.http.Connection ---------------------------------------------------
 

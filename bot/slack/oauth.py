@@ -10,9 +10,9 @@ tables okrbot's migrations create.
 
 Every request is authorised by its team (or its org, for an org-wide
 install) with `Authorizer`, Bolt's `InstallationStoreAuthorize`: the stored
-token, refreshed before it expires. The outbox sends through the same
-authorizer (`InstalledTokens`), so each message goes out with its own
-workspace's token, refreshed the same way.
+token, refreshed before it expires. The outbox reads the same store
+(`InstalledTokens`), so each message goes out with its own workspace's
+token, refreshed with the same rotator and saved back for requests to use.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, Succ
 from slack_bolt.oauth.oauth_flow import OAuthFlow
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError, SlackTokenRotationError
 from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
@@ -124,8 +124,11 @@ class InstalledTokens:
     """A WebClient with each workspace's own token, for sends outside a request (the outbox).
 
     The workspace's org (for an org-wide install) comes from its row; the
-    token from the installation store through the same authorizer as requests,
-    refreshed when it nears its expiry. A client is reused for a minute.
+    token from the authorizer's installation store, refreshed with its token
+    rotator when it expires within REFRESH_MINUTES (not through the authorizer
+    itself: asked without a user, it would rotate twice with one refresh
+    token). A client is reused for a minute; the sender asks afresh when a
+    token is refused.
     """
 
     def __init__(
@@ -143,6 +146,7 @@ class InstalledTokens:
         self.platform = platform
         self._monotonic = monotonic
         self._lock = threading.Lock()
+        self._rotating = threading.Lock()
         self._clients: dict[str, _Cached] = {}
 
     def client(self, team_id: str) -> WebClient:
@@ -152,8 +156,7 @@ class InstalledTokens:
             cached = self._clients.get(team_id)
         if cached is not None and cached.until > now:
             return cached.client
-        result = self._authorize(team_id)
-        client = self._copy(result.bot_token or result.user_token)
+        client = self._copy(self._token(team_id))
         with self._lock:
             self._clients[team_id] = _Cached(client, now + CLIENT_SECONDS)
         return client
@@ -162,7 +165,7 @@ class InstalledTokens:
         with self._lock:
             self._clients.pop(team_id, None)
 
-    def _authorize(self, team_id: str) -> AuthorizeResult:
+    def _token(self, team_id: str) -> str:
         with self.sessions.begin() as session:
             grant = installs.grant_of(session=session, platform=self.platform, external_id=team_id)
         enterprise = grant.enterprise_id if grant is not None else None
@@ -170,22 +173,45 @@ class InstalledTokens:
         attempts: list[tuple[str | None, str | None, bool]] = [(enterprise, team_id, False)]
         if enterprise:
             attempts.append((enterprise, None, True))
+        store = self.authorizer.installation_store
         for enterprise_id, team, org_wide in attempts:
-            context = BoltContext(
-                {
-                    "client": self._copy(None),
-                    "enterprise_id": enterprise_id,
-                    "team_id": team,
-                    "is_enterprise_install": org_wide,
-                    "okrbot_quiet": True,
-                }
-            )
-            found = self.authorizer(
-                context=context, enterprise_id=enterprise_id, team_id=team, user_id=None
-            )
-            if found is not None and (found.bot_token or found.user_token):
-                return found
+            # One rotation at a time here: a refresh token is good once.
+            with self._rotating:
+                found = store.find_installation(
+                    enterprise_id=enterprise_id, team_id=team, is_enterprise_install=org_wide
+                )
+                if found is None or not found.bot_token:
+                    continue
+                return self._fresh(found).bot_token or ""
         raise NotInstalled(f"okrbot is not installed in Slack workspace {team_id}")
+
+    def _fresh(self, installation: Installation) -> Installation:
+        """The installation with a bot token that does not expire within REFRESH_MINUTES.
+
+        Bolt's authorize rotates the same way for requests and saves to the same
+        store; when it (or another replica) used the refresh token first, the
+        store already holds the new token.
+        """
+        rotator = self.authorizer.token_rotator
+        if rotator is None or installation.bot_refresh_token is None:
+            return installation
+        try:
+            refreshed = rotator.perform_token_rotation(
+                installation=installation, minutes_before_expiration=REFRESH_MINUTES
+            )
+        except SlackTokenRotationError as error:
+            again = self.authorizer.installation_store.find_installation(
+                enterprise_id=installation.enterprise_id,
+                team_id=installation.team_id,
+                is_enterprise_install=installation.is_enterprise_install,
+            )
+            if again is not None and again.bot_token != installation.bot_token:
+                return again
+            raise NotInstalled(f"Slack refused to refresh the token: {error}") from error
+        if refreshed is None:
+            return installation
+        self.authorizer.installation_store.save(refreshed)
+        return refreshed
 
     def works(self, team_id: str) -> bool:
         """Whether an installation serves the workspace now (its token passes auth.test)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Sequence
+from typing import Protocol
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -52,30 +53,49 @@ class NotInstalled(Exception):
     """No installation serves the workspace: okrbot is not (or no longer) installed there."""
 
 
-ClientOf = Callable[[str], WebClient]
+class Tokens(Protocol):
+    """Each installed workspace's client (bot.slack.oauth.InstalledTokens)."""
+
+    def client(self, team_id: str) -> WebClient: ...
+
+    def forget(self, team_id: str) -> None: ...
 
 
 class SlackSender:
     """bot.delivery.PlatformSender for Slack.
 
     With one bot token every row goes out on `client`; for workspaces that
-    installed the app, `client_of` gives each workspace's own client (its
-    stored token), and a workspace with no installation is gone.
+    installed the app, `tokens` gives each workspace's own client (its stored
+    token), and a workspace with no installation is gone. A token refused as
+    gone is looked up afresh once first: it may have been rotated meanwhile.
     """
 
     platform = "slack"
 
-    def __init__(self, client: WebClient, *, client_of: ClientOf | None = None) -> None:
+    def __init__(self, client: WebClient, *, tokens: Tokens | None = None) -> None:
         self.client = client
-        self.client_of = client_of
+        self.tokens = tokens
 
     def _client(self, item: Outgoing) -> WebClient:
-        if self.client_of is None:
+        if self.tokens is None:
             return self.client
         try:
-            return self.client_of(item.workspace)
+            return self.tokens.client(item.workspace)
         except NotInstalled as error:
             raise SendFailed(str(error), retryable=False, gone=True) from error
+
+    def _with_token(self, item: Outgoing, do: Callable[[WebClient], str]) -> str:
+        client = self._client(item)
+        try:
+            return do(client)
+        except SendFailed as failure:
+            if not failure.gone or self.tokens is None:
+                raise
+            self.tokens.forget(item.workspace)
+            fresh = self._client(item)
+            if fresh.token == client.token:
+                raise
+            return do(fresh)
 
     def buckets(self, item: Outgoing) -> Sequence[Bucket]:
         to = item.to
@@ -86,13 +106,16 @@ class SlackSender:
         to, message = chat_parts(item)
         if isinstance(message, Home):
             return self._publish_home(item)
-        client = self._client(item)
         channel = self._conversation(to)
         payload = render.message(message)
-        response = _call(lambda: client.chat_postMessage(channel=channel, **payload))
-        posted_in, ts = str(response["channel"]), str(response["ts"])
-        self._upload_images(client, message, posted_in)
-        return f"{posted_in}:{ts}"
+
+        def post(client: WebClient) -> str:
+            response = _call(lambda: client.chat_postMessage(channel=channel, **payload))
+            posted_in, ts = str(response["channel"]), str(response["ts"])
+            self._upload_images(client, message, posted_in)
+            return f"{posted_in}:{ts}"
+
+        return self._with_token(item, post)
 
     def update(self, item: Outgoing) -> str:
         _, message = chat_parts(item)
@@ -102,10 +125,13 @@ class SlackSender:
         if not channel or not ts:
             # Nothing to edit (the first post never went out): post it instead.
             return self.send(item)
-        client = self._client(item)
         payload = render.message(message)
-        _call(lambda: client.chat_update(channel=channel, ts=ts, **payload))
-        return f"{channel}:{ts}"
+
+        def edit(client: WebClient) -> str:
+            _call(lambda: client.chat_update(channel=channel, ts=ts, **payload))
+            return f"{channel}:{ts}"
+
+        return self._with_token(item, edit)
 
     def _conversation(self, to: ToUser | ToChannel) -> str:
         # chat.postMessage with a user id posts into the bot's DM with that person.
@@ -114,11 +140,14 @@ class SlackSender:
     def _publish_home(self, item: Outgoing) -> str:
         if not isinstance(item.to, ToUser):
             raise SendFailed("a Home view goes to a person, not a channel", retryable=False)
-        client = self._client(item)
         user = item.to.user_id
         view = render.home(chat_parts(item)[1])
-        _call(lambda: client.views_publish(user_id=user, view=view))
-        return f"home:{user}"
+
+        def publish(client: WebClient) -> str:
+            _call(lambda: client.views_publish(user_id=user, view=view))
+            return f"home:{user}"
+
+        return self._with_token(item, publish)
 
     def _upload_images(self, client: WebClient, message: Message | Home, channel: str) -> None:
         images = [b for b in message.blocks if isinstance(b, Image) and b.data]

@@ -78,6 +78,9 @@ class FakeSlack:
     installing_team_name: str = "Fake Team"
     app_id: str = "A0FAKEAPP"
     token_teams: dict[str, str] = field(default_factory=lambda: {GOOD_TOKEN: TEAM})
+    # Token rotation: installs hand out tokens that expire in this many seconds, with a
+    # refresh token; refreshing one refuses the token it replaces from then on.
+    token_lifetime: int | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -88,6 +91,7 @@ class FakeSlack:
         self._thread: threading.Thread | None = None
         self._codes: dict[str, dict[str, str]] = {}
         self._user_tokens: dict[str, dict[str, str]] = {}
+        self._refresh_tokens: dict[str, tuple[str, str]] = {}
 
     # --- lifecycle -------------------------------------------------------------
 
@@ -305,6 +309,8 @@ class FakeSlack:
     def _oauth_access(self, args: dict[str, Any], authorization: str) -> dict[str, Any]:
         if not self._client_ok(args, authorization):
             return {"ok": False, "error": "invalid_client_id"}
+        if args.get("grant_type") == "refresh_token":
+            return self._refresh(str(args.get("refresh_token", "")))
         with self._lock:
             grant = self._codes.pop(str(args.get("code")), None)  # a code is good once
         if grant is None or "team_name" not in grant:
@@ -312,21 +318,37 @@ class FakeSlack:
         if args.get("redirect_uri") and grant["redirect_uri"] != args.get("redirect_uri"):
             return {"ok": False, "error": "bad_redirect_uri"}
         team = grant["team"]
-        token = f"xoxb-{team.lower()}-{next(self._ids)}"
-        with self._lock:
-            self.token_teams[token] = team
         return {
             "ok": True,
             "app_id": self.app_id,
             "authed_user": {"id": grant["user"]},
             "scope": grant["scope"],
             "token_type": "bot",
-            "access_token": token,
+            **self._new_token(team),
             "bot_user_id": BOT_USER,
             "team": {"id": team, "name": grant["team_name"]},
             "enterprise": None,
             "is_enterprise_install": False,
         }
+
+    def _new_token(self, team: str) -> dict[str, Any]:
+        token = f"xoxb-{team.lower()}-{next(self._ids)}"
+        with self._lock:
+            self.token_teams[token] = team
+            if self.token_lifetime is None:
+                return {"access_token": token}
+            refresh = f"xoxe-{team.lower()}-{next(self._ids)}"
+            self._refresh_tokens[refresh] = (team, token)
+        return {"access_token": token, "refresh_token": refresh, "expires_in": self.token_lifetime}
+
+    def _refresh(self, refresh: str) -> dict[str, Any]:
+        with self._lock:
+            found = self._refresh_tokens.pop(refresh, None)  # a refresh token is good once
+        if found is None:
+            return {"ok": False, "error": "invalid_refresh_token"}
+        team, old = found
+        self.refused_tokens.add(old)
+        return {"ok": True, "token_type": "bot", **self._new_token(team), "team": {"id": team}}
 
     def _client_ok(self, args: dict[str, Any], authorization: str) -> bool:
         client_id, client_secret = args.get("client_id"), args.get("client_secret")
@@ -338,6 +360,8 @@ class FakeSlack:
     def _openid_token(self, args: dict[str, Any], authorization: str) -> dict[str, Any]:
         if not self._client_ok(args, authorization):
             return {"ok": False, "error": "invalid_client_id"}
+        if args.get("grant_type") == "refresh_token":
+            return self._refresh(str(args.get("refresh_token", "")))
         with self._lock:
             grant = self._codes.pop(str(args.get("code")), None)  # a code is good once
         if grant is None or "nonce" not in grant:

@@ -345,3 +345,34 @@ def test_one_bot_token_serves_its_own_workspace_and_refuses_any_other(bot: Bot) 
     )
     assert {w.external_id for w in rows(bot.sessions, Workspace)} == {TEAM}
     assert rows(bot.sessions, Objective) == []
+
+
+def test_an_expired_rotating_token_is_refreshed_for_sending_and_for_requests(
+    deployment: Deployment,
+) -> None:
+    fake = deployment.fake
+    fake.token_lifetime = 3600  # an hour: less than the two hours okrbot refreshes ahead
+    assert deployment.install(TEAM_A, "Acme", ANN).status == 200
+    installed = deployment.token_of(TEAM_A)
+    fake.wait_until(lambda c: c.method == "chat.postMessage" and c.args["channel"] == ANN)
+    fake.refused_tokens.add(installed)  # it expired
+
+    # The outbox refreshes the token itself before sending, with no request in between.
+    deployment.tell(TEAM_A, BEN, "after the refresh")
+    assert deployment.drain_outbox().sent == 1
+    sent = fake.wait_until(lambda c: c.args.get("text") == "after the refresh")
+    assert sent.token != installed and fake.token_teams[sent.token] == TEAM_A
+    assert [c.args.get("grant_type") for c in fake.of("oauth.v2.access")] == [
+        None,
+        "refresh_token",
+    ]
+
+    # A request is authorised with the stored token, refreshed again as it nears its expiry.
+    assert deployment.driver(TEAM_A).event(dm("help", BEN), event_id="EvRotate").status == 200
+    answer = fake.wait_until(
+        lambda c: c.method == "chat.postMessage" and c.args["channel"] == "D" + BEN[1:]
+    )
+    assert answer.token not in fake.refused_tokens and fake.token_teams[answer.token] == TEAM_A
+    with deployment.sessions.begin() as session:
+        stored = [r.bot_token for r in session.execute(sa_select(slack_bots))]
+    assert stored == [answer.token]
