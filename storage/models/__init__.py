@@ -1,7 +1,7 @@
 """All tables. Importing this package registers every model on SQLModel.metadata."""
 
 from storage.models.collab import HelpRequest, HelpStatus, Kudos
-from storage.models.installs import SLACK_TABLES, AppTicket
+from storage.models.installs import SLACK_TABLES
 from storage.models.okr import (
     Cycle,
     CycleKind,
@@ -37,7 +37,6 @@ from storage.models.workspace import (
 
 __all__ = [
     "SLACK_TABLES",
-    "AppTicket",
     "Away",
     "ChangeRequest",
     "ChangeStatus",

@@ -9,20 +9,12 @@ write these three tables on okrbot's engine; okrbot's migrations create them
 types the stores define, so the schema stays under one history. The tables
 are plain SQLAlchemy tables on the same metadata, kept to slack_sdk's
 definitions by a test.
-
-Feishu/Lark store apps get an `app_ticket` pushed about every hour; the
-app's access token is made from it, so the latest one is kept per app, for
-every replica.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Table
-from sqlmodel import Field, SQLModel
-
-from storage.models._base import utc_field
+from sqlmodel import SQLModel
 
 metadata = SQLModel.metadata
 
@@ -97,13 +89,3 @@ slack_oauth_states = Table(
 )
 
 SLACK_TABLES = (slack_installations, slack_bots, slack_oauth_states)
-
-
-class AppTicket(SQLModel, table=True):
-    """The latest `app_ticket` Feishu/Lark pushed to a store app (about hourly)."""
-
-    __tablename__ = "app_ticket"
-
-    app_id: str = Field(primary_key=True, max_length=64)
-    ticket: str = Field(max_length=512)
-    received_at: datetime = utc_field()

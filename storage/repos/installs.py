@@ -16,8 +16,7 @@ retention period and then removed (`expired` lists them).
 The state is one column pair on the workspace, `install_state` and
 `install_state_at` (see `storage.models.InstallState`); `app_id` and
 `enterprise_id` say which app serves it and through which Slack org.
-Feishu/Lark store apps' `app_ticket`s are kept here too, and `overview`
-counts what each workspace holds for operators.
+`overview` counts what each workspace holds for operators.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage.models import (
-    AppTicket,
     InstallState,
     Member,
     OutboxMessage,
@@ -39,7 +37,7 @@ from storage.models import (
     Workspace,
 )
 from storage.repos import workspaces
-from storage.repos._util import insert_ignore, write_lock_first
+from storage.repos._util import write_lock_first
 
 INSTALLED, UNINSTALLED = InstallState.INSTALLED.value, InstallState.UNINSTALLED.value
 PARKED, PENDING = OutboxState.PARKED.value, OutboxState.PENDING.value
@@ -283,29 +281,6 @@ def expired(*, session: Session, before: datetime) -> list[Workspace]:
             .order_by(col(Workspace.id))
         ).all()
     )
-
-
-# --- Feishu/Lark store apps' app_ticket ----------------------------------------------
-
-
-def save_app_ticket(*, session: Session, app_id: str, ticket: str, at: datetime) -> None:
-    """Keep the app_ticket just pushed (the newest wins)."""
-    write_lock_first(session, AppTicket)
-    found = session.get(AppTicket, app_id)
-    if found is None:
-        insert_ignore(session, AppTicket, {"app_id": app_id, "ticket": ticket, "received_at": at})
-        found = session.get(AppTicket, app_id)
-        if found is None or found.ticket == ticket:
-            return
-    if found.received_at <= at:
-        found.ticket, found.received_at = ticket, at
-        session.add(found)
-        session.flush()
-
-
-def app_ticket(*, session: Session, app_id: str) -> str | None:
-    found = session.get(AppTicket, app_id)
-    return found.ticket if found is not None else None
 
 
 # --- what operators see ----------------------------------------------------------------

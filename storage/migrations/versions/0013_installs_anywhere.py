@@ -1,9 +1,8 @@
-"""Installs from anywhere: Slack's installation and OAuth state stores, Feishu's app tickets.
+"""Installs from anywhere: Slack's installation and OAuth state stores.
 
 - `slack_installations`, `slack_bots`, `slack_oauth_states`: the tables of
   slack_sdk's SQLAlchemy installation and OAuth state stores, with the
   columns and types the stores define (their datetimes are naive UTC).
-- `app_ticket`: the latest app_ticket pushed to each Feishu/Lark store app.
 - `workspace.app_id` / `workspace.enterprise_id`: the app that serves a
   workspace, and the Slack Enterprise Grid organisation it belongs to.
 
@@ -27,13 +26,6 @@ def upgrade() -> None:
     with op.batch_alter_table("workspace") as batch_op:
         batch_op.add_column(sa.Column("app_id", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("enterprise_id", sa.String(length=32), nullable=True))
-    op.create_table(
-        "app_ticket",
-        sa.Column("app_id", sa.String(length=64), nullable=False),
-        sa.Column("ticket", sa.String(length=512), nullable=False),
-        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("app_id", name=op.f("pk_app_ticket")),
-    )
     op.create_table(
         "slack_installations",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -108,7 +100,6 @@ def downgrade() -> None:
     op.drop_table("slack_bots")
     op.drop_index("ix_slack_installations_lookup", table_name="slack_installations")
     op.drop_table("slack_installations")
-    op.drop_table("app_ticket")
     with op.batch_alter_table("workspace") as batch_op:
         batch_op.drop_column("enterprise_id")
         batch_op.drop_column("app_id")
