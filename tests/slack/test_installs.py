@@ -250,7 +250,8 @@ def test_a_cancelled_install_stores_nothing(deployment: Deployment) -> None:
     assert found is not None
     authorize = get(html.unescape(found.group(1)))
     answer = get(authorize.headers["location"], headers={"cookie": cookie})
-    assert answer.status >= 400 or "cancel" in answer.body.lower() or "denied" in answer.body
+    # Bolt's failure page, for the person who cancelled (200, as Slack's own flow does).
+    assert answer.status == 200 and "access_denied" in answer.body, answer
     with deployment.sessions.begin() as session:
         assert not session.execute(sa_select(slack_bots)).all()
     assert rows(deployment.sessions, Workspace) == []
@@ -376,3 +377,21 @@ def test_an_expired_rotating_token_is_refreshed_for_sending_and_for_requests(
     with deployment.sessions.begin() as session:
         stored = [r.bot_token for r in session.execute(sa_select(slack_bots))]
     assert stored == [answer.token]
+
+
+def test_a_callback_without_the_installers_browser_state_installs_nothing(
+    deployment: Deployment,
+) -> None:
+    deployment.fake.installer = ANN
+    deployment.fake.installing_team = TEAM_A
+    page = get(f"{deployment.base}/slack/install")
+    found = re.search(r'<a href="([^"]+)"', page.body)
+    assert found is not None
+    authorize = get(html.unescape(found.group(1)))
+    # Someone else's browser (no state cookie) opens the redirect Slack sent back.
+    answer = get(authorize.headers["location"])
+    assert answer.status in (400, 401), answer
+    with deployment.sessions.begin() as session:
+        assert not session.execute(sa_select(slack_bots)).all()
+    assert rows(deployment.sessions, Workspace) == []
+    assert not deployment.fake.of("oauth.v2.access")
