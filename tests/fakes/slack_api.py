@@ -76,6 +76,7 @@ class FakeSlack:
     installer: str | None = None
     installing_team: str = TEAM
     installing_team_name: str = "Fake Team"
+    installing_org: str | None = None  # an Enterprise Grid org id: an org-wide install
     app_id: str = "A0FAKEAPP"
     token_teams: dict[str, str] = field(default_factory=lambda: {GOOD_TOKEN: TEAM})
     # Token rotation: installs hand out tokens that expire in this many seconds, with a
@@ -299,6 +300,7 @@ class FakeSlack:
                     "user": self.installer,
                     "team": self.installing_team,
                     "team_name": self.installing_team_name,
+                    "org": self.installing_org or "",
                     "scope": query.get("scope", ""),
                     "redirect_uri": redirect,
                 }
@@ -317,18 +319,19 @@ class FakeSlack:
             return {"ok": False, "error": "invalid_code"}
         if args.get("redirect_uri") and grant["redirect_uri"] != args.get("redirect_uri"):
             return {"ok": False, "error": "bad_redirect_uri"}
-        team = grant["team"]
+        team, org = grant["team"], grant["org"]
         return {
             "ok": True,
             "app_id": self.app_id,
             "authed_user": {"id": grant["user"]},
             "scope": grant["scope"],
             "token_type": "bot",
-            **self._new_token(team),
+            **self._new_token(org or team),
             "bot_user_id": BOT_USER,
-            "team": {"id": team, "name": grant["team_name"]},
-            "enterprise": None,
-            "is_enterprise_install": False,
+            # An org-wide install names the org, and no team.
+            "team": None if org else {"id": team, "name": grant["team_name"]},
+            "enterprise": {"id": org, "name": grant["team_name"]} if org else None,
+            "is_enterprise_install": bool(org),
         }
 
     def _new_token(self, team: str) -> dict[str, Any]:
@@ -532,12 +535,19 @@ class SlackDriver:
     """Sends what Slack would: signed commands, button presses, modal submits and events."""
 
     def __init__(
-        self, post: Post, fake: FakeSlack, *, secret: str = SIGNING_SECRET, team: str = TEAM
+        self,
+        post: Post,
+        fake: FakeSlack,
+        *,
+        secret: str = SIGNING_SECRET,
+        team: str = TEAM,
+        org: str | None = None,  # the team's Enterprise Grid org, installed org-wide
     ):
         self.post = post
         self.fake = fake
         self.secret = secret
         self.team = team
+        self.org = org
         self._ids = itertools.count(1)
         self.last_response_url = ""
 
@@ -682,13 +692,25 @@ class SlackDriver:
                 "type": "event_callback",
                 "event_id": event_id or f"Ev{n:08d}",
                 "event_time": int(time.time()),
-                "authorizations": [{"team_id": self.team, "user_id": BOT_USER, "is_bot": True}],
+                **({"enterprise_id": self.org} if self.org else {}),
+                "authorizations": [self._authorization()],
             }
         ).encode()
         extra = {}
         if retry:
             extra = {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"}
         return self._send(body, "application/json", extra=extra, **kwargs)
+
+    def _authorization(self) -> dict[str, Any]:
+        if self.org:
+            return {
+                "enterprise_id": self.org,
+                "team_id": None,
+                "user_id": BOT_USER,
+                "is_bot": True,
+                "is_enterprise_install": True,
+            }
+        return {"team_id": self.team, "user_id": BOT_USER, "is_bot": True}
 
 
 def _state(element: dict[str, Any], value: Any) -> dict[str, Any]:

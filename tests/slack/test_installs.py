@@ -395,3 +395,61 @@ def test_a_callback_without_the_installers_browser_state_installs_nothing(
         assert not session.execute(sa_select(slack_bots)).all()
     assert rows(deployment.sessions, Workspace) == []
     assert not deployment.fake.of("oauth.v2.access")
+
+
+def test_an_org_wide_install_serves_every_team_of_the_org_with_the_orgs_token(
+    deployment: Deployment,
+) -> None:
+    fake = deployment.fake
+    org = "E0GRID0001"
+    fake.installing_org = org
+    assert deployment.install(TEAM_A, "Grid Org", ANN).status == 200
+    token = deployment.token_of(org)
+    with deployment.sessions.begin() as session:
+        stored = [(r.enterprise_id, r.team_id) for r in session.execute(sa_select(slack_bots))]
+    assert stored == [(org, None)]
+
+    # Two teams of the org, the same user id in each: each is its own workspace.
+    for team in (TEAM_A, TEAM_B):
+        driver = SlackDriver(http_post(f"{deployment.base}/slack/events"), fake, team=team, org=org)
+        assert driver.event(dm("help", BEN), event_id=f"Ev{team}").status == 200
+    fake.wait_until(
+        lambda c: (
+            c.method == "chat.postMessage"
+            and c.args["channel"] == "D" + BEN[1:]
+            and len([x for x in fake.of("chat.postMessage") if x.args["channel"] == "D" + BEN[1:]])
+            == 2
+        )
+    )
+    teams = {w.external_id: w.enterprise_id for w in rows(deployment.sessions, Workspace)}
+    assert teams == {TEAM_A: org, TEAM_B: org}
+
+    # The outbox finds each team's token through its org.
+    deployment.tell(TEAM_A, BEN, "for team A")
+    deployment.tell(TEAM_B, BEN, "for team B")
+    assert deployment.drain_outbox().sent == 2
+    sent = {
+        c.args["text"]: c.token
+        for c in fake.of("chat.postMessage")
+        if c.args.get("text") in ("for team A", "for team B")
+    }
+    assert sent == {"for team A": token, "for team B": token}
+
+    # Uninstalled from the org: every team of it stops at once.
+    driver = SlackDriver(http_post(f"{deployment.base}/slack/events"), fake, team=TEAM_A, org=org)
+    assert driver.event({"type": "app_uninstalled"}, event_id="EvGone").status == 200
+
+    def parked_teams() -> set[str]:
+        return {
+            w.external_id
+            for w in rows(deployment.sessions, Workspace)
+            if w.install_state == "uninstalled"
+        }
+
+    eventually(lambda: parked_teams() == {TEAM_A, TEAM_B})
+
+    def org_bots() -> list[object]:
+        with deployment.sessions.begin() as session:
+            return list(session.execute(sa_select(slack_bots)).all())
+
+    eventually(lambda: org_bots() == [])
