@@ -30,7 +30,7 @@ def health(*, sessions: SessionFactory, clock: Clock, holder: str) -> tuple[int,
     """The status code and the report."""
     head = migrate.head_revision()
     try:
-        with sessions.begin() as session:
+        with sessions.read() as session:
             session.execute(text("SELECT 1"))
             revision = migrate.current_revision(engine=sessions.engine)
             current = revision == head

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from handlers.clock import Clock
-from storage.db import SessionFactory
+from storage.db import SessionFactory, is_unavailable
 from storage.repos import installs
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,18 @@ class InstallWatch:
         with self._lock:
             if self._fresh_until.get(workspace, 0.0) > now:
                 return
-        at = at or self.wall()
+        try:
+            self._seen(workspace, at or self.wall(), now)
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            # The event itself goes on and is answered (it meets the same outage);
+            # the sign is taken again at the workspace's next event.
+            log.warning(
+                "could not check %s workspace %s's install: %s", self.platform, workspace, error
+            )
+
+    def _seen(self, workspace: str, at: datetime, now: float) -> None:
         with self.sessions.begin() as session:
             since = installs.uninstalled_since(
                 session=session, platform=self.platform, external_id=workspace

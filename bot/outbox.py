@@ -13,8 +13,16 @@ recipient's claimed rows, in order, to one worker, so many people are sent to
 at once while one person's messages still arrive in the order written. The
 token buckets are shared by the workers. Rows sent are recorded in batches
 (one transaction for up to `mark_batch` rows, at least every `mark_every`
-seconds, and always before the next claim or a stop), so a process killed
-outright may send again at most the rows of one unrecorded batch per worker.
+seconds, and always before the next claim or a stop).
+
+Each row is sent once. A row in doubt (an earlier attempt may have reached
+the platform unrecorded: a claim taken over after it ran out, a timeout, a
+5xx) is looked up on the platform first (`bot.delivery.Reconciling`), and a
+message of several calls records each call as it goes through (`_Step`), so
+a retry resumes after it. A row whose message arrived is never dead. A
+rate-limit refusal holds its bucket and uses up no attempt. Adding a kind of
+row or a state: `_send` is the one place a claimed row is turned into
+platform calls, and `_failed` the one place a failure's outcome is decided.
 
 Time is injected (a Clock and a sleep function) so tests drive the loop
 without waiting.
@@ -30,12 +38,13 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from bot.delivery import Bucket, Outgoing, PlatformSender, SendFailed
+from bot.delivery import Bucket, Outgoing, PlatformSender, Progress, Reconciling, SendFailed
 from handlers.clock import Clock, SystemClock
 from handlers.views import Home, Message, ProgressNote, ToChannel, ToOkr, ToUser, from_json
 from storage.db import SessionFactory
@@ -145,16 +154,6 @@ class RateLimiter:
             return max((self._paused_until.get(b.name, now) - now for b in buckets), default=0.0)
 
 
-def resend_window(workers: int, mark_batch: int) -> int:
-    """The most rows a process killed outright may have sent without recording them.
-
-    A worker that fills the batch writes it before sending again, so at most a
-    batch and one row per other worker wait while the previous batch (as large)
-    is written, and each worker may have one send in the platform's hands.
-    """
-    return 2 * (mark_batch + workers - 1) + workers
-
-
 def limited_buckets(buckets: Sequence[Bucket], failure: SendFailed) -> list[Bucket]:
     """The buckets a 429 holds: the one whose limit the platform named, else all of them.
 
@@ -232,6 +231,8 @@ class OutboxSender:
         )
         self._workspaces: dict[int, str] = {}  # row id -> the platform's workspace id
         self._workspaces_lock = threading.Lock()
+        self._in_flight: set[int] = set()  # rows whose send is in the platform's hands
+        self._in_flight_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._thread: threading.Thread | None = None
 
@@ -264,8 +265,16 @@ class OutboxSender:
             self.marks.flush()
         except Exception:
             log.exception("could not record the sent outbox rows while stopping")
+        with self._in_flight_lock:
+            in_flight = sorted(self._in_flight)
         with self.sessions.begin() as session:
-            released = outbox.release(session=session, holder=self.holder)
+            released = outbox.release(session=session, holder=self.holder, keep=in_flight)
+        if in_flight:
+            log.warning(
+                "%d outbox rows were still being sent; they stay claimed and are checked "
+                "with the platform once the claim runs out",
+                len(in_flight),
+            )
         if released:
             log.info("gave back %d unsent outbox rows", released)
 
@@ -339,7 +348,7 @@ class OutboxSender:
     def _send_lane(self, lane: Sequence[_Claimed], report: SendReport) -> SendReport:
         """One recipient's rows in order; after a row must wait, the rest wait behind it."""
         for index, row in enumerate(lane):
-            if self._stopping.is_set():
+            if self._stopping.is_set() or self._claim_running_out(row):
                 self._give_back(lane[index:], report)
                 break
             if not self._send(row, report):
@@ -347,6 +356,13 @@ class OutboxSender:
                     self._give_back(lane[index + 1 :], report)
                 break
         return report
+
+    def _claim_running_out(self, row: _Claimed) -> bool:
+        """Whether less than half the claim is left: past its end another sender may take
+        the row over, so a send must not start that might still be under way by then."""
+        if row.claimed_until is None:
+            return False
+        return self.clock.now() > row.claimed_until - self.claim_for / 2
 
     def drain(self, *, passes: int = 1000) -> SendReport:
         """Run passes until nothing is due now (tests and the terminal trial)."""
@@ -377,7 +393,7 @@ class OutboxSender:
             # A chart that cannot be drawn fails this row, not the loop: it is retried, then dead.
             log.exception("preparing outbox row %s failed", row.id)
             unprepared = SendFailed(f"preparing the message failed: {error}", retryable=True)
-            return self._failed(row, unprepared, report)
+            return self._failed(row, unprepared, report, item.done)
         buckets = list(sender.buckets(item))
         wait, reserved = self.limiter.reserve(buckets, max_wait=self.max_wait)
         if not reserved:
@@ -395,20 +411,59 @@ class OutboxSender:
                 # The wait was cut short by a stop: sending now would break the limit.
                 self._give_back([row], report)
                 return False
-        try:
-            ref = sender.update(item) if item.ref is not None else sender.send(item)
-        except SendFailed as failure:
-            if failure.retry_after is not None:
-                self.limiter.pause(limited_buckets(buckets, failure), failure.retry_after)
-            return self._failed(row, failure, report)
-        except Exception as error:
-            # A bug in a sender must not stop the loop; the row is retried and logged.
-            log.exception("the %s sender failed on outbox row %s", row.platform, row.id)
-            broken = SendFailed(f"{type(error).__name__}: {error}", retryable=True)
-            return self._failed(row, broken, report)
+        step = _Step(self, row, item.done)
+        item = replace(item, record=step.record)
+        began = self.clock.now()
+        with self._flight(row):
+            try:
+                if item.doubt_since is not None and item.done.ref is None and item.ref is None:
+                    # An earlier attempt may have posted it: ask before posting again.
+                    found = sender.find(item) if isinstance(sender, Reconciling) else None
+                    if found is not None:
+                        log.info("outbox row %s had arrived already (%s)", row.id, found)
+                        step.record(Progress(found, 0))
+                        item = replace(item, done=step.done)
+                ref = sender.update(item) if item.ref is not None else sender.send(item)
+            except SendFailed as failure:
+                if failure.retry_after is not None:
+                    self.limiter.pause(limited_buckets(buckets, failure), failure.retry_after)
+                return self._failed(row, failure, report, step.done, began=began)
+            except Exception as error:
+                # A bug in a sender must not stop the loop; the row is retried and logged.
+                log.exception("the %s sender failed on outbox row %s", row.platform, row.id)
+                broken = SendFailed(
+                    f"{type(error).__name__}: {error}", retryable=True, maybe_sent=True
+                )
+                return self._failed(row, broken, report, step.done, began=began)
         self.marks.add(row.id, row.workspace_id, row.key, ref, self.clock.now())
         report.sent += 1
         return True
+
+    @contextmanager
+    def _flight(self, row: _Claimed) -> Iterator[None]:
+        """While a row's send is in the platform's hands, a stop does not give it back."""
+        with self._in_flight_lock:
+            self._in_flight.add(row.id)
+        try:
+            yield
+        finally:
+            with self._in_flight_lock:
+                self._in_flight.discard(row.id)
+
+    def _record_progress(self, row: _Claimed, done: Progress) -> None:
+        """Write at once that a step of the row's message went through (see _Step)."""
+        assert done.ref is not None
+        with self.sessions.begin() as session:
+            held = outbox.mark_progress(
+                session=session,
+                message_id=row.id,
+                ref=done.ref,
+                steps=done.steps,
+                step_ref=done.pending,
+                holder=self.holder,
+            )
+        if not held:
+            log.warning("outbox row %s went on after its claim expired", row.id)
 
     def _outgoing(self, row: _Claimed) -> Outgoing:
         message = from_json(json.loads(row.view))
@@ -428,7 +483,7 @@ class OutboxSender:
         with self._workspaces_lock:
             external = self._workspaces.get(row.workspace_id)
         if external is None or (row.replaces is not None and ref is None):
-            with self.sessions.begin() as session:
+            with self.sessions.read() as session:
                 if external is None:
                     found = workspaces.get_workspace(session=session, workspace_id=row.workspace_id)
                     external = found.external_id if found else ""
@@ -446,26 +501,56 @@ class OutboxSender:
             message=message,
             key=row.key,
             ref=ref,
+            done=Progress(row.platform_ref, row.steps_done, row.step_ref),
+            doubt_since=row.doubt_since,
         )
 
-    def _failed(self, row: _Claimed, failure: SendFailed, report: SendReport) -> bool:
-        attempt = row.attempts + 1
+    def _failed(
+        self,
+        row: _Claimed,
+        failure: SendFailed,
+        report: SendReport,
+        done: Progress,
+        *,
+        began: datetime | None = None,
+    ) -> bool:
+        """A failed attempt: retried later, or given up; True when the row is done with."""
         report.errors.append(failure.reason)
         if failure.gone:
+            # Kept with how far it got: once the app is back it resumes, never posts twice.
             self._park(row, failure.reason, report)
             return True
+        if failure.rate_limited:
+            # The platform refused for its limit: nothing was sent, no attempt is used up.
+            self._retry(row, failure.reason, failure.retry_after or 0.0, report, count=False)
+            return False
+        attempt = row.attempts + 1
         if not failure.retryable or attempt >= self.max_attempts:
+            if done.ref is not None:
+                # The message arrived; only a step after it (a chart) did not. Never dead:
+                # requeued, it would be posted again.
+                note = f"sent without its last {_parts(done)}: {failure.reason}"
+                self.marks.add(row.id, row.workspace_id, row.key, done.ref, self.clock.now(), note)
+                report.sent += 1
+                return True
             self._dead(row, failure.reason, report)
             return True
-        delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-        delay *= 0.5 + self.jitter() / 2  # jitter: replicas and rows do not retry in step
-        if failure.retry_after is not None:
-            delay = max(delay, failure.retry_after)
-        self._retry(row, failure.reason, delay, report, count=True)
+        delay = backoff(attempt, base=self.base_delay, ceiling=self.max_delay, jitter=self.jitter)
+        # A failure that may have reached the platform leaves the row in doubt: the
+        # next attempt asks the platform first (unless the post is known to have arrived).
+        doubt = began if failure.maybe_sent and done.ref is None else None
+        self._retry(row, failure.reason, delay, report, count=True, doubt_since=doubt)
         return False
 
     def _retry(
-        self, row: _Claimed, error: str, delay: float, report: SendReport, *, count: bool
+        self,
+        row: _Claimed,
+        error: str,
+        delay: float,
+        report: SendReport,
+        *,
+        count: bool,
+        doubt_since: datetime | None = None,
     ) -> None:
         with self.sessions.begin() as session:
             outbox.mark_retry(
@@ -475,6 +560,7 @@ class OutboxSender:
                 next_attempt_at=self.clock.now() + timedelta(seconds=delay),
                 holder=self.holder,
                 count_attempt=count,
+                doubt_since=doubt_since,
             )
         if count:
             report.retried += 1
@@ -513,6 +599,38 @@ class OutboxSender:
         report.dead += 1
 
 
+def backoff(
+    attempt: int, *, base: float, ceiling: float, jitter: Callable[[], float] = random.random
+) -> float:
+    """Seconds before retry `attempt` (1, 2, ...): doubling from `base`, at most `ceiling`,
+    then scaled into [50 %, 100 %] by `jitter` so that replicas and rows do not retry in step."""
+    delay = min(ceiling, base * 2 ** min(attempt - 1, 64))
+    return delay * (0.5 + jitter() / 2)
+
+
+def _parts(done: Progress) -> str:
+    return "pictures" if done.steps == 0 else f"pictures after the first {done.steps}"
+
+
+class _Step:
+    """Records each step of one row's message as the platform sender reports it.
+
+    The first report (the post arrived) and each later one (a chart uploaded)
+    are written at once, so a retry or a replica after a crash starts after
+    them. A message of one call reports nothing: its send is recorded with the
+    batch of sent rows.
+    """
+
+    def __init__(self, outer: OutboxSender, row: _Claimed, done: Progress) -> None:
+        self._outer = outer
+        self._row = row
+        self.done = done
+
+    def record(self, done: Progress) -> None:
+        self.done = done
+        self._outer._record_progress(self._row, done)
+
+
 def _add(total: SendReport, report: SendReport) -> None:
     for name in ("claimed", "sent", "retried", "dead", "parked", "deferred"):
         setattr(total, name, getattr(total, name) + getattr(report, name))
@@ -538,11 +656,19 @@ class _Marks:
         self._refs: dict[tuple[int, str], str] = {}
         self._oldest = 0.0
 
-    def add(self, message_id: int, workspace_id: int, key: str, ref: str, at: datetime) -> None:
+    def add(
+        self,
+        message_id: int,
+        workspace_id: int,
+        key: str,
+        ref: str,
+        at: datetime,
+        note: str | None = None,
+    ) -> None:
         with self._lock:
             if not self._waiting:
                 self._oldest = time.monotonic()
-            self._waiting.append((outbox.Sent(message_id, ref, at), (workspace_id, key)))
+            self._waiting.append((outbox.Sent(message_id, ref, at, note), (workspace_id, key)))
             self._refs[(workspace_id, key)] = ref
             due = len(self._waiting) >= self.size
         if due:
@@ -600,6 +726,11 @@ class _Claimed:
     replaces: str | None
     view: str
     attempts: int
+    claimed_until: datetime | None = None
+    doubt_since: datetime | None = None
+    platform_ref: str | None = None  # set while unsent: the post arrived (see Progress)
+    steps_done: int = 0
+    step_ref: str | None = None
 
     @property
     def recipient(self) -> tuple[int, str, str, str]:
@@ -618,4 +749,9 @@ class _Claimed:
             replaces=row.replaces,
             view=row.view,
             attempts=row.attempts,
+            claimed_until=row.claimed_until,
+            doubt_since=row.doubt_since,
+            platform_ref=row.platform_ref,
+            steps_done=row.steps_done,
+            step_ref=row.step_ref,
         )

@@ -115,7 +115,7 @@ def connections(settings: Settings, runtime: Runtime) -> list[Connection]:
 
 def build_process(runtime: Runtime, *, host: str | None = None, port: int | None = None) -> Process:
     """Connections → outbox sender → scheduler → HTTP server with every route."""
-    from bot import charts
+    from bot import pages
     from bot.health import health_route
     from bot.http import Route
     from bot.outbox import OutboxSender, holder_name
@@ -135,7 +135,7 @@ def build_process(runtime: Runtime, *, host: str | None = None, port: int | None
         claim_for=settings.lease,
         workers=settings.outbox_workers,
         mark_batch=MARK_BATCH,
-        prepare=charts.prepare_outgoing,  # charts become pictures before a platform sends them
+        prepare=pages.prepare_outgoing,  # charts and pages become pictures before a platform sends them
     )
     scheduler = Scheduler(
         app=runtime.app,

@@ -28,10 +28,14 @@ from handlers.usecases import (
     changes,
     checkin,
     collab,
+    committee,
+    drafting,
+    feedback,
     help,
     home,
     okrs,
     plan,
+    review,
     scores,
     settings,
     team,
@@ -82,6 +86,25 @@ ROUTES: dict[type, Handler] = {
     g.ScoreShow: okrs.score_show,
     g.Score: okrs.score,
     g.ScoreQueue: lambda ctx, _: scores.show_queue(ctx),
+    g.DraftStatus: drafting.status,
+    g.DraftStart: drafting.start,
+    g.DraftPropose: drafting.propose,
+    g.DraftAddKR: drafting.add_kr,
+    g.DraftVote: drafting.vote,
+    g.DraftNext: drafting.next_round,
+    g.DraftFinish: drafting.finish,
+    g.DraftCancel: drafting.cancel,
+    g.ReviewPack: review.pack,
+    g.ReviewAgenda: review.agenda,
+    g.ReviewAnswerForm: lambda ctx, _: review.answer_form(ctx),
+    g.ReviewAnswer: review.answer,
+    g.FeedbackShow: feedback.show,
+    g.FeedbackAsk: feedback.ask,
+    g.FeedbackGive: feedback.give,
+    g.FeedbackList: lambda ctx, _: feedback.my_requests(ctx),
+    g.CommitteeShow: committee.show,
+    g.CommitteePropose: committee.propose,
+    g.CommitteeConfirm: committee.confirm,
     g.SettingsShow: lambda ctx, _: settings.show(ctx),
     g.SetLanguage: settings.set_language,
     g.SetTimezone: settings.set_timezone,
@@ -93,6 +116,9 @@ ROUTES: dict[type, Handler] = {
     g.SetReminders: settings.set_reminders,
     g.SetTeamLanguage: settings.set_team_language,
     g.SetCycleKind: settings.set_cycle_kind,
+    g.SetTeamCycle: settings.set_team_cycle,
+    g.SetTeamCommittee: settings.set_team_committee,
+    g.SetScoreScale: settings.set_score_scale,
     g.Away: settings.away,
     g.AwayList: lambda ctx, _: settings.away_list(ctx),
     g.AwayCancel: lambda ctx, _: settings.away_cancel(ctx),
@@ -111,6 +137,26 @@ _ROUTED_BUTTONS: dict[str, Callable[[Ctx, str], Outcome]] = {
     "change.decline": changes.decline_form,
     "score.confirm": lambda ctx, value: okrs.score_confirm(ctx, ref_from_value(value)),
     "score.queue": lambda ctx, _: scores.show_queue(ctx),
+    "draft.start": drafting.start_button,
+    "draft.status": drafting.status_button,
+    "draft.propose": drafting.propose_button,
+    "draft.vote": drafting.vote_button,
+    "draft.finish": drafting.finish_button,
+    "draft.own": drafting.own_button,
+    "review.answer": lambda ctx, _: review.answer_form(ctx),
+    "feedback.ask": feedback.ask_button,
+    "feedback.form": feedback.form_button,
+    "committee.person": committee.person_button,
+    "committee.propose": committee.propose_form,
+    "committee.confirm": committee.confirm_button,
+}
+
+# Forms answered by a use case from their values and context.
+_FORMS: dict[str, Callable[[Ctx, Any, str], Outcome]] = {
+    drafting.PROPOSE_FORM: drafting.submit_proposal,
+    review.FORM_ID: review.submit_answers,
+    feedback.FORM_ID: feedback.submit,
+    committee.PROPOSE_FORM: committee.submit_proposal,
 }
 
 _REF = re.compile(r"^(KR|O|T|H)(\d{1,9})$", re.IGNORECASE)
@@ -290,5 +336,8 @@ class CommandPath:
                 reason = reason[0] if reason else None
             return changes.decline(ctx, event.context, reason or "")
         if event.form_id == "objective.new":
-            return okrs.submit_new_objective(ctx, event.values)
+            return okrs.submit_new_objective(ctx, event.values, event.context)
+        submit = _FORMS.get(event.form_id)
+        if submit is not None:
+            return submit(ctx, event.values, event.context)
         raise UserError("That form has expired. Type /okr to start again.")

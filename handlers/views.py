@@ -217,6 +217,26 @@ class File:
     data: bytes = b""
 
 
+@dataclass(frozen=True, slots=True)
+class PageSection:
+    """A titled part of a page: its lines, in order."""
+
+    title: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A one-page document as data (a review pack). The product never draws: the bot
+    turns it into an Image (a PNG) before a platform sends it, and can print it as a PDF.
+    The message it travels in carries the same content as text."""
+
+    title: str
+    subtitle: str
+    sections: tuple[PageSection, ...]
+    filename: str = "page.png"
+
+
 Block = (
     Header
     | Text
@@ -230,6 +250,7 @@ Block = (
     | Spreadsheet
     | File
     | Link
+    | Page
 )
 
 

@@ -91,20 +91,21 @@ def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Execution option of connections that only read (SessionFactory.read).
+READ_ONLY = "okrbot_read_only"
+
+
 def _sqlite_begin(connection: Any) -> None:
-    immediate = connection.get_execution_options().get(WRITE_FIRST, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-WRITE_FIRST = "okrbot_write_first"
-
-
-def writing_engine(engine: Engine) -> Engine:
-    """The engine, for code that reads and then writes in one transaction and cannot
-    call `write_lock_first` (slack_sdk's stores): on SQLite each of its transactions
-    takes the write lock at BEGIN and waits its turn, instead of failing at once with
-    "database is locked" when another connection wrote in between. Same pool."""
-    return engine.execution_options(**{WRITE_FIRST: True})
+    # A transaction that writes takes the write lock when it begins. Begun
+    # deferred, it would read first and then ask for the lock; if another
+    # connection wrote in between, SQLite refuses at once with "database is
+    # locked" (its snapshot is stale, waiting cannot help). Begun IMMEDIATE,
+    # it waits for the lock within the busy timeout, so concurrent commands,
+    # ticks and sends queue up instead of failing. Readers never wait (WAL).
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def set_sqlite_foreign_keys(connection: Connection, *, enabled: bool) -> None:
@@ -136,14 +137,30 @@ def is_duplicate(error: BaseException) -> bool:
 
 
 class SessionFactory:
-    """Opens sessions on one engine; `with factory.begin() as s:` commits or rolls back."""
+    """Opens sessions on one engine; `with factory.begin() as s:` commits or rolls back.
+
+    `read()` is for transactions that only read: on SQLite they do not wait for
+    the write lock (on PostgreSQL the two are the same). `begin(mostly_reads=True)`
+    is for a long read that may write a row or two (the tick's build, which may
+    create a cycle): it takes the lock only at its first write, so it holds up
+    nobody while it reads, but on SQLite that write fails if another connection
+    wrote since it began (`is_unavailable`; the next try works).
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._reader = engine.execution_options(**{READ_ONLY: True})
 
     @contextmanager
-    def begin(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
+    def read(self) -> Iterator[Session]:
+        # Closing ends the transaction without expiring what was read.
+        with Session(self._reader, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def begin(self, *, mostly_reads: bool = False) -> Iterator[Session]:
+        engine = self._reader if mostly_reads else self.engine
+        with Session(engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()

@@ -34,6 +34,7 @@ from handlers.views import (
     InputKind,
     Link,
     Message,
+    Page,
     Progress,
     Spreadsheet,
     Text,
@@ -311,6 +312,9 @@ def _render_block(block: Block, first_button: int, width: int, color: bool) -> l
         case File(filename=filename, title=title) | Spreadsheet(filename=filename, title=title):
             # Like pictures, the trial saves a file it is sent: its name is the path.
             return wrap(f"📎 {title}: {filename}", width)
+        case Page(title=title):
+            # Its content is in the message's text; the trial saves the page as files.
+            return wrap(f"📄 {title}", width)
     raise TypeError(f"cannot render {block!r}")
 
 

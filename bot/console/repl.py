@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot import charts
+from bot import pages
 from bot.console.render import button_list, display_width, render_view
 from bot.console.sender import ConsoleSender, for_terminal
 from bot.delivery import Outgoing
@@ -146,7 +146,7 @@ class Console:
         resumed: bool = False,
         opened_on_monday: bool = False,
         image_dir: Path | None = None,
-        prepare: Prepare = charts.prepare_outgoing,
+        prepare: Prepare = pages.prepare_outgoing,
     ) -> None:
         self.app = app
         self.sessions = sessions

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot import pages
 from bot.console.render import render_view
 from bot.delivery import Bucket, Outgoing, chat_parts
 from handlers.views import (
@@ -21,6 +22,7 @@ from handlers.views import (
     Home,
     Image,
     Message,
+    Page,
     Text,
     from_json,
     move_text,
@@ -63,15 +65,20 @@ def _number(value: float) -> str:
 
 
 def save_images(view: Message | Home, *, image_dir: Path, key: str) -> list[Path]:
-    """Write the message's pictures into `image_dir`, named after the delivery; their paths."""
+    """Write the message's pictures (and each page as a PDF) into `image_dir`, named after
+    the delivery; their paths."""
     paths: list[Path] = []
-    for image in (block for block in view.blocks if isinstance(block, Image)):
-        if not image.data:
+    for block in view.blocks:
+        if isinstance(block, Image) and block.data:
+            filename, data = block.filename, block.data
+        elif isinstance(block, Page):
+            filename, data = pages.pdf_name(block), pages.draw(block, fmt="pdf")
+        else:
             continue
         image_dir.mkdir(parents=True, exist_ok=True)
-        name = "".join(c if c.isalnum() or c in "-_." else "-" for c in f"{key}-{image.filename}")
+        name = "".join(c if c.isalnum() or c in "-_." else "-" for c in f"{key}-{filename}")
         path = image_dir / name.strip("-")
-        path.write_bytes(image.data)
+        path.write_bytes(data)
         paths.append(path)
     return paths
 

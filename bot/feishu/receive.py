@@ -46,7 +46,7 @@ from lark_oapi.event.callback.model.p2_card_action_trigger import (
 from lark_oapi.event.custom import CustomizedEvent
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import charts
+from bot import pages
 from bot.delivery import SendFailed
 from bot.feishu import render, translate
 from bot.feishu.client import FeishuApi
@@ -567,7 +567,9 @@ class FeishuReceiver:
             keys: dict[str, str] = {}
             attached: list[File] = []
             if not isinstance(view, Form):
-                view = charts.prepare(view)  # on the worker: drawing may take a moment
+                view = pages.prepare(
+                    view
+                )  # charts and pages, on the worker: drawing takes a moment
                 view = attach.prepare(view)
                 attached = attach.files_of(view)
                 for block in view.blocks:

@@ -34,6 +34,7 @@ from handlers.views import (
     Link,
     Mention,
     Message,
+    Page,
     Progress,
     Spreadsheet,
     Text,
@@ -202,6 +203,9 @@ def _block(block: Block, image_keys: Mapping[str, str], shared: bool) -> list[di
         case Spreadsheet(filename=filename, title=title) | File(filename=filename, title=title):
             # The file itself follows the card as a file message.
             return [_md(escape(f"📎 {title or filename}"), text_size="notation")]
+        case Page():
+            # The same content is the card's text; its picture, when drawn, is an Image beside it.
+            return []
     raise TypeError(f"cannot render {block!r}")
 
 

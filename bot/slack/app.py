@@ -142,6 +142,31 @@ class AfterResponse(Executor):
     def __init__(self, pool: Executor) -> None:
         self._pool = pool
         self._local = threading.local()
+        self._unfinished = 0  # submitted (held or running) and not yet done
+        self._idle = threading.Condition()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until every piece of work submitted so far is done; False after `timeout`.
+
+        Whatever an event started (its answer, its replies) is over by then: a
+        stop drains with it, and a test knows that nothing more is coming.
+        """
+        with self._idle:
+            return self._idle.wait_for(lambda: self._unfinished == 0, timeout)
+
+    def _tracked(self, fn: Callable[[], T]) -> Callable[[], T]:
+        with self._idle:
+            self._unfinished += 1
+
+        def run() -> T:
+            try:
+                return fn()
+            finally:
+                with self._idle:
+                    self._unfinished -= 1
+                    self._idle.notify_all()
+
+        return run
 
     @contextmanager
     def holding(self) -> Iterator[Held]:
@@ -154,10 +179,11 @@ class AfterResponse(Executor):
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         held: Held | None = getattr(self._local, "held", None)
+        work = self._tracked(lambda: fn(*args, **kwargs))
         if held is None:
-            return self._pool.submit(fn, *args, **kwargs)
+            return self._pool.submit(work)
         future: Future[T] = Future()
-        held.append((future, lambda: fn(*args, **kwargs)))
+        held.append((future, work))
         return future
 
     def release(self, held: Held) -> None:

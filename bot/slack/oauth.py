@@ -40,7 +40,7 @@ from sqlalchemy.engine import Engine
 from bot.http import HttpRequest, HttpResponse, Route
 from bot.settings import Settings
 from bot.slack.sender import NotInstalled
-from storage.db import SessionFactory, writing_engine
+from storage.db import SessionFactory
 from storage.repos import installs
 
 log = logging.getLogger(__name__)
@@ -275,7 +275,6 @@ def build_oauth(
     assert settings.slack_client_id is not None and settings.slack_client_secret is not None
     client_id = settings.slack_client_id
     secret = settings.slack_client_secret.get_secret_value()
-    engine = writing_engine(engine)
     store = SQLAlchemyInstallationStore(client_id=client_id, engine=engine, logger=logger)
     states = SQLAlchemyOAuthStateStore(
         expiration_seconds=STATE_SECONDS, engine=engine, logger=logger

@@ -194,6 +194,9 @@ def _blocks(block: v.Block, images: Mapping[str, str]) -> Iterator[Block]:
             yield ContextBlock(
                 elements=[MarkdownTextObject(text=cut(f"📎 {escape(title or filename)}", 300))]
             )
+        case v.Page():
+            # The same content is the message's text; its picture is uploaded beside it.
+            return
         case _:
             raise TypeError(f"not a view block: {block!r}")
 

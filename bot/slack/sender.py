@@ -2,27 +2,39 @@
 
 A posted message's reference is "channel:ts", which is what chat.update needs
 to edit it later. Pictures are uploaded into the same conversation right after
-the message. Failures become `SendFailed`, retryable or not, with Slack's
-Retry-After when it gave one.
+the message, each reported to the outbox as it goes through, so a retry
+uploads only what is missing and never posts the text again. Failures become
+`SendFailed`, retryable or not, with Slack's Retry-After when it gave one.
+
+Slack has no idempotency key. Every post carries message metadata naming its
+outbox key (event type `okrbot_outbox`; an edit keeps it), and `find` looks a row in
+doubt up in the conversation's history since the doubt began, so a message
+whose first attempt arrived unrecorded is recorded, not posted again. The
+client used for posts does not retry dropped connections by itself: such a
+failure may have posted, and only `find` can tell.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError, SlackRequestError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.web import SlackResponse
 
-from bot.delivery import Bucket, Outgoing, SendFailed, chat_parts
+from bot.delivery import Bucket, Outgoing, Progress, SendFailed, chat_parts
 from bot.slack import render
 from handlers.views import Home, Image, Message, ToChannel, ToUser
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 # chat.postMessage: about one message a second per channel, short bursts allowed.
 PER_CHANNEL_PER_SECOND = 1.0
@@ -47,6 +59,12 @@ _PERMANENT = frozenset(
         "missing_scope",
     }
 )
+# The metadata event every post carries; its payload names the outbox key.
+METADATA_EVENT = "okrbot_outbox"
+# How far before a doubt began a lookup reaches back: Slack's clock and ours may differ.
+CLOCK_SKEW_SECONDS = 120.0
+# History pages read for one lookup (200 messages each): the doubt is minutes old at most.
+HISTORY_PAGES = 5
 
 
 class NotInstalled(Exception):
@@ -66,8 +84,9 @@ class SlackSender:
 
     With one bot token every row goes out on `client`; for workspaces that
     installed the app, `tokens` gives each workspace's own client (its stored
-    token), and a workspace with no installation is gone. A token refused as
-    gone is looked up afresh once first: it may have been rotated meanwhile.
+    token) and each row is sent by a sender on that client; a workspace with
+    no installation is gone. A token refused as gone is looked up afresh once
+    first: it may have been rotated meanwhile.
     """
 
     platform = "slack"
@@ -75,25 +94,28 @@ class SlackSender:
     def __init__(self, client: WebClient, *, tokens: Tokens | None = None) -> None:
         self.client = client
         self.tokens = tokens
+        # Posts go through a client that does not resend on a dropped connection.
+        self._poster = _without_connection_retries(client)
 
-    def _client(self, item: Outgoing) -> WebClient:
-        if self.tokens is None:
-            return self.client
+    def _of(self, item: Outgoing) -> SlackSender:
+        """The sender on the workspace's own client."""
+        assert self.tokens is not None
         try:
-            return self.tokens.client(item.workspace)
+            return SlackSender(self.tokens.client(item.workspace))
         except NotInstalled as error:
             raise SendFailed(str(error), retryable=False, gone=True) from error
 
-    def _with_token(self, item: Outgoing, do: Callable[[WebClient], str]) -> str:
-        client = self._client(item)
+    def _as_workspace(self, item: Outgoing, do: Callable[[SlackSender], _T]) -> _T:
+        assert self.tokens is not None
+        sender = self._of(item)
         try:
-            return do(client)
+            return do(sender)
         except SendFailed as failure:
-            if not failure.gone or self.tokens is None:
+            if not failure.gone:
                 raise
             self.tokens.forget(item.workspace)
-            fresh = self._client(item)
-            if fresh.token == client.token:
+            fresh = self._of(item)
+            if fresh.client.token == sender.client.token:
                 raise
             return do(fresh)
 
@@ -103,21 +125,26 @@ class SlackSender:
         return (Bucket(f"slack:{item.workspace}:{where}", PER_CHANNEL_PER_SECOND),)
 
     def send(self, item: Outgoing) -> str:
+        if self.tokens is not None:
+            return self._as_workspace(item, lambda sender: sender.send(item))
         to, message = chat_parts(item)
         if isinstance(message, Home):
             return self._publish_home(item)
-        channel = self._conversation(to)
-        payload = render.message(message)
-
-        def post(client: WebClient) -> str:
-            response = _call(lambda: client.chat_postMessage(channel=channel, **payload))
-            posted_in, ts = str(response["channel"]), str(response["ts"])
-            self._upload_images(client, message, posted_in)
-            return f"{posted_in}:{ts}"
-
-        return self._with_token(item, post)
+        ref = item.done.ref
+        if ref is None:
+            channel = self._conversation(to)
+            payload = render.message(message)
+            metadata = _metadata(item)
+            response = _call(
+                lambda: self._poster.chat_postMessage(channel=channel, metadata=metadata, **payload)
+            )
+            ref = f"{response['channel']}:{response['ts']}"
+        self._upload_images(item, message, ref)
+        return ref
 
     def update(self, item: Outgoing) -> str:
+        if self.tokens is not None:
+            return self._as_workspace(item, lambda sender: sender.update(item))
         _, message = chat_parts(item)
         if isinstance(message, Home):
             return self._publish_home(item)
@@ -126,12 +153,44 @@ class SlackSender:
             # Nothing to edit (the first post never went out): post it instead.
             return self.send(item)
         payload = render.message(message)
+        # No metadata: the edited message keeps its own, which names the key it was posted under.
+        _call(lambda: self._poster.chat_update(channel=channel, ts=ts, **payload))
+        return f"{channel}:{ts}"
 
-        def edit(client: WebClient) -> str:
-            _call(lambda: client.chat_update(channel=channel, ts=ts, **payload))
-            return f"{channel}:{ts}"
-
-        return self._with_token(item, edit)
+    def find(self, item: Outgoing) -> str | None:
+        """The "channel:ts" of the message posted under `item.key` since the doubt began."""
+        if self.tokens is not None:
+            return self._as_workspace(item, lambda sender: sender.find(item))
+        to, message = chat_parts(item)
+        if isinstance(message, Home) or item.doubt_since is None:
+            return None  # publishing a Home view twice shows it once
+        channel = self._conversation(to)
+        if isinstance(to, ToUser):
+            opened = _call(lambda: self.client.conversations_open(users=channel))
+            channel = str(opened["channel"]["id"])
+        oldest = f"{item.doubt_since.timestamp() - CLOCK_SKEW_SECONDS:.6f}"
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            page = _call(
+                functools.partial(
+                    self.client.conversations_history,
+                    channel=channel,
+                    oldest=oldest,
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor,
+                )
+            )
+            for message in page.get("messages") or []:
+                if _posted_under(message, item.key):
+                    return f"{channel}:{message['ts']}"
+            cursor = ((page.get("response_metadata") or {}).get("next_cursor")) or None
+            if not page.get("has_more") or cursor is None:
+                return None
+        raise SendFailed(
+            f"the history of {channel} since the doubt began is too long to search",
+            retryable=False,
+        )
 
     def _conversation(self, to: ToUser | ToChannel) -> str:
         # chat.postMessage with a user id posts into the bot's DM with that person.
@@ -142,30 +201,113 @@ class SlackSender:
             raise SendFailed("a Home view goes to a person, not a channel", retryable=False)
         user = item.to.user_id
         view = render.home(chat_parts(item)[1])
+        _call(lambda: self.client.views_publish(user_id=user, view=view))
+        return f"home:{user}"
 
-        def publish(client: WebClient) -> str:
-            _call(lambda: client.views_publish(user_id=user, view=view))
-            return f"home:{user}"
-
-        return self._with_token(item, publish)
-
-    def _upload_images(self, client: WebClient, message: Message | Home, channel: str) -> None:
+    def _upload_images(self, item: Outgoing, message: Message, ref: str) -> None:
+        """Upload the pictures after the post, from the first not yet uploaded."""
         images = [b for b in message.blocks if isinstance(b, Image) and b.data]
         if not images:
             return
+        done = item.done.steps if item.done.ref == ref else 0
+        if done >= len(images):
+            return
+        if item.done.ref != ref:
+            # The post arrived: recorded now, a failed upload retries the uploads alone.
+            item.record(Progress(ref, 0))
+        channel = ref.partition(":")[0]
         if channel.startswith("U") or channel.startswith("W"):
-            opened = _call(lambda: client.conversations_open(users=channel))
+            opened = _call(lambda: self.client.conversations_open(users=channel))
             channel = str(opened["channel"]["id"])
-        for image in images:
-            upload = functools.partial(
-                client.files_upload_v2,
-                channel=channel,
-                content=image.data,
-                filename=image.filename,
-                title=image.alt or image.filename,
-                alt_txt=image.alt or None,
+        pending = item.done.pending if item.done.ref == ref else None
+        for number, image in enumerate(images[done:], start=done + 1):
+            self._upload(item, ref, channel, image, number, pending)
+            pending = None
+
+    def _upload(
+        self, item: Outgoing, ref: str, channel: str, image: Image, number: int, pending: str | None
+    ) -> None:
+        """Upload picture `number` (from 1) into `channel` and report it, in Slack's three steps.
+
+        The file's id is reported once its bytes are up, so a retry after a lost
+        answer to the last step asks files.info whether the file was shared
+        rather than sharing it twice.
+        """
+        if pending is not None:
+            info = _call(lambda: self.client.files_info(file=pending))
+            if _shared_in(info.get("file"), channel):
+                item.record(Progress(ref, number))
+                return
+            file_id = pending
+        else:
+            found = _call(
+                lambda: self.client.files_getUploadURLExternal(
+                    filename=image.filename, length=len(image.data), alt_txt=image.alt or None
+                )
             )
-            _call(upload)
+            file_id = str(found["file_id"])
+            self._put_bytes(str(found["upload_url"]), image.data)
+            item.record(Progress(ref, number - 1, pending=file_id))
+        title = image.alt or image.filename
+        _call(
+            lambda: self.client.files_completeUploadExternal(
+                files=[{"id": file_id, "title": title}], channel_id=channel
+            )
+        )
+        item.record(Progress(ref, number))
+
+    def _put_bytes(self, url: str, data: bytes) -> None:
+        request = urllib.request.Request(url, data=data, method="POST")
+        request.add_header("Content-Type", "application/octet-stream")
+        try:
+            with urllib.request.urlopen(request, timeout=self.client.timeout) as response:
+                response.read()
+        except urllib.error.HTTPError as error:
+            raise SendFailed(
+                f"uploading a file failed: HTTP {error.code}",
+                retryable=error.code >= 500 or error.code == 429,
+            ) from error
+        except (URLError, OSError) as error:
+            raise SendFailed(f"could not upload a file: {error}", retryable=True) from error
+
+
+def _shared_in(file: Any, channel: str) -> bool:
+    """Whether a files.info file object shows the file shared into `channel`."""
+    if not isinstance(file, dict):
+        return False
+    for listed in ("channels", "groups", "ims"):
+        if channel in (file.get(listed) or []):
+            return True
+    shares = file.get("shares") or {}
+    return any(channel in (shares.get(kind) or {}) for kind in ("public", "private"))
+
+
+def _metadata(item: Outgoing) -> dict[str, Any]:
+    return {"event_type": METADATA_EVENT, "event_payload": {"key": item.key}}
+
+
+def _posted_under(message: Any, key: str) -> bool:
+    metadata = message.get("metadata") if isinstance(message, dict) else None
+    if not isinstance(metadata, dict) or metadata.get("event_type") != METADATA_EVENT:
+        return False
+    payload = metadata.get("event_payload")
+    return isinstance(payload, dict) and payload.get("key") == key and "ts" in message
+
+
+def _without_connection_retries(client: WebClient) -> WebClient:
+    """The same client, but a dropped connection is the caller's to handle, not resent."""
+    handlers = [h for h in client.retry_handlers if not isinstance(h, ConnectionErrorRetryHandler)]
+    if len(handlers) == len(client.retry_handlers):
+        return client
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=dict(client.headers),
+        retry_handlers=handlers,
+    )
 
 
 def _call(do: Callable[[], SlackResponse]) -> SlackResponse:
@@ -174,7 +316,10 @@ def _call(do: Callable[[], SlackResponse]) -> SlackResponse:
     except SlackApiError as error:
         raise failure(error) from error
     except (SlackRequestError, SlackClientError, URLError, OSError) as error:
-        raise SendFailed(f"could not reach Slack: {error}", retryable=True) from error
+        # The request may have reached Slack before the connection failed.
+        raise SendFailed(
+            f"could not reach Slack: {error}", retryable=True, maybe_sent=True
+        ) from error
 
 
 def failure(error: SlackApiError) -> SendFailed:
@@ -187,10 +332,13 @@ def failure(error: SlackApiError) -> SendFailed:
             response.headers.get("Retry-After") or response.headers.get("retry-after")
         )
         return SendFailed(
-            f"rate limited ({code or status})", retryable=True, retry_after=retry_after
+            f"rate limited ({code or status})",
+            retryable=True,
+            retry_after=1.0 if retry_after is None else retry_after,
         )
     if status >= 500:
-        return SendFailed(f"Slack answered {status} ({code})", retryable=True)
+        # A 5xx may come after Slack acted on the request.
+        return SendFailed(f"Slack answered {status} ({code})", retryable=True, maybe_sent=True)
     if code in GONE:
         return SendFailed(code, retryable=False, gone=True)
     if code in _PERMANENT:

@@ -18,7 +18,8 @@ KRField = Literal["target", "start", "current", "unit", "weight", "title", "owne
 AskAction = Literal["accept", "decline", "done", "cancel"]
 Moment = Literal["plan", "checkin", "digest"]
 Language = Literal["en", "zh"]
-CycleKind = Literal["quarter", "bimonthly", "monthly", "annual"]
+CycleKind = Literal["quarter", "bimonthly", "monthly", "annual", "annual-quarterly"]
+ReviewQuestion = Literal["breakthroughs", "problems", "lessons"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +170,7 @@ class PlanAdd:
 @dataclass(frozen=True, slots=True)
 class PlanDone:
     tasks: tuple[Ref, ...]
+    links: tuple[str, ...] = ()  # where the result can be seen
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +308,148 @@ class Score:
     reason: str = ""
 
 
+# --- drafting together (共创) -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DraftStatus:
+    """`draft` alone: where the team's draft stands."""
+
+
+@dataclass(frozen=True, slots=True)
+class DraftStart:
+    """Start drafting the next cycle's OKRs; `parent` is what the chosen objectives align to."""
+
+    team: str | None = None
+    anonymous: bool = False
+    parent: Ref | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DraftPropose:
+    """An objective idea with key results as `new` writes them; no title opens the form."""
+
+    title: str = ""
+    krs: tuple[KRSpec, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DraftAddKR:
+    """A key result idea for objective idea #`idea`."""
+
+    idea: int
+    spec: KRSpec
+
+
+@dataclass(frozen=True, slots=True)
+class DraftVote:
+    """The ideas of the open vote one picks, as labelled ("2" an objective, "2.1" its first
+    key result); a second vote replaces the first."""
+
+    ideas: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DraftNext:
+    """The manager closes the open round now."""
+
+
+@dataclass(frozen=True, slots=True)
+class DraftFinish:
+    """The manager finalises; `keep` names the objective ideas to keep (default: the winners)."""
+
+    keep: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DraftCancel:
+    pass
+
+
+# --- the review meeting (述职) --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPack:
+    person: PersonRef | None = None  # None: one's own
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewAgenda:
+    team: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewAnswerForm:
+    """`review answer`: the form with the three questions."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewAnswer:
+    question: ReviewQuestion
+    text: str
+
+
+# --- collaborators' feedback ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackShow:
+    """The committee's view of the feedback on someone."""
+
+    person: PersonRef
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackAsk:
+    """Ask for feedback on someone; no people: those the bot finds they worked with."""
+
+    person: PersonRef
+    people: tuple[PersonRef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackGive:
+    """A collaborator's answer: 1..5 and a comment; no rating opens the form."""
+
+    person: PersonRef
+    rating: int | None = None
+    text: str = ""  # the comment
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackList:
+    """The feedback one has been asked for."""
+
+
+# --- the scoring committee (评分委员会) -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CommitteeShow:
+    """Someone's scores side by side for the committee; no person: the team's overview."""
+
+    person: PersonRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommitteePropose:
+    """`value` is on 0..1, whatever scale it was typed on."""
+
+    kr: Ref
+    value: float
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CommitteeConfirm:
+    """The manager makes the committee's score final; None: the proposals' mean."""
+
+    kr: Ref
+    value: float | None = None
+    reason: str = ""
+
+
 # --- settings ------------------------------------------------------------------------
 
 
@@ -374,6 +518,25 @@ class SetCycleKind:
     kind: CycleKind
 
 
+@dataclass(frozen=True, slots=True)
+class SetTeamCycle:
+    team: str
+    kind: CycleKind | None  # None: the workspace's
+
+
+@dataclass(frozen=True, slots=True)
+class SetTeamCommittee:
+    """The team's committee besides its manager; no people clears it."""
+
+    team: str
+    people: tuple[PersonRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SetScoreScale:
+    scale: int  # 1 (0–1) or 10 (the 10-point scale)
+
+
 # --- away ----------------------------------------------------------------------------
 
 
@@ -440,6 +603,25 @@ Cmd: TypeAlias = (
     | ScoreShow
     | ScoreQueue
     | Score
+    | DraftStatus
+    | DraftStart
+    | DraftPropose
+    | DraftAddKR
+    | DraftVote
+    | DraftNext
+    | DraftFinish
+    | DraftCancel
+    | ReviewPack
+    | ReviewAgenda
+    | ReviewAnswerForm
+    | ReviewAnswer
+    | FeedbackShow
+    | FeedbackAsk
+    | FeedbackGive
+    | FeedbackList
+    | CommitteeShow
+    | CommitteePropose
+    | CommitteeConfirm
     | SettingsShow
     | SetLanguage
     | SetTimezone
@@ -451,6 +633,9 @@ Cmd: TypeAlias = (
     | SetReminders
     | SetTeamLanguage
     | SetCycleKind
+    | SetTeamCycle
+    | SetTeamCommittee
+    | SetScoreScale
     | Away
     | AwayList
     | AwayCancel

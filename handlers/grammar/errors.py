@@ -37,6 +37,9 @@ ERROR_CODES: frozenset[str] = frozenset(
         "bad_field",  # token: not a KR field
         "bad_language",  # token
         "bad_cycle",  # token
+        "bad_scale",  # token: scores are shown on 0–1 or on 10 points
+        "bad_rating",  # token: feedback is a whole number from 1 to 5
+        "bad_idea",  # token: not an idea number of a draft, like #2
     }
 )
 

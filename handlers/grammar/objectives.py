@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 
 from handlers.grammar import vocab
 from handlers.grammar.commands import (
@@ -107,6 +108,32 @@ _GLUED_ARROW = re.compile(r"(->|=>|→|⟶|~|到|至)")
 # common in titles ("Grow from 5 to 10 markets" is better left alone).
 _SYMBOL_ARROWS = frozenset({"->", "=>", "→", "⟶"})
 _FROM_WORDS = vocab.words("from", "从")
+
+
+def kr_spec_text(spec: KRSpec) -> str:
+    """A key result written back the way `new` reads it: "Leads: 300 -> 600 leads weight 2"."""
+    title = spec.title if ":" not in spec.title and "：" not in spec.title else f'"{spec.title}"'
+    # A Chinese title takes the full-width colon, as Chinese is written.
+    colon = "：" if any(unicodedata.east_asian_width(c) in "WF" for c in title) else ": "
+    if spec.milestone:
+        text = f"{title}{colon}done"
+    elif spec.target is None:
+        text = title
+    else:
+        text = f"{title}{colon}{_plain(spec.start)} -> {_plain(spec.target)}"
+        if spec.unit:
+            text += spec.unit if spec.unit == "%" else f" {spec.unit}"
+    if spec.weight != 1.0:
+        text += f" weight {_plain(spec.weight)}"
+    if spec.owner is not None:
+        text += f" {spec.owner.token}"
+    return text
+
+
+def _plain(value: float) -> str:
+    """A number as plain digits, never with an exponent (which the grammar refuses)."""
+    text = format(Decimal(repr(value)), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def kr_spec(line: Line, tokens: Sequence[Token], verb: str) -> KRSpec:
@@ -355,10 +382,10 @@ def parse_score(rest: str, today: date) -> Cmd:
     if target.kind == "O":
         # An objective's score is the weighted mean of its KRs', never typed.
         raise ParseError("bad_ref", "score", {"token": toks[0].text})
-    return Score(target, _score_value(toks[1]), line.text(toks[2:]))
+    return Score(target, score_value(toks[1], "score"), line.text(toks[2:]))
 
 
-def _score_value(tok: Token) -> float:
+def score_value(tok: Token, verb: str) -> float:
     """0..1 from "0.7", "7" (0..10), "70%", "7/10", "7分"."""
     text = tok.text.strip()
     if text.endswith("分"):
@@ -369,7 +396,7 @@ def _score_value(tok: Token) -> float:
         text, scale = fraction["num"], float(fraction["den"])
     found = read_number(tok.piece(text))
     if found is None:
-        raise number_error(tok.text, "score")
+        raise number_error(tok.text, verb)
     value, unit = found
     if scale is not None:
         value /= scale
@@ -379,7 +406,7 @@ def _score_value(tok: Token) -> float:
         value /= 10
     elif value > 1:
         # 1.5 is neither 0–1 nor a whole 0–10 score: reading it as 0.15 would be a guess.
-        raise ParseError("bad_score", "score", {"token": tok.text})
+        raise ParseError("bad_score", verb, {"token": tok.text})
     if not 0 <= value <= 1:
-        raise ParseError("bad_score", "score", {"token": tok.text})
+        raise ParseError("bad_score", verb, {"token": tok.text})
     return value

@@ -8,6 +8,7 @@ from datetime import date
 from handlers.grammar import vocab
 from handlers.grammar.commands import Cmd, Export, Help, ImportHelp, MyOkrs, Ref
 from handlers.grammar.common import no_more, suggest
+from handlers.grammar.ends import parse_committee, parse_draft, parse_feedback, parse_review
 from handlers.grammar.errors import ParseError
 from handlers.grammar.lexer import Line, Token, tokenize
 from handlers.grammar.limits import check_lengths, clean_typed
@@ -64,6 +65,10 @@ _READERS: dict[str, _Reader] = {
     "kudos": parse_kudos,
     "align": parse_align,
     "score": parse_score,
+    "draft": parse_draft,
+    "review": parse_review,
+    "feedback": parse_feedback,
+    "committee": parse_committee,
     "settings": parse_settings,
     "away": parse_away,
     "export": _parse_export,

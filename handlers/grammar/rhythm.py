@@ -226,9 +226,13 @@ def parse_plan(rest: str, today: date) -> Cmd:
         return _plan_add(line, toks[1:], today)
     if action == "edit":
         return _plan_edit(line, toks[1:], today)
-    tasks = refs(toks[1:], "plan", ("T",))
     if action == "done":
-        return PlanDone(tasks)
+        # Links after the tasks are where their results can be seen.
+        text, links = pull_links(line.rest(toks[1]) if len(toks) > 1 else "")
+        # A link closing the sentence leaves its full stop behind ("T4 https://x。").
+        text = text.rstrip("。.") if links else text
+        return PlanDone(refs(tokenize(text).tokens, "plan", ("T",)), links)
+    tasks = refs(toks[1:], "plan", ("T",))
     if action == "drop":
         return PlanDrop(tasks)
     return PlanCarry(tasks)

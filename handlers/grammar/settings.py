@@ -9,11 +9,15 @@ from datetime import date, timedelta
 from handlers.grammar import vocab
 from handlers.grammar.commands import (
     Cmd,
+    CycleKind,
     Language,
     SetCycleKind,
     SetLanguage,
     SetReminders,
+    SetScoreScale,
     SetTeamChannel,
+    SetTeamCommittee,
+    SetTeamCycle,
     SetTeamHolidayCountry,
     SetTeamHolidays,
     SetTeamLanguage,
@@ -25,7 +29,7 @@ from handlers.grammar.commands import (
 from handlers.grammar.common import action_of, date_span, no_more, one_value
 from handlers.grammar.errors import ParseError
 from handlers.grammar.lexer import Line, Token, tokenize
-from handlers.grammar.values import read_time, weekday_number
+from handlers.grammar.values import read_person, read_time, weekday_number
 
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
 
@@ -51,12 +55,21 @@ def parse_settings(rest: str, today: date) -> Cmd:
             raise ParseError("unexpected", "settings", {"token": tok.text})
         return SetReminders(on)
     if action == "cycle":
+        return SetCycleKind(_cycle(one_value(args, "settings")))
+    if action == "scale":
         tok = one_value(args, "settings")
-        kind = None if tok.quoted else vocab.CYCLES.get(tok.word)
-        if kind is None:
-            raise ParseError("bad_cycle", "settings", {"token": tok.text})
-        return SetCycleKind(kind)
+        scale = None if tok.quoted else vocab.SCALES.get(tok.word)
+        if scale is None:
+            raise ParseError("bad_scale", "settings", {"token": tok.text})
+        return SetScoreScale(scale)
     return _team_setting(line, args, today)
+
+
+def _cycle(tok: Token) -> CycleKind:
+    kind = None if tok.quoted else vocab.CYCLES.get(tok.word)
+    if kind is None:
+        raise ParseError("bad_cycle", "settings", {"token": tok.text})
+    return kind
 
 
 def _language(tok: Token) -> Language:
@@ -91,6 +104,13 @@ def _team_setting(line: Line, args: Sequence[Token], today: date) -> Cmd:
         return SetTeamTimezone(team, one_value(values, "settings").text.strip())
     if setting == "language":
         return SetTeamLanguage(team, _language(one_value(values, "settings")))
+    if setting == "cycle":
+        tok = one_value(values, "settings")
+        if not tok.quoted and tok.word in vocab.NONE_WORDS:
+            return SetTeamCycle(team, None)
+        return SetTeamCycle(team, _cycle(tok))
+    if setting == "committee":
+        return _committee(team, values)
     if len(values) == 1 and not values[0].quoted:
         word = values[0].text.strip()
         if _COUNTRY.fullmatch(word):
@@ -98,6 +118,22 @@ def _team_setting(line: Line, args: Sequence[Token], today: date) -> Cmd:
         if values[0].word in vocab.NONE_WORDS:
             return SetTeamHolidayCountry(team, None)
     return SetTeamHolidays(team, _holidays(values, today))
+
+
+def _committee(team: str, values: Sequence[Token]) -> Cmd:
+    """`committee @a @b`, or `committee none` to clear it."""
+    if len(values) == 1 and not values[0].quoted and values[0].word in vocab.NONE_WORDS:
+        return SetTeamCommittee(team, ())
+    if not values:
+        raise ParseError("missing_person", "settings")
+    people = []
+    for tok in values:
+        person = read_person(tok)
+        if person is None:
+            raise ParseError("missing_person", "settings", {"token": tok.text})
+        if person not in people:
+            people.append(person)
+    return SetTeamCommittee(team, tuple(people))
 
 
 def _day_and_time(values: Sequence[Token]) -> tuple[int, str]:

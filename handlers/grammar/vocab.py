@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from handlers.grammar.commands import AskAction, CycleKind, KRField, Language, Moment
+from handlers.grammar.commands import (
+    AskAction,
+    CycleKind,
+    KRField,
+    Language,
+    Moment,
+    ReviewQuestion,
+)
 from handlers.grammar.lexer import norm
 
 T = TypeVar("T")
@@ -26,6 +33,10 @@ VERBS: dict[str, tuple[str, ...]] = {
     "kudos": ("点赞", "夸夸", "感谢", "thanks"),
     "align": ("对齐",),
     "score": ("评分", "打分"),
+    "draft": ("共创", "头脑风暴"),
+    "review": ("述职",),
+    "feedback": ("反馈",),
+    "committee": ("委员会", "评分委员会"),
     "settings": ("设置",),
     "away": ("请假", "休假"),
     "export": ("导出",),
@@ -142,16 +153,26 @@ MOMENTS: dict[str, Moment] = table(
 )
 CYCLES: dict[str, CycleKind] = table(
     (words("quarter", "quarterly", "季度"), "quarter"),
-    (words("bimonthly", "双月"), "bimonthly"),
+    (words("bimonthly", "two-monthly", "双月"), "bimonthly"),
     (words("monthly", "month", "月度"), "monthly"),
     (words("annual", "annually", "yearly", "year", "年度"), "annual"),
+    (
+        words("annual-quarterly", "yearly-quarterly", "年度+季度", "年度季度", "年目标季度结果"),
+        "annual-quarterly",
+    ),
 )
+SCALES: dict[str, int] = table(
+    (words("1", "0-1", "0~1", "0..1"), 1),
+    (words("10", "0-10", "0~10", "0..10", "10分", "十分制", "10分制"), 10),
+)
+COMMITTEE_WORDS = words("committee", "委员会", "评分委员会")
 SETTINGS_ACTIONS: dict[str, str] = table(
     (LANGUAGE_WORDS, "language"),
     (TIMEZONE_WORDS, "timezone"),
     (TEAM_WORDS, "team"),
     (CYCLE_WORDS, "cycle"),
     (words("reminders", "reminder", "提醒"), "reminders"),
+    (words("scale", "评分制", "分制"), "scale"),
 )
 ON_OFF: dict[str, bool] = table(
     (words("on", "yes", "开", "打开", "开启"), True),
@@ -164,6 +185,48 @@ TEAM_SETTINGS: dict[str, str] = table(
     (TIMEZONE_WORDS, "timezone"),
     (HOLIDAY_WORDS, "holiday"),
     (LANGUAGE_WORDS, "language"),
+    (COMMITTEE_WORDS, "committee"),
+    (CYCLE_WORDS, "cycle"),
+)
+
+# draft
+ANONYMOUS_WORDS = words("anonymous", "anon", "匿名")
+ALIGN_WORDS = words("align", "aligned", "对齐")
+DRAFT_ACTIONS: dict[str, str] = table(
+    (words("start", "开始", "发起"), "start"),
+    (words("propose", "idea", "提议", "提案"), "propose"),
+    (words("kr", "关键结果"), "kr"),
+    (words("vote", "投票"), "vote"),
+    (words("next", "下一轮"), "next"),
+    (words("finish", "finalise", "finalize", "定稿"), "finish"),
+    (words("cancel", "取消"), "cancel"),
+    (words("status", "状态"), "status"),
+)
+
+# review
+REVIEW_QUESTIONS: dict[str, ReviewQuestion] = table(
+    (words("breakthroughs", "breakthrough", "突破"), "breakthroughs"),
+    (words("problems", "problem", "问题"), "problems"),
+    (words("lessons", "lesson", "经验", "教训"), "lessons"),
+)
+REVIEW_ACTIONS: dict[str, str] = table(
+    (words("pack", "材料"), "pack"),
+    (words("agenda", "议程"), "agenda"),
+    (words("answer", "answers", "回答"), "answer"),
+    (frozenset(REVIEW_QUESTIONS), "question"),
+)
+
+# feedback
+FEEDBACK_ACTIONS: dict[str, str] = table(
+    (words("ask", "征求", "邀请"), "ask"),
+    (words("give", "填写"), "give"),
+    (LIST_WORDS, "list"),
+)
+
+# committee
+COMMITTEE_ACTIONS: dict[str, str] = table(
+    (words("propose", "提议", "建议"), "propose"),
+    (words("confirm", "确认"), "confirm"),
 )
 
 # away
@@ -236,11 +299,45 @@ USAGE: dict[str, list[str]] = {
         "score KR12 0.7 reached 7,000 of 10,000",
         "score queue",
     ],
+    "draft": [
+        "draft",
+        "draft start Marketing anonymous align O1",
+        "draft propose Be the brand buyers name first | Inbound leads: 300 -> 600 leads",
+        "draft kr #2 Newsletter subscribers: 1000 -> 5000",
+        "draft vote #1 #3",
+        "draft next",
+        "draft finish #1 #3",
+        "draft cancel",
+    ],
+    "review": [
+        "review",
+        "review pack @alice",
+        "review agenda Marketing",
+        "review answer",
+        "review breakthroughs Reels in Brazil tripled our reach",
+        "review problems Influencer contracts took four weeks",
+        "review lessons Test a format small before scaling it",
+    ],
+    "feedback": [
+        "feedback @alice",
+        "feedback ask @alice",
+        "feedback ask @alice @zhao @bob",
+        'feedback give @alice 4 "the launch posts brought partners in"',
+        "feedback list",
+    ],
+    "committee": [
+        "committee",
+        "committee @alice",
+        'committee propose KR11 0.6 "the target was lowered in November"',
+        "committee confirm KR11",
+        'committee confirm KR11 0.5 "agreed in the committee"',
+    ],
     "settings": [
         "settings",
         "settings language zh",
         "settings timezone Asia/Shanghai",
         "settings cycle quarter",
+        "settings scale 10",
         "settings reminders off",
         "settings team Growth plan mon 09:30",
         "settings team Growth digest fri 17:00",
@@ -249,6 +346,8 @@ USAGE: dict[str, list[str]] = {
         "settings team Growth holiday 2026-10-01 2026-10-02",
         "settings team Growth holidays CN",
         "settings team Growth language en",
+        "settings team Growth cycle bimonthly",
+        "settings team Growth committee @chen @li",
     ],
     "away": [
         "away 2026-12-01 2026-12-05 family trip",
@@ -318,11 +417,45 @@ USAGE_ZH: dict[str, list[str]] = {
     "kudos": ["点赞 @alice KR12 发布文章带来了 800 个注册"],
     "align": ["对齐 O3 到 O1", "对齐 O3 到 KR2", "对齐 O3 取消"],
     "score": ["评分", "评分 O3", "评分 KR12 0.7 完成了 7,000 / 10,000", "评分 审核"],
+    "draft": [
+        "共创",
+        "共创 开始 Marketing 匿名 对齐 O1",
+        "共创 提议 成为买家首先想到的品牌 | 入站线索：300 -> 600 条",
+        "共创 关键结果 #2 订阅用户数：1000 -> 5000",
+        "共创 投票 #1 #3",
+        "共创 下一轮",
+        "共创 定稿 #1 #3",
+        "共创 取消",
+    ],
+    "review": [
+        "述职",
+        "述职 材料 @alice",
+        "述职 议程 Marketing",
+        "述职 回答",
+        "述职 突破 巴西的短视频让曝光翻了三倍",
+        "述职 问题 网红合同花了四周才签下来",
+        "述职 经验 新形式先小范围试，再放大",
+    ],
+    "feedback": [
+        "反馈 @alice",
+        "反馈 征求 @alice",
+        "反馈 征求 @alice @zhao @bob",
+        "反馈 填写 @alice 4 “发布文章带来了合作伙伴”",
+        "反馈 列表",
+    ],
+    "committee": [
+        "委员会",
+        "委员会 @alice",
+        "委员会 提议 KR11 0.6 “十一月下调了目标”",
+        "委员会 确认 KR11",
+        "委员会 确认 KR11 0.5 “委员会一致同意”",
+    ],
     "settings": [
         "设置",
         "设置 语言 zh",
         "设置 时区 Asia/Shanghai",
         "设置 周期 季度",
+        "设置 评分制 10",
         "设置 提醒 关闭",
         "设置 团队 Growth 计划 周一 09:30",
         "设置 团队 Growth 周报 周五 17:00",
@@ -331,6 +464,8 @@ USAGE_ZH: dict[str, list[str]] = {
         "设置 团队 Growth 假期 2026-10-01 2026-10-02",
         "设置 团队 Growth 假期 CN",
         "设置 团队 Growth 语言 en",
+        "设置 团队 Growth 周期 双月",
+        "设置 团队 Growth 委员会 @chen @li",
     ],
     "away": [
         "请假 2026-12-01 2026-12-05 家庭旅行",

@@ -21,7 +21,7 @@ from handlers.i18n import Translator, negotiate, translator
 from handlers.links import NO_LINKS, PageLinks
 from handlers.moments.data import TickData
 from handlers.okr.calendar import TeamCalendar
-from handlers.okr.weeks import cycle_for, is_valid_timezone, local_date, week_of
+from handlers.okr.weeks import cycle_for, is_valid_timezone, kr_cycle_for, local_date, week_of
 from handlers.views import Delivery, Message, ToChannel, ToUser
 from storage.models import Cycle, Member, Team, Workspace
 from storage.repos.okrs import KRFacts
@@ -49,6 +49,11 @@ def weekly(name: str) -> Callable[[Team], list[tuple[int, str]]]:
 
 def daily(name: str) -> Callable[[Team], list[tuple[int, str]]]:
     return lambda team: [(day, getattr(team, f"{name}_time")) for day in range(1, 8)]
+
+
+def every_day(hhmm: str) -> Callable[[Team], list[tuple[int, str]]]:
+    """Every day at one local time, whatever the team's rhythm (a draft's deadlines)."""
+    return lambda team: [(day, hhmm) for day in range(1, 8)]
 
 
 def dm_zone(member: Member, team: Team) -> str:
@@ -107,8 +112,19 @@ class MomentJob:
     def data(self, value: TickData) -> None:
         self._data = value
 
+    @property
+    def cycle_kind(self) -> str:
+        """The team's cycle kind: its own, else the workspace's."""
+        return self.team.cycle_kind or self.workspace.cycle_kind
+
     def cycle(self) -> Cycle:
-        return self.data.cycle(self.ws, cycle_for(self.workspace.cycle_kind, self.today))
+        """The cycle the team's objectives are in today."""
+        return self.data.cycle(self.ws, cycle_for(self.cycle_kind, self.today))
+
+    def scoring_cycle(self) -> Cycle:
+        """The cycle whose end is scored next: a yearly objective's quarter under
+        "annual-quarterly", else the objectives' own cycle."""
+        return self.data.cycle(self.ws, kr_cycle_for(self.cycle_kind, self.today))
 
     def team_tr(self) -> Translator:
         return translator(negotiate(self.team.locale, self.workspace.default_locale))

@@ -18,8 +18,17 @@ from sqlmodel import Session
 from handlers.okr.weeks import CycleBounds
 from handlers.reports import teammonth, teamweek
 from handlers.usecases.plan import TaskLine, task_lines
-from storage.models import Cycle, HelpRequest, HelpStatus, Member, TaskStatus, Team, Workspace
-from storage.repos import collab, okrs, rhythm, workspaces
+from storage.models import (
+    Cycle,
+    Draft,
+    HelpRequest,
+    HelpStatus,
+    Member,
+    TaskStatus,
+    Team,
+    Workspace,
+)
+from storage.repos import collab, ends, okrs, rhythm, workspaces
 from storage.repos.okrs import KRFacts
 from storage.repos.rhythm import CheckinFacts, TaskFacts
 
@@ -62,6 +71,7 @@ class TickData:
         self._due_open: dict[
             tuple[int, tuple[str, ...], date, date], dict[int, list[TaskFacts]]
         ] = {}
+        self._drafts: dict[int, dict[int, list[Draft]]] = {}
 
     def include(self, team: Team) -> None:
         """Serve a team that was not in `due` too."""
@@ -82,6 +92,7 @@ class TickData:
         self._open_help.clear()
         self._due_open.clear()
         self._everyone_of.clear()
+        self._drafts.clear()
 
     def workspace(self, ws: int) -> Workspace:
         if ws not in self._workspaces:
@@ -102,6 +113,19 @@ class TickData:
                 end=bounds.end,
             )
         return self._cycles[key]
+
+    def open_drafts(self, ws: int, team_id: int) -> list[Draft]:
+        """The team's drafts in progress, read for every due team of the workspace at once."""
+        if ws not in self._drafts:
+            grouped: dict[int, list[Draft]] = defaultdict(list)
+            for draft in ends.open_drafts(
+                session=self.session,
+                workspace_id=ws,
+                team_ids=[t.id for t in self.teams[ws] if t.id is not None],
+            ):
+                grouped[draft.team_id].append(draft)
+            self._drafts[ws] = grouped
+        return self._drafts[ws].get(team_id, [])
 
     def member_ids(self, ws: int, team_id: int) -> list[int]:
         if ws not in self._membership:

@@ -17,11 +17,23 @@ from datetime import datetime
 from sqlmodel import Session
 
 from handlers.links import NO_LINKS, PageLinks
-from handlers.moments import checkins, collector, digest, nudges, planning, review, scoring
-from handlers.moments.base import Moment, MomentJob, daily, weekly
+from handlers.moments import (
+    checkins,
+    collector,
+    digest,
+    drafting,
+    feedback,
+    meeting,
+    nudges,
+    planning,
+    review,
+    scoring,
+)
+from handlers.moments.base import Moment, MomentJob, daily, every_day, weekly
 from handlers.moments.data import TickData
 from handlers.okr.calendar import TeamCalendar
 from handlers.okr.weeks import is_valid_timezone, occurrences_between
+from handlers.reports.drafts import REMIND_AT, ROUND_CLOSES
 from handlers.views import Delivery
 from storage.models import Team
 from storage.repos import workspaces
@@ -40,6 +52,16 @@ def moment_kinds() -> tuple[Moment, ...]:
         Moment("nudge", daily("plan"), nudges.nudges, runs_on=nudges.is_working_day),
         Moment("review", weekly("review"), review.monthly_review, runs_on=review.is_first_of_month),
         Moment("selfscore", weekly("plan"), scoring.prompts, True, scoring.in_last_week),
+        # The cycle's two ends: the review meeting, the committee, drafting the next cycle.
+        Moment("questions", weekly("plan"), meeting.questions, True, meeting.week_before_last),
+        Moment("packs", weekly("plan"), meeting.packs, True, meeting.last_week),
+        Moment("committee", weekly("plan"), feedback.scoring_opens, False, meeting.last_week),
+        Moment("feedbacknudge", daily("plan"), feedback.nudges, runs_on=feedback.is_working_day),
+        Moment("draftsuggest", weekly("plan"), drafting.suggest, False, drafting.in_last_two_weeks),
+        Moment("draftremind", every_day(REMIND_AT), drafting.reminders, runs_on=drafting.always),
+        Moment(
+            "draftclose", every_day(ROUND_CLOSES), drafting.close_rounds, runs_on=drafting.always
+        ),
     )
 
 

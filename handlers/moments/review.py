@@ -15,9 +15,11 @@ from handlers.moments.base import MomentJob
 from handlers.okr import math
 from handlers.okr.weeks import cycle_for
 from handlers.reports.charts import cycle_charts
-from handlers.reports.teammonth import kr_months, review_month
+from handlers.reports.teammonth import kr_months, month_bounds_utc, review_month
+from handlers.usecases.changes import describe
 from handlers.views import Block, Context, Delivery, Divider, Header, Message, Progress, Text
-from storage.models import TaskStatus
+from storage.models import ChangeStatus, TaskStatus
+from storage.repos import changes
 
 
 def is_first_of_month(job: MomentJob) -> bool:
@@ -29,7 +31,7 @@ def monthly_review(job: MomentJob) -> list[Delivery]:
     period = f"{year:04d}-{month:02d}"
     tr = job.team_tr()
     last_day = job.today.replace(day=1) - timedelta(days=1)
-    cycle = job.data.cycle(job.ws, cycle_for(job.workspace.cycle_kind, last_day))
+    cycle = job.data.cycle(job.ws, cycle_for(job.cycle_kind, last_day))
     data = job.data.team_month(job.team, job.today, cycle)
     team, weeks, cycle_weeks = job.team, data.weeks, data.cycle_weeks
     krs, checkins, helped, people = data.krs, data.checkins, data.helped, data.people
@@ -116,6 +118,7 @@ def monthly_review(job: MomentJob) -> list[Delivery]:
                 )
             )
         )
+    blocks.extend(_kr_changes(job, year, month))
     charted = [c for c in checkins if cycle_weeks and c.week >= cycle_weeks[0]]
     blocks.extend(cycle_charts(tr, krs, charted, cycle_weeks, name="review"))
     summary = tr.t(
@@ -126,3 +129,22 @@ def monthly_review(job: MomentJob) -> list[Delivery]:
         total=len(planned),
     )
     return job.channel_post(Message(summary=summary, blocks=tuple(blocks)), "review", period)
+
+
+def _kr_changes(job: MomentJob, year: int, month: int) -> list[Block]:
+    """The key results whose target, start or weight the manager let change in the month."""
+    approved = changes.decided_requests(
+        session=job.session,
+        workspace_id=job.ws,
+        team_ids=[job.team_id],
+        kind="kr",
+        status=ChangeStatus.APPROVED,
+        decided_between=month_bounds_utc(year, month, job.team.timezone),
+    )
+    if not approved:
+        return []
+    tr = job.team_tr()
+    blocks: list[Block] = [Divider(), Text(tr.t("Key results changed this month"))]
+    for row in approved:
+        blocks.append(Context(describe(tr, row.kind, row.change, None)))
+    return blocks

@@ -102,7 +102,7 @@ class ClockPath:
 
         With `platform` and `workspace` (the platform's id), only that workspace's.
         """
-        with self.sessions.begin() as session:
+        with self.sessions.begin(mostly_reads=True) as session:
             workspace_id = None
             if platform is not None and workspace is not None:
                 found = workspaces.find_workspace(
@@ -148,13 +148,16 @@ class ClockPath:
         of `own_clocks`, the platforms whose moments come from a clock of their
         own (the terminal).
         """
-        with self.sessions.begin() as session:
+        with self.sessions.read() as session:
             found = schedule.get_state(session=session, name=name)
         if found is None:
             with self.sessions.begin() as session:
                 schedule.ensure_state(session=session, name=name)
         now = self.clock.now()
-        with self.sessions.begin() as session:
+        # On SQLite a write transaction holds the one write lock from its start, and
+        # every command would wait for the build; this one takes it only if it writes
+        # (a cycle's first day creates its row).
+        with self.sessions.begin(mostly_reads=True) as session:
             state = schedule.get_state(session=session, name=name)
             assert state is not None
             since = state.watermark

@@ -19,8 +19,11 @@ __all__ = [
     "CycleBounds",
     "cycle_for",
     "elapsed_fraction",
+    "first_month_over",
     "is_valid_timezone",
+    "kr_cycle_for",
     "local_date",
+    "next_cycle_for",
     "next_occurrence",
     "next_week",
     "occurrences_between",
@@ -40,7 +43,8 @@ _HHMM = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 # The Monday plan may still change until this ISO weekday (Wednesday), inclusive.
 PLAN_OPEN_THROUGH_WEEKDAY = 3
 
-CYCLE_KINDS = frozenset({"quarter", "bimonthly", "monthly", "annual"})
+# "annual-quarterly": yearly objectives whose key results each run for a quarter.
+CYCLE_KINDS = frozenset({"quarter", "bimonthly", "monthly", "annual", "annual-quarterly"})
 
 # "localtime" resolves to whatever the host is set to, so a team stored with it
 # would change zone when the bot moves to another server.
@@ -175,8 +179,9 @@ def cycle_for(kind: str, d: date) -> CycleBounds:
 
     Kinds and names: "quarter" → "2026-Q4" (Oct 1–Dec 31); "bimonthly" →
     two-month blocks from January, "2026-B6" is Nov–Dec; "monthly" → "2026-11";
-    "annual" → "2026". Raises ValueError for any other kind (a "custom" cycle
-    has no calendar rule).
+    "annual" → "2026"; "annual-quarterly" → the year, like "annual" (its key
+    results' quarters come from `kr_cycle_for`). Raises ValueError for any
+    other kind (a "custom" cycle has no calendar rule).
     """
     _require_date("d", d)
     year, month = d.year, d.month
@@ -196,9 +201,36 @@ def cycle_for(kind: str, d: date) -> CycleBounds:
         return CycleBounds(
             f"{year:04d}-{month:02d}", kind, date(year, month, 1), _month_end(year, month)
         )
-    if kind == "annual":
-        return CycleBounds(f"{year:04d}", kind, date(year, 1, 1), date(year, 12, 31))
+    if kind in ("annual", "annual-quarterly"):
+        return CycleBounds(f"{year:04d}", "annual", date(year, 1, 1), date(year, 12, 31))
     raise ValueError(f"cycle kind must be one of {sorted(CYCLE_KINDS)}, got {kind!r}")
+
+
+def kr_cycle_for(kind: str, d: date) -> CycleBounds:
+    """The cycle a key result written on `d` runs in, and is scored at the end of.
+
+    The objective's cycle, except under "annual-quarterly", where a yearly
+    objective's key results run for the quarter of `d`.
+    """
+    return cycle_for("quarter" if kind == "annual-quarterly" else kind, d)
+
+
+def next_cycle_for(kind: str, d: date) -> CycleBounds:
+    """The cycle after the one of kind `kind` containing `d` (what a team drafts for)."""
+    return cycle_for(kind, cycle_for(kind, d).end + timedelta(days=1))
+
+
+def first_month_over(start: date, today: date) -> bool:
+    """Whether a cycle that started on `start` is past its first month on `today`.
+
+    The first month runs to the same day of the next month (Jan 15 → Feb 14),
+    or to that month's end when it is shorter (Jan 31 → Feb 28).
+    """
+    _require_date("start", start)
+    _require_date("today", today)
+    year, month = (start.year, start.month + 1) if start.month < 12 else (start.year + 1, 1)
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    return today >= date(year, month, day)
 
 
 def elapsed_fraction(start: date, end: date, today: date) -> float:

@@ -2,7 +2,9 @@
 
 A KR's line shows the suggested score (from its progress), the committed or
 aspirational reading, the owner's self score and the final one; the summary
-adds each objective's score from its KRs' weights.
+adds each objective's score from its KRs' weights, and each person's self
+scores against the final ones. Scores are kept on 0..1 and shown on the
+workspace's scale: 0.7, or 7/10 on the method's 10-point scale.
 """
 
 from __future__ import annotations
@@ -22,8 +24,48 @@ from storage.repos import okrs, workspaces
 from storage.repos.okrs import KRFacts
 
 
-def score_text(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
+def score_text(value: float | None, scale: int = 1) -> str:
+    """A score on the workspace's scale: "0.7", or "7/10" (two decimals' worth when needed)."""
+    if value is None:
+        return "–"
+    if scale == 10:
+        return f"{_trimmed(value * 10, 1)}/10"
+    return f"{_trimmed(value, 2, keep_one=True)}"
+
+
+def both_text(value: float | None, scale: int = 1) -> str:
+    """A score on the 10-point scale with its 0–1 value beside it ("7/10 (0.7)"), where
+    people compare it with the method's 0–1 readings; on 0–1, just the value."""
+    if value is None or scale != 10:
+        return score_text(value, scale)
+    return f"{score_text(value, 10)} ({score_text(value, 1)})"
+
+
+def _trimmed(value: float, decimals: int, *, keep_one: bool = False) -> str:
+    """0.65 -> "0.65", 0.7 -> "0.7", 7.0 -> "7" ("1.0" when `keep_one` wants a decimal)."""
+    text = f"{value:.{decimals}f}".rstrip("0")
+    if text.endswith("."):
+        text = text + "0" if keep_one else text[:-1]
+    return text
+
+
+def scored_in(kr: KeyResult | KRFacts, objective_cycle_id: int | None, cycle: Cycle) -> bool:
+    """Whether the key result is scored at the end of `cycle`: its own cycle when it has
+    one (a quarter of a yearly objective), else its objective's."""
+    if kr.cycle_id is not None:
+        return kr.cycle_id == cycle.id
+    return objective_cycle_id == cycle.id
+
+
+def team_scored_krs(session: Session, team: Team, cycle: Cycle) -> list[KeyResult]:
+    """The key results of the team and its members scored at the end of `cycle`."""
+    found: list[KeyResult] = []
+    for outer in okrs.cycles_covering(
+        session=session, workspace_id=team.workspace_id, start=cycle.start_date, end=cycle.end_date
+    ):
+        krs = team_krs(session=session, team=team, cycle_id=outer.id)
+        found.extend(kr for kr in krs if scored_in(kr, outer.id, cycle))
+    return sorted({kr.id: kr for kr in found}.values(), key=lambda kr: kr.number)
 
 
 def objective_score_text(value: float) -> str:
@@ -58,16 +100,16 @@ def objectives_of(
 
 
 def kr_score_line(
-    tr: Translator, kr: KeyResult | KRFacts, kind: str, row: Score | None
+    tr: Translator, kr: KeyResult | KRFacts, kind: str, row: Score | None, scale: int = 1
 ) -> Context | Text:
     suggested = math.suggested_score(kr_progress(kr))
-    parts = [tr.t("suggested {s}", s=score_text(suggested))]
+    parts = [tr.t("suggested {s}", s=score_text(suggested, scale))]
     if suggested is not None:
         parts.append(reading_text(tr, kind, suggested))
     if row is not None and row.self_score is not None:
-        parts.append(tr.t("self {s}", s=score_text(row.self_score)))
+        parts.append(tr.t("self {s}", s=score_text(row.self_score, scale)))
     if row is not None and row.reviewed_score is not None:
-        parts.append(tr.t("final {s}", s=score_text(row.reviewed_score)))
+        parts.append(tr.t("final {s}", s=score_text(row.reviewed_score, scale)))
     kind_text = tr.t("committed") if kind == "committed" else tr.t("aspirational")
     title = f"KR{kr.number} {kr.title}"
     name = tr.t("{name} ({details})", name=title, details=kind_text)
@@ -90,10 +132,9 @@ class QueueRow:
     score: Score | None
 
 
-def team_rows(session: Session, team: Team, cycle_id: int | None) -> list[QueueRow]:
-    krs = [
-        kr for kr in team_krs(session=session, team=team, cycle_id=cycle_id) if kr.owner_member_id
-    ]
+def team_rows(session: Session, team: Team, cycle: Cycle) -> list[QueueRow]:
+    """The key results scored at the end of `cycle` of the team's members, with their scores."""
+    krs = [kr for kr in team_scored_krs(session, team, cycle) if kr.owner_member_id]
     objectives = objectives_of(session, team.workspace_id, krs)
     scores = okrs.scores_for(
         session=session,
@@ -120,8 +161,10 @@ def team_rows(session: Session, team: Team, cycle_id: int | None) -> list[QueueR
     ]
 
 
-def queue_message(tr: Translator, session: Session, team: Team, cycle: Cycle) -> Message:
-    rows = team_rows(session, team, cycle.id)
+def queue_message(
+    tr: Translator, session: Session, team: Team, cycle: Cycle, scale: int = 1
+) -> Message:
+    rows = team_rows(session, team, cycle)
     scored = sum(1 for r in rows if r.score is not None and r.score.self_score is not None)
     reviewed = sum(1 for r in rows if r.score is not None and r.score.reviewed_score is not None)
     title = tr.t("Score review · {team} · {cycle}", team=team.name, cycle=cycle.name)
@@ -143,11 +186,11 @@ def queue_message(tr: Translator, session: Session, team: Team, cycle: Cycle) ->
         self_score = row.score.self_score if row.score else None
         parts = [
             owner,
-            tr.t("suggested {s}", s=score_text(suggested)),
-            tr.t("self {s}", s=score_text(self_score)),
+            tr.t("suggested {s}", s=score_text(suggested, scale)),
+            tr.t("self {s}", s=score_text(self_score, scale)),
         ]
         if row.score is not None and row.score.reviewed_score is not None:
-            parts.append(tr.t("final {s}", s=score_text(row.score.reviewed_score)))
+            parts.append(tr.t("final {s}", s=score_text(row.score.reviewed_score, scale)))
             if row.score.reason:
                 parts.append(f"“{row.score.reason}”")
         elif self_score is not None:
@@ -164,7 +207,9 @@ def queue_message(tr: Translator, session: Session, team: Team, cycle: Cycle) ->
     return Message(summary=title, blocks=tuple(blocks))
 
 
-def summary_message(tr: Translator, team: Team, cycle: Cycle, rows: Sequence[QueueRow]) -> Message:
+def summary_message(
+    tr: Translator, team: Team, cycle: Cycle, rows: Sequence[QueueRow], scale: int = 1
+) -> Message:
     title = tr.t("Cycle {cycle} · {team} · scores", cycle=cycle.name, team=team.name)
     blocks: list[Block] = [Header(title)]
     by_objective: dict[int, list[QueueRow]] = {}
@@ -191,12 +236,71 @@ def summary_message(tr: Translator, team: Team, cycle: Cycle, rows: Sequence[Que
             parts = [
                 r.owner.display_name if r.owner else "?",
                 tr.t("weight {w}", w=tr.number(r.kr.weight)),
-                tr.t("self {s}", s=score_text(r.score.self_score)),
-                tr.t("final {s}", s=score_text(r.score.reviewed_score)),
+                tr.t("self {s}", s=score_text(r.score.self_score, scale)),
+                tr.t("final {s}", s=score_text(r.score.reviewed_score, scale)),
             ]
             if r.score.reason:
                 parts.append(f"“{r.score.reason}”")
             name = f"KR{r.kr.number} {r.kr.title}"
             blocks.append(Context(tr.t("{kr}: {details}", kr=name, details=" · ".join(parts))))
+    blocks.extend(_corrections(tr, rows, scale))
     blocks.append(Context(tr.t("Thank you all for an honest cycle. On to the next one!")))
     return Message(summary=title, blocks=tuple(blocks))
+
+
+def _corrections(tr: Translator, rows: Sequence[QueueRow], scale: int) -> list[Block]:
+    """Each person's self scores against the final ones, and how far they were corrected."""
+    by_person: dict[int, list[QueueRow]] = {}
+    for row in rows:
+        score = row.score
+        if row.owner is None or row.owner.id is None or score is None:
+            continue
+        if score.self_score is not None and score.reviewed_score is not None:
+            by_person.setdefault(row.owner.id, []).append(row)
+    if not by_person:
+        return []
+    blocks: list[Block] = [Divider(), Text(tr.t("Self scores against final scores"))]
+    changes: list[float] = []
+    for group in by_person.values():
+        weights = [r.kr.weight for r in group]
+        own = [r.score.self_score for r in group if r.score and r.score.self_score is not None]
+        final = [
+            r.score.reviewed_score for r in group if r.score and r.score.reviewed_score is not None
+        ]
+        own_mean = sum(w * v for w, v in zip(weights, own, strict=True)) / sum(weights)
+        final_mean = sum(w * v for w, v in zip(weights, final, strict=True)) / sum(weights)
+        changed = sum(1 for a, b in zip(own, final, strict=True) if abs(a - b) > 1e-9)
+        changes.extend(abs(a - b) for a, b in zip(own, final, strict=True))
+        owner = group[0].owner
+        blocks.append(
+            Context(
+                tr.t(
+                    "{name}: self {own} → final {final} ({change}) · {changed} of {total} corrected",
+                    name=owner.display_name if owner else "?",
+                    own=score_text(own_mean, scale),
+                    final=score_text(final_mean, scale),
+                    change=_signed_score(final_mean - own_mean, scale),
+                    changed=changed,
+                    total=len(group),
+                )
+            )
+        )
+    mean = sum(changes) / len(changes)
+    blocks.append(
+        Context(
+            tr.t(
+                "Self scores were corrected by {mean} on average; {changed} of {total} changed.",
+                mean=score_text(mean, scale),
+                changed=sum(1 for c in changes if c > 1e-9),
+                total=len(changes),
+            )
+        )
+    )
+    return blocks
+
+
+def _signed_score(value: float, scale: int) -> str:
+    if abs(value) < 1e-9:
+        return "±0"
+    sign = "+" if value > 0 else "−"
+    return sign + score_text(abs(value), scale)

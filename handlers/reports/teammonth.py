@@ -194,7 +194,7 @@ def load_team_months(
             session=session, workspace_id=ws, week=week, owner_member_ids=everyone
         ):
             tasks_of[task.owner_member_id].append(task)
-    bounds = {t.timezone: _month_bounds_utc(year, month, t.timezone) for t in teams}
+    bounds = {t.timezone: month_bounds_utc(year, month, t.timezone) for t in teams}
     helped = collab.list_help_requests(
         session=session,
         workspace_id=ws,
@@ -250,7 +250,7 @@ def _number(task: TaskFacts) -> int:
     return task.number
 
 
-def _month_bounds_utc(year: int, month: int, tz: str) -> tuple[datetime, datetime]:
+def month_bounds_utc(year: int, month: int, tz: str) -> tuple[datetime, datetime]:
     """The month's [1st 00:00, next 1st 00:00) in the team's zone, as UTC."""
     zone = ZoneInfo(tz)
     first = date(year, month, 1)

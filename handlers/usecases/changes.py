@@ -1,4 +1,5 @@
-"""The Wednesday cut-off: after it, a change to the week's plan waits for the manager.
+"""Changes that wait for the manager: the week's plan after the cut-off, a key result
+after the cycle's first month.
 
 Until the team's cut-off (default Wednesday, end of day, team time) owners
 add, edit, drop and carry their tasks freely. After it, the same change by
@@ -6,6 +7,10 @@ someone other than the manager becomes a request: the manager approves or
 declines it (with an optional reason), the owner hears the outcome, and the
 change applies only when approved, marked as a late change in the plan. A
 team without a manager holds nothing; the new week opens the plan again.
+
+The same goes for a key result's target, start or weight once its cycle is
+past its first month: the change waits for the manager, and the approved ones
+are announced in the next monthly review.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.i18n import Translator
-from handlers.okr.weeks import next_week, week_of, week_start
+from handlers.okr.weeks import first_month_over, next_week, week_of, week_start
 from handlers.present import task_ref
 from handlers.usecases.context import Ctx, UserError, member_name
 from handlers.views import (
@@ -33,7 +38,15 @@ from handlers.views import (
     Text,
     ToUser,
 )
-from storage.models import ChangeRequest, ChangeStatus, Member, PlanTask, TaskStatus, Team
+from storage.models import (
+    ChangeRequest,
+    ChangeStatus,
+    KeyResult,
+    Member,
+    PlanTask,
+    TaskStatus,
+    Team,
+)
 from storage.repos import changes, okrs, rhythm, workspaces
 
 DECLINE_FORM = "change.decline"
@@ -76,7 +89,57 @@ def held(ctx: Ctx, owner_id: int) -> Hold | None:
     return None
 
 
+def kr_hold(ctx: Ctx, kr: KeyResult, owner_id: int | None) -> Hold | None:
+    """The team and manager a change to this KR's target, start or weight waits for:
+    after its cycle's first month, when someone other than the manager makes it."""
+    cycle_id = kr.cycle_id
+    if cycle_id is None:
+        objective = okrs.get_objective_by_id(
+            session=ctx.session, workspace_id=ctx.workspace_id, objective_id=kr.objective_id
+        )
+        cycle_id = objective.cycle_id if objective is not None else None
+    cycle = (
+        okrs.get_cycle(session=ctx.session, workspace_id=ctx.workspace_id, cycle_id=cycle_id)
+        if cycle_id is not None
+        else None
+    )
+    if cycle is None or owner_id is None or not first_month_over(cycle.start_date, ctx.today):
+        return None
+    for team in workspaces.teams_of_member(
+        session=ctx.session, workspace_id=ctx.workspace_id, member_id=owner_id
+    ):
+        if team.manager_id is None or team.manager_id == owner_id:
+            continue
+        if team.manager_id == ctx.member_id:
+            return None
+        manager = workspaces.get_member(
+            session=ctx.session, workspace_id=ctx.workspace_id, member_id=team.manager_id
+        )
+        return Hold(team, manager) if manager is not None else None
+    return None
+
+
+def _field_name(tr: Translator, field: str) -> str:
+    return {
+        "target": tr.t("target"),
+        "start": tr.t("start"),
+        "weight": tr.t("weight"),
+    }.get(field, field)
+
+
+def _number(tr: Translator, value: object) -> str:
+    return tr.number(float(value)) if isinstance(value, int | float) else str(value)
+
+
 def describe(tr: Translator, kind: str, change: dict[str, Any], task: PlanTask | None) -> str:
+    if kind == "kr":
+        return tr.t(
+            "change KR{n}'s {field} from {old} to {new}",
+            n=change.get("kr_number", "?"),
+            field=_field_name(tr, str(change.get("field", ""))),
+            old=_number(tr, change.get("old")),
+            new=_number(tr, change.get("value")),
+        )
     ref = task_ref(task) if task is not None else ""
     if kind == "add":
         return tr.t("add a task: {title}", title=change.get("title", ""))
@@ -113,17 +176,30 @@ def request(
     )
     tr = ctx.translator_for(hold.manager)
     what = describe(tr, kind, change, task)
-    text = tr.t(
-        "{who} asks to change the plan after the cut-off: {what}",
-        who=member_name(ctx.member),
-        what=what,
-    )
-    reply = ctx.t(
-        "The plan is settled for this week, so {manager} approves late changes. "
-        "I've asked them: {what}",
-        manager=member_name(hold.manager),
-        what=describe(ctx.tr, kind, change, task),
-    )
+    if kind == "kr":
+        text = tr.t(
+            "{who} asks to change a key result after the cycle's first month: {what}",
+            who=member_name(ctx.member),
+            what=what,
+        )
+        reply = ctx.t(
+            "The cycle is past its first month, so {manager} approves changes to a key "
+            "result's target, start or weight. I've asked them: {what}",
+            manager=member_name(hold.manager),
+            what=describe(ctx.tr, kind, change, task),
+        )
+    else:
+        text = tr.t(
+            "{who} asks to change the plan after the cut-off: {what}",
+            who=member_name(ctx.member),
+            what=what,
+        )
+        reply = ctx.t(
+            "The plan is settled for this week, so {manager} approves late changes. "
+            "I've asked them: {what}",
+            manager=member_name(hold.manager),
+            what=describe(ctx.tr, kind, change, task),
+        )
     value = str(row.id)
     return Outcome(
         replies=[Message(summary=reply, blocks=(Text(reply),))],
@@ -240,6 +316,14 @@ def _answered(ctx: Ctx, row: ChangeRequest, task: PlanTask | None, *, approved: 
                 "{who} declined your late change: {what}", who=member_name(ctx.member), what=what
             )
         )
+        if row.kind == "kr":
+            text = (
+                tr.t("{who} approved your change: {what}", who=member_name(ctx.member), what=what)
+                if approved
+                else tr.t(
+                    "{who} declined your change: {what}", who=member_name(ctx.member), what=what
+                )
+            )
         blocks: list[Text | Context] = [Text(text)]
         if row.reason:
             blocks.append(Context(tr.t("Reason: {reason}", reason=row.reason)))
@@ -255,6 +339,20 @@ def _answered(ctx: Ctx, row: ChangeRequest, task: PlanTask | None, *, approved: 
 
 def _apply(ctx: Ctx, row: ChangeRequest) -> PlanTask | None:
     change = row.change
+    if row.kind == "kr":
+        kr = okrs.get_key_result_by_id(
+            session=ctx.session, workspace_id=ctx.workspace_id, kr_id=int(change["kr_id"])
+        )
+        if kr is None or kr.archived:
+            raise UserError("That key result is gone, so there is nothing to apply.")
+        column = {"target": "target_value", "start": "start_value", "weight": "weight"}
+        okrs.update_key_result(
+            session=ctx.session,
+            kr=kr,
+            changes={column[change["field"]]: float(change["value"])},
+            now=ctx.now,
+        )
+        return None
     if row.kind == "add":
         kr = (
             okrs.get_key_result(

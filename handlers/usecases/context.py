@@ -13,7 +13,14 @@ from handlers.events import MentionedUser
 from handlers.grammar import PersonRef, Ref, clean_typed
 from handlers.i18n import Translator, negotiate, translator
 from handlers.links import NO_LINKS, PageLinks
-from handlers.okr.weeks import cycle_for, is_valid_timezone, local_date, week_of
+from handlers.okr.weeks import (
+    CycleBounds,
+    cycle_for,
+    is_valid_timezone,
+    kr_cycle_for,
+    local_date,
+    week_of,
+)
 from handlers.present import show_ref
 from handlers.views import mention
 from storage.models import (
@@ -55,7 +62,10 @@ class Ctx:
     tr: Translator
     mentions: Mapping[str, MentionedUser] = field(default_factory=dict)
     workspace_locale: str = "en"
+    # The member's cycle kind (their first team's own, else the workspace's).
     cycle_kind: str = "quarter"
+    workspace_cycle_kind: str = "quarter"
+    score_scale: int = 1
     # The shared channel or group chat the command was typed in (None in a direct chat).
     channel_id: str | None = None
     # Addresses of the web view's pages, for messages that link to them.
@@ -79,7 +89,14 @@ class Ctx:
 
     @cached_property
     def _cycle(self) -> Cycle:
-        bounds = cycle_for(self.cycle_kind, self.today)
+        return self.cycle_at(cycle_for(self.cycle_kind, self.today))
+
+    def current_cycle(self) -> Cycle:
+        """The cycle today falls in, created on first use."""
+        return self._cycle
+
+    def cycle_at(self, bounds: CycleBounds) -> Cycle:
+        """The cycle of these bounds, created on first use."""
         return okrs.get_or_create_cycle(
             session=self.session,
             workspace_id=self.workspace_id,
@@ -89,9 +106,20 @@ class Ctx:
             end=bounds.end,
         )
 
-    def current_cycle(self) -> Cycle:
-        """The cycle today falls in, created on first use."""
-        return self._cycle
+    def kind_of(self, team: Team | None) -> str:
+        """A team's cycle kind: its own, else the workspace's; the member's without a team."""
+        if team is None:
+            return self.cycle_kind
+        return team.cycle_kind or self.workspace_cycle_kind
+
+    def team_cycle(self, team: Team) -> Cycle:
+        """The cycle a team's objectives are in today."""
+        return self.cycle_at(cycle_for(self.kind_of(team), self.today))
+
+    def scoring_cycle(self, team: Team | None = None) -> Cycle:
+        """The cycle whose end is scored next: the key results' cycle (a quarter of a
+        yearly objective under "annual-quarterly", else the objectives' own)."""
+        return self.cycle_at(kr_cycle_for(self.kind_of(team), self.today))
 
     def translator_for(self, member: Member | None) -> Translator:
         """The translator for messages addressed to someone else."""
@@ -132,7 +160,9 @@ def member_context(
         tr=translator(negotiate(member.locale, workspace.default_locale)),
         mentions=mentions or {},
         workspace_locale=workspace.default_locale,
-        cycle_kind=workspace.cycle_kind,
+        cycle_kind=next((t.cycle_kind for t in teams if t.cycle_kind), workspace.cycle_kind),
+        workspace_cycle_kind=workspace.cycle_kind,
+        score_scale=workspace.score_scale,
         channel_id=channel_id,
         links=links,
     )

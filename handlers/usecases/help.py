@@ -25,6 +25,10 @@ def describe(tr: Translator, verb: str) -> str:
         "score": tr.t("end-of-cycle scores: yours first, then your manager's review"),
         "settings": tr.t("language, timezone, and your team's rhythm"),
         "away": tr.t("time away: no prompts, not counted as missing"),
+        "draft": tr.t("draft next cycle's OKRs together: propose, vote, finalise"),
+        "review": tr.t("the review meeting: your pack, the agenda, your answers"),
+        "feedback": tr.t("collaborators' feedback for the scoring committee"),
+        "committee": tr.t("the scoring committee: scores side by side, propose, confirm"),
         "export": tr.t("your team's OKRs and history as a spreadsheet (team managers)"),
         "import": tr.t("how to bring OKRs in from a spreadsheet or Feishu OKR"),
     }.get(verb, "")
@@ -178,7 +182,15 @@ def parse_error_text(tr: Translator, error: g.ParseError) -> str:
         ),
         "bad_language": tr.t('I speak English (en) and Chinese (zh), not "{token}".', token=token),
         "bad_cycle": tr.t(
-            'Cycles are quarter, bimonthly, monthly or annual, not "{token}".', token=token
+            'Cycles are quarter, bimonthly, monthly, annual or annual-quarterly, not "{token}".',
+            token=token,
+        ),
+        "bad_scale": tr.t(
+            'Scores are shown on 1 (0–1) or 10 (10 points), not "{token}".', token=token
+        ),
+        "bad_rating": tr.t('Feedback is a whole number from 1 to 5, not "{token}".', token=token),
+        "bad_idea": tr.t(
+            'Name a draft\'s idea by its number, like #2 or #2.1, not "{token}".', token=token
         ),
     }
     text = messages.get(error.code, tr.t("I couldn't read that command."))

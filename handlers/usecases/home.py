@@ -104,7 +104,7 @@ def _team_status(ctx: Ctx) -> list[Block]:
         ]
     team = teams[0]
     week = teamweek.load_team_week(
-        session=ctx.session, team=team, week=ctx.week, cycle=ctx.current_cycle(), today=ctx.today
+        session=ctx.session, team=team, week=ctx.week, cycle=ctx.team_cycle(team), today=ctx.today
     )
     rollup = digest.rollup_message(ctx.tr, week)
     # The rollup's counts line ("3 of 5 checked in · 1 away"); the full rollup is a button away.

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from handlers import grammar as g
 from handlers.links import page_link
 from handlers.okr import math, quality
+from handlers.okr.weeks import kr_cycle_for
 from handlers.present import (
     exact_value_text,
     kr_block,
@@ -17,7 +18,8 @@ from handlers.present import (
     value_text,
     warning_blocks,
 )
-from handlers.usecases import scores
+from handlers.reports.scores import score_text
+from handlers.usecases import changes, scores
 from handlers.usecases.context import (
     Ctx,
     UserError,
@@ -51,7 +53,7 @@ from handlers.views import (
     Text,
     ToUser,
 )
-from storage.models import KeyResult, KRKind, Member, Objective, ObjectiveKind
+from storage.models import Cycle, KeyResult, KRKind, Member, Objective, ObjectiveKind
 from storage.repos import okrs, rhythm, workspaces
 
 # --- reading -----------------------------------------------------------------
@@ -201,7 +203,7 @@ def show_team(ctx: Ctx, cmd: g.ShowTeam) -> Outcome:
     objectives = okrs.list_objectives(
         session=ctx.session,
         workspace_id=ctx.workspace_id,
-        cycle_id=ctx.current_cycle().id,
+        cycle_id=ctx.team_cycle(team).id,
         owner_member_ids=ids,
         owner_team_ids=[team.id or -1],
     )
@@ -331,9 +333,9 @@ def new_objective_form(ctx: Ctx) -> Outcome:
     return Outcome(replies=[form])
 
 
-def create_objective(ctx: Ctx, cmd: g.NewObjective) -> Outcome:
-    cycle = ctx.current_cycle()
-    assert cycle.id is not None
+def create_objective(ctx: Ctx, cmd: g.NewObjective, cycle: Cycle | None = None) -> Outcome:
+    """`cycle` puts the objective in a cycle other than today's (the next one, when drafted)."""
+    cycle = cycle or ctx.current_cycle()
     owner_member_id: int | None = ctx.member_id
     owner_team_id: int | None = None
     if cmd.team:
@@ -344,6 +346,9 @@ def create_objective(ctx: Ctx, cmd: g.NewObjective) -> Outcome:
         if ctx.member_id not in members:
             raise UserError("Only members of {team} can write its objectives.", team=team.name)
         owner_member_id, owner_team_id = None, team.id
+        if cycle.id == ctx.current_cycle().id:
+            cycle = ctx.team_cycle(team)
+    assert cycle.id is not None
     objective = okrs.create_objective(
         session=ctx.session,
         workspace_id=ctx.workspace_id,
@@ -424,6 +429,7 @@ def _add_kr(ctx: Ctx, objective: Objective, spec: g.KRSpec) -> KeyResult:
     if owner_id is None:
         owner_id = objective.owner_member_id or ctx.member_id
     return okrs.create_key_result(
+        cycle_id=kr_cycle_id(ctx, objective),
         session=ctx.session,
         workspace_id=ctx.workspace_id,
         objective_id=objective.id or -1,
@@ -436,6 +442,28 @@ def _add_kr(ctx: Ctx, objective: Objective, spec: g.KRSpec) -> KeyResult:
         weight=spec.weight,
         now=ctx.now,
     )
+
+
+def kr_cycle_id(ctx: Ctx, objective: Objective) -> int | None:
+    """A yearly objective's key result runs for a quarter under "annual-quarterly":
+    the quarter it is written in, or the year's first when written before the year."""
+    team = (
+        workspaces.get_team(
+            session=ctx.session, workspace_id=ctx.workspace_id, team_id=objective.owner_team_id
+        )
+        if objective.owner_team_id is not None
+        else None
+    )
+    kind = ctx.kind_of(team)
+    if kind != "annual-quarterly":
+        return None
+    cycle = okrs.get_cycle(
+        session=ctx.session, workspace_id=ctx.workspace_id, cycle_id=objective.cycle_id
+    )
+    if cycle is None:
+        return None
+    day = min(max(ctx.today, cycle.start_date), cycle.end_date)
+    return ctx.cycle_at(kr_cycle_for(kind, day)).id
 
 
 def _kr_warnings(kr: KeyResult) -> list[quality.QualityWarning]:
@@ -521,6 +549,23 @@ def edit_kr(ctx: Ctx, cmd: g.EditKR) -> Outcome:
         start = value if cmd.field == "start" else kr.start_value
         target = value if cmd.field == "target" else kr.target_value
         _require_measurable(start, target, kr.title)
+    if cmd.field in ("target", "start", "weight"):
+        hold = changes.kr_hold(ctx, kr, kr_owner_id(ctx, kr))
+        if hold is not None:
+            old = getattr(kr, _FIELD_COLUMNS[cmd.field])
+            return changes.request(
+                ctx,
+                hold,
+                kind="kr",
+                change={
+                    "kr_id": kr.id,
+                    "kr_number": kr.number,
+                    "field": cmd.field,
+                    "value": value,
+                    "old": old,
+                },
+                task=None,
+            )
     okrs.update_key_result(
         session=ctx.session, kr=kr, changes={_FIELD_COLUMNS[cmd.field]: value}, now=ctx.now
     )
@@ -704,12 +749,12 @@ def _score_blocks(ctx: Ctx, objective: Objective) -> list[Block]:
         row = scores.get(kr.id or -1)
         suggested = math.suggested_score(kr_progress(kr))
         final = None
-        parts = [ctx.t("suggested {s}", s=_score(suggested))]
+        parts = [ctx.t("suggested {s}", s=_score(ctx, suggested))]
         if row is not None and row.self_score is not None:
-            parts.append(ctx.t("self {s}", s=_score(row.self_score)))
+            parts.append(ctx.t("self {s}", s=_score(ctx, row.self_score)))
             final = row.self_score
         if row is not None and row.reviewed_score is not None:
-            parts.append(ctx.t("reviewed {s}", s=_score(row.reviewed_score)))
+            parts.append(ctx.t("reviewed {s}", s=_score(ctx, row.reviewed_score)))
             final = row.reviewed_score
             if row.reason:
                 parts.append(f"“{row.reason}”")
@@ -737,8 +782,8 @@ def _objective_score(value: float) -> str:
     return text[:-1] if text.endswith("0") else text
 
 
-def _score(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
+def _score(ctx: Ctx, value: float | None) -> str:
+    return score_text(value, ctx.score_scale)
 
 
 def score_show(ctx: Ctx, cmd: g.ScoreShow) -> Outcome:
@@ -770,7 +815,7 @@ def score(ctx: Ctx, cmd: g.Score) -> Outcome:
             raise UserError(
                 "{ref}'s score is final: your manager reviewed it at {s}.",
                 ref=kr_ref(kr),
-                s=_score(existing.reviewed_score),
+                s=_score(ctx, existing.reviewed_score),
             )
         okrs.save_self_score(
             session=ctx.session,
@@ -783,7 +828,7 @@ def score(ctx: Ctx, cmd: g.Score) -> Outcome:
         text = ctx.t(
             "Scored {ref} {s} (your own score; your manager reviews it).",
             ref=kr_ref(kr),
-            s=_score(cmd.value),
+            s=_score(ctx, cmd.value),
         )
         deliveries.extend(scores.after_self_score(ctx, kr, cmd.value))
     elif can_act_for(ctx, owner_id):
@@ -793,7 +838,7 @@ def score(ctx: Ctx, cmd: g.Score) -> Outcome:
             raise UserError(
                 'Changing the owner\'s score needs a reason: /okr score {ref} {s} "why".',
                 ref=kr_ref(kr),
-                s=_score(cmd.value),
+                s=_score(ctx, cmd.value),
             )
         okrs.save_review_score(
             session=ctx.session,
@@ -804,7 +849,7 @@ def score(ctx: Ctx, cmd: g.Score) -> Outcome:
             reason=cmd.reason.strip(),
             now=ctx.now,
         )
-        text = ctx.t("Reviewed {ref}: {s}.", ref=kr_ref(kr), s=_score(cmd.value))
+        text = ctx.t("Reviewed {ref}: {s}.", ref=kr_ref(kr), s=_score(ctx, cmd.value))
         deliveries.extend(
             scores.after_review(
                 ctx, kr, owner_id, existing.self_score, cmd.value, cmd.reason.strip()
@@ -829,8 +874,24 @@ def score_confirm(ctx: Ctx, ref: g.Ref) -> Outcome:
     return outcome
 
 
-def submit_new_objective(ctx: Ctx, values: Mapping[str, str | list[str] | None]) -> Outcome:
-    """Create an objective from the form; each KR line uses the `new` line's KR syntax."""
+def submit_new_objective(
+    ctx: Ctx, values: Mapping[str, str | list[str] | None], context: str = ""
+) -> Outcome:
+    """Create an objective from the form; each KR line uses the `new` line's KR syntax.
+
+    A `context` of "cycle:ID" puts it in that cycle (the one a team drafted), and an
+    "align" input aligns it to the objective chosen there.
+    """
+    cycle: Cycle | None = None
+    if context.startswith("cycle:"):
+        number = context.removeprefix("cycle:")
+        cycle = (
+            okrs.get_cycle(session=ctx.session, workspace_id=ctx.workspace_id, cycle_id=int(number))
+            if number.isdigit() and len(number) < 10
+            else None
+        )
+        if cycle is None:
+            raise UserError("That form has expired. Type /okr to start again.")
 
     def text(name: str) -> str:
         value = values.get(name)
@@ -864,9 +925,28 @@ def submit_new_objective(ctx: Ctx, values: Mapping[str, str | list[str] | None])
         errors.append(
             ("kr1", ctx.t("Add at least one key result: how will you know you got there?"))
         )
+    parent: g.Ref | None = None
+    if text("align"):
+        try:
+            parent = g.parse_ref(text("align"))
+        except g.ParseError as error:
+            errors.append(("align", parse_error_text(ctx.tr, error)))
     if errors:
         return Outcome(replies=[FormErrors(tuple(errors))])
-    return create_objective(
+    outcome = create_objective(
         ctx,
         g.NewObjective(title=title, kind=kind, team=None, krs=tuple(specs)),  # type: ignore[arg-type]  # kind checked above
+        cycle,
     )
+    if parent is not None:
+        created = okrs.list_objectives(
+            session=ctx.session,
+            workspace_id=ctx.workspace_id,
+            cycle_id=cycle.id if cycle is not None else ctx.current_cycle().id,
+            owner_member_ids=[ctx.member_id],
+        )
+        newest = max(created, key=lambda o: o.number)
+        aligned = align(ctx, g.Align(g.Ref("O", newest.number), parent))
+        outcome.replies.extend(aligned.replies[:1])
+        outcome.deliveries.extend(aligned.deliveries)
+    return outcome

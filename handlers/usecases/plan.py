@@ -246,7 +246,18 @@ def plan_edit(ctx: Ctx, cmd: g.PlanEdit) -> Outcome:
 
 
 def plan_done(ctx: Ctx, cmd: g.PlanDone) -> Outcome:
-    return _change_status(ctx, cmd.tasks, TaskStatus.DONE)
+    outcome = _change_status(ctx, cmd.tasks, TaskStatus.DONE)
+    if cmd.links:
+        # Where the results can be seen: the review pack shows them with the task.
+        for ref in cmd.tasks:
+            task = resolve_task(ctx, ref)
+            rhythm.add_task_links(
+                session=ctx.session,
+                workspace_id=ctx.workspace_id,
+                task_id=task.id or -1,
+                links=cmd.links,
+            )
+    return outcome
 
 
 def plan_drop(ctx: Ctx, cmd: g.PlanDrop) -> Outcome:

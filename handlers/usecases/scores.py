@@ -10,11 +10,13 @@ The prompts that open scoring are a moment (`handlers.moments.scoring`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from handlers.i18n import negotiate, translator
 from handlers.present import kr_ref
 from handlers.reports.scores import (
+    both_text,
     queue_message,
     score_text,
     summary_message,
@@ -47,8 +49,12 @@ def show_queue(ctx: Ctx) -> Outcome:
     ]
     if not teams:
         raise UserError("Only a team's manager has a score review queue.")
-    cycle = ctx.current_cycle()
-    return Outcome(replies=[queue_message(ctx.tr, ctx.session, team, cycle) for team in teams])
+    return Outcome(
+        replies=[
+            queue_message(ctx.tr, ctx.session, team, ctx.scoring_cycle(team), ctx.score_scale)
+            for team in teams
+        ]
+    )
 
 
 def confirm(ctx: Ctx, ref_kr: KeyResult) -> float:
@@ -76,15 +82,15 @@ def after_self_score(ctx: Ctx, kr: KeyResult, value: float) -> list[Delivery]:
     if manager is None:
         return []
     tr = ctx.translator_for(manager)
-    cycle = _cycle_of(ctx, kr)
+    cycle = cycle_of(ctx, kr)
     text = tr.t(
         "{who} scored KR{n} {title}: {s}",
         who=ctx.member.display_name,
         n=kr.number,
         title=kr.title,
-        s=score_text(value),
+        s=score_text(value, ctx.score_scale),
     )
-    queue = queue_message(tr, ctx.session, team, cycle)
+    queue = queue_message(tr, ctx.session, team, cycle, ctx.score_scale)
     return [
         Delivery(
             to=ToUser(manager.external_id),
@@ -95,9 +101,16 @@ def after_self_score(ctx: Ctx, kr: KeyResult, value: float) -> list[Delivery]:
 
 
 def after_review(
-    ctx: Ctx, kr: KeyResult, owner_id: int | None, before: float | None, value: float, reason: str
+    ctx: Ctx,
+    kr: KeyResult,
+    owner_id: int | None,
+    before: float | None,
+    value: float,
+    reason: str,
+    reasons: Sequence[tuple[str, str]] = (),
 ) -> list[Delivery]:
-    """Tell the owner; when the whole team is reviewed, post the cycle summary."""
+    """Tell the owner (with the committee's `reasons`, by name); when the whole team is
+    reviewed, post the cycle summary."""
     out: list[Delivery] = []
     owner = (
         workspaces.get_member(
@@ -114,7 +127,7 @@ def after_review(
                 who=ctx.member.display_name,
                 n=kr.number,
                 title=kr.title,
-                s=score_text(value),
+                s=both_text(value, ctx.score_scale),
             )
         else:
             text = tr.t(
@@ -122,12 +135,16 @@ def after_review(
                 who=ctx.member.display_name,
                 n=kr.number,
                 title=kr.title,
-                old=score_text(before),
-                new=score_text(value),
+                old=score_text(before, ctx.score_scale),
+                new=both_text(value, ctx.score_scale),
             )
         blocks: list[Block] = [Text(text)]
         if reason:
             blocks.append(Context(tr.t("Reason: {reason}", reason=reason)))
+        for name, why in reasons:
+            blocks.append(
+                Context(tr.t("{name} for the committee: {reason}", name=name, reason=why))
+            )
         out.append(
             Delivery(
                 to=ToUser(owner.external_id),
@@ -138,17 +155,21 @@ def after_review(
     if owner_id is not None:
         team = team_of_owner(ctx.session, ctx.workspace_id, owner_id)
         if team is not None and team.manager_id == ctx.member_id:
-            out.extend(_summary_when_done(ctx, team, _cycle_of(ctx, kr)))
+            out.extend(_summary_when_done(ctx, team, cycle_of(ctx, kr)))
     return out
 
 
-def _cycle_of(ctx: Ctx, kr: KeyResult) -> Cycle:
-    objective = okrs.get_objective_by_id(
-        session=ctx.session, workspace_id=ctx.workspace_id, objective_id=kr.objective_id
-    )
-    if objective is not None:
+def cycle_of(ctx: Ctx, kr: KeyResult) -> Cycle:
+    """The cycle a key result is scored at the end of: its own, else its objective's."""
+    cycle_id = kr.cycle_id
+    if cycle_id is None:
+        objective = okrs.get_objective_by_id(
+            session=ctx.session, workspace_id=ctx.workspace_id, objective_id=kr.objective_id
+        )
+        cycle_id = objective.cycle_id if objective is not None else None
+    if cycle_id is not None:
         found = okrs.get_cycle(
-            session=ctx.session, workspace_id=ctx.workspace_id, cycle_id=objective.cycle_id
+            session=ctx.session, workspace_id=ctx.workspace_id, cycle_id=cycle_id
         )
         if found is not None:
             return found
@@ -156,12 +177,12 @@ def _cycle_of(ctx: Ctx, kr: KeyResult) -> Cycle:
 
 
 def _summary_when_done(ctx: Ctx, team: Team, cycle: Cycle) -> list[Delivery]:
-    rows = team_rows(ctx.session, team, cycle.id)
+    rows = team_rows(ctx.session, team, cycle)
     if not rows or any(r.score is None or r.score.reviewed_score is None for r in rows):
         return []
     workspace = workspaces.get_workspace(session=ctx.session, workspace_id=ctx.workspace_id)
     tr = translator(negotiate(team.locale, workspace.default_locale if workspace else None))
-    message = summary_message(tr, team, cycle, rows)
+    message = summary_message(tr, team, cycle, rows, ctx.score_scale)
     if team.channel_external_id:
         to: ToUser | ToChannel = ToChannel(team.channel_external_id)
     else:

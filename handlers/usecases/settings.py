@@ -5,12 +5,13 @@ from __future__ import annotations
 from handlers import grammar as g
 from handlers.i18n import translator
 from handlers.okr.calendar import is_known_country
-from handlers.okr.weeks import cycle_for, is_valid_timezone
-from handlers.usecases.context import Ctx, UserError, resolve_team
+from handlers.okr.weeks import cycle_for, is_valid_timezone, kr_cycle_for
+from handlers.reports.committee import committee_of
+from handlers.usecases.context import Ctx, UserError, member_name, resolve_person, resolve_team
 from handlers.usecases.team import require_manager
 from handlers.views import Block, Context, Fields, Header, Message, Outcome, Text
 from storage.models import Team
-from storage.repos import rhythm, workspaces
+from storage.repos import ends, rhythm, workspaces
 
 _MOMENT_COLUMNS = {
     "plan": ("plan_weekday", "plan_time"),
@@ -29,6 +30,7 @@ def show(ctx: Ctx) -> Outcome:
                 (tr.t("Language"), "中文" if tr.locale == "zh" else "English"),
                 (tr.t("Timezone"), ctx.tz),
                 (tr.t("Cycle"), ctx.current_cycle().name),
+                (tr.t("Scores"), tr.t("0–1") if ctx.score_scale != 10 else tr.t("10 points")),
             )
         ),
     ]
@@ -58,6 +60,11 @@ def _team_fields(ctx: Ctx, team: Team) -> tuple[tuple[str, str], ...]:
         (tr.t("Check-in prompt"), f"{tr.weekday(team.checkin_weekday)} {team.checkin_time}"),
         (tr.t("Celebration digest"), f"{tr.weekday(team.digest_weekday)} {team.digest_time}"),
         (tr.t("Holidays"), tr.series(team.holidays) or "–"),
+        (tr.t("Cycle"), ctx.team_cycle(team).name),
+        (
+            tr.t("Scoring committee"),
+            tr.list([member_name(m) for m in committee_of(ctx.session, team)]) or "–",
+        ),
     )
 
 
@@ -177,6 +184,84 @@ def set_team_language(ctx: Ctx, cmd: g.SetTeamLanguage) -> Outcome:
     return _done(
         ctx, ctx.t("{team} posts in the team channel in the new language now.", team=team.name)
     )
+
+
+def _cycle_text(ctx: Ctx, kind: str) -> str:
+    return {
+        "quarter": ctx.t("quarterly"),
+        "bimonthly": ctx.t("two-monthly"),
+        "monthly": ctx.t("monthly"),
+        "annual": ctx.t("yearly"),
+        "annual-quarterly": ctx.t("yearly objectives with quarterly key results"),
+    }.get(kind, kind)
+
+
+def set_team_cycle(ctx: Ctx, cmd: g.SetTeamCycle) -> Outcome:
+    team = _team_to_change(ctx, cmd.team)
+    workspaces.update_team(session=ctx.session, team=team, changes={"cycle_kind": cmd.kind})
+    kind = cmd.kind or ctx.workspace_cycle_kind
+    bounds = cycle_for(kind, ctx.today)
+    scored = kr_cycle_for(kind, ctx.today)
+    text = ctx.t(
+        "{team} now runs {kind} cycles: its objectives go into {cycle} ({start} – {end}).",
+        team=team.name,
+        kind=_cycle_text(ctx, kind),
+        cycle=bounds.name,
+        start=ctx.tr.date(bounds.start),
+        end=ctx.tr.date(bounds.end),
+    )
+    if scored.name != bounds.name:
+        text += " " + ctx.t(
+            "Key results run for a quarter and are scored when it ends: {cycle} ends {end}.",
+            cycle=scored.name,
+            end=ctx.tr.date(scored.end),
+        )
+    return _done(ctx, text)
+
+
+def set_team_committee(ctx: Ctx, cmd: g.SetTeamCommittee) -> Outcome:
+    team = _team_to_change(ctx, cmd.team)
+    people = [resolve_person(ctx, person) for person in cmd.people]
+    ends.set_committee(
+        session=ctx.session,
+        workspace_id=ctx.workspace_id,
+        team_id=team.id or -1,
+        member_ids=[m.id for m in people if m.id is not None and m.id != team.manager_id],
+    )
+    if not people:
+        return _done(
+            ctx,
+            ctx.t("{team}'s manager scores alone now, with no committee.", team=team.name),
+        )
+    names = [member_name(m) for m in committee_of(ctx.session, team)]
+    return _done(
+        ctx,
+        ctx.t(
+            "{team}'s scoring committee: {names}. They see the self scores, the feedback "
+            "and the review packs, and propose scores; the manager confirms them.",
+            team=team.name,
+            names=ctx.tr.list(names),
+        ),
+    )
+
+
+def set_score_scale(ctx: Ctx, cmd: g.SetScoreScale) -> Outcome:
+    managed = [
+        t
+        for t in workspaces.list_teams(session=ctx.session, workspace_id=ctx.workspace_id)
+        if t.manager_id == ctx.member_id
+    ]
+    if not managed:
+        raise UserError("Only a team manager can change how the workspace shows scores.")
+    workspace = workspaces.get_workspace(session=ctx.session, workspace_id=ctx.workspace_id)
+    assert workspace is not None
+    workspace.score_scale = cmd.scale
+    ctx.session.add(workspace)
+    if cmd.scale == 10:
+        return _done(
+            ctx, ctx.t("Scores are shown on the 10-point scale now: 7/10 is 0.7. Type either.")
+        )
+    return _done(ctx, ctx.t("Scores are shown from 0 to 1 now: 0.7 is 7/10. Type either."))
 
 
 def set_cycle_kind(ctx: Ctx, cmd: g.SetCycleKind) -> Outcome:

@@ -13,7 +13,7 @@ from storage.repos import workspaces
 
 def _team_week(ctx: Ctx, team: Team) -> teamweek.TeamWeek:
     return teamweek.load_team_week(
-        session=ctx.session, team=team, week=ctx.week, cycle=ctx.current_cycle(), today=ctx.today
+        session=ctx.session, team=team, week=ctx.week, cycle=ctx.team_cycle(team), today=ctx.today
     )
 
 

@@ -1,6 +1,16 @@
 """All tables. Importing this package registers every model on SQLModel.metadata."""
 
 from storage.models.collab import HelpRequest, HelpStatus, Kudos
+from storage.models.ends import (
+    CommitteeMember,
+    CommitteeScore,
+    Draft,
+    DraftIdea,
+    DraftVote,
+    FeedbackRequest,
+    IdeaKind,
+    ReviewAnswer,
+)
 from storage.models.installs import SLACK_TABLES
 from storage.models.okr import (
     Cycle,
@@ -41,10 +51,17 @@ __all__ = [
     "ChangeRequest",
     "ChangeStatus",
     "Checkin",
+    "CommitteeMember",
+    "CommitteeScore",
     "Cycle",
     "CycleKind",
+    "Draft",
+    "DraftIdea",
+    "DraftVote",
+    "FeedbackRequest",
     "HelpRequest",
     "HelpStatus",
+    "IdeaKind",
     "InstallState",
     "KRKind",
     "KeyResult",
@@ -58,6 +75,7 @@ __all__ = [
     "PlanTask",
     "ProcessedEvent",
     "RefCounter",
+    "ReviewAnswer",
     "SchedulerState",
     "Score",
     "Source",

@@ -16,6 +16,8 @@ class CycleKind(StrEnum):
     BIMONTHLY = "bimonthly"
     MONTHLY = "monthly"
     ANNUAL = "annual"
+    # Yearly objectives whose key results each run for a quarter.
+    ANNUAL_QUARTERLY = "annual-quarterly"
     CUSTOM = "custom"
 
 
@@ -122,6 +124,9 @@ class KeyResult(SQLModel, table=True):
     current_value: float = Field(default=0.0)
     unit: str = Field(default="", max_length=32)
     weight: float = Field(default=1.0)
+    # The key result's own cycle when it is shorter than its objective's: a quarter
+    # of a yearly objective. None: the objective's cycle.
+    cycle_id: int | None = Field(default=None, foreign_key="cycle.id", ondelete="SET NULL")
     archived: bool = Field(default=False)
     created_at: datetime = utc_field(default_now=True)
     updated_at: datetime = utc_field(default_now=True)

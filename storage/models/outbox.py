@@ -27,6 +27,16 @@ class OutboxState(StrEnum):
     PARKED = "parked"
 
 
+# How far a message made of several platform calls got, kept on its row while it
+# is pending or sending: `platform_ref` set means its post arrived (so it is never
+# posted again, nor given up as dead), and `steps_done` counts the calls after the
+# post (a chart upload each) that went through, `step_ref` the platform's id for
+# the step under way (an uploaded file not yet known to be shared). `doubt_since` set means an earlier
+# attempt may have reached the platform without its outcome being recorded (the
+# process died, the request timed out, the platform answered 5xx): before sending
+# again the sender asks the platform whether it arrived after that instant.
+
+
 class OutboxMessage(SQLModel, table=True):
     """One message to send: to a person or a channel, on the workspace's platform."""
 
@@ -58,6 +68,10 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: datetime = utc_field(default_now=True)
     claimed_by: str | None = Field(default=None, max_length=128)
     claimed_until: datetime | None = utc_field(nullable=True)
+    claimed_at: datetime | None = utc_field(nullable=True)  # when the current claim began
+    doubt_since: datetime | None = utc_field(nullable=True)
+    steps_done: int = 0
+    step_ref: str | None = Field(default=None, max_length=256)  # the step in flight (a file id)
     last_error: str | None = Field(default=None, max_length=1000)
     platform_ref: str | None = Field(default=None, max_length=256)
     created_at: datetime = utc_field(default_now=True)

@@ -71,6 +71,8 @@ class PlanTask(SQLModel, table=True):
     created_at: datetime = utc_field(default_now=True)
     # Changed after the team's cut-off, with the manager's approval.
     changed_late: bool = Field(default=False)
+    # Where the result of a done task can be seen (a document, a post).
+    links: list[str] = json_list_field()
 
 
 class ChangeStatus(StrEnum):
@@ -104,6 +106,9 @@ class ChangeRequest(SQLModel, table=True):
 
 class TaskHelper(SQLModel, table=True):
     """A helper (协助人) on a task."""
+
+    # The tasks someone helped on (their review pack, their collaborators).
+    __table_args__ = (Index("ix_taskhelper_ws_member", "workspace_id", "member_id"),)
 
     workspace_id: int = workspace_fk()
     task_id: int = Field(foreign_key="plantask.id", primary_key=True, ondelete="CASCADE")

@@ -49,6 +49,8 @@ class Workspace(SQLModel, table=True):
     install_state_at: datetime | None = utc_field(nullable=True)
     app_id: str | None = Field(default=None, max_length=64)
     enterprise_id: str | None = Field(default=None, max_length=32)
+    # Scores are kept on 0..1; this is how they are shown: 1 (0.7) or 10 (7/10).
+    score_scale: int = Field(default=1)
     created_at: datetime = utc_field(default_now=True)
 
 
@@ -130,6 +132,8 @@ class Team(SQLModel, table=True):
     holidays: list[str] = json_list_field()
     # A country's public holidays (ISO 3166 code, e.g. "CN") from the holidays package.
     holiday_country: str | None = Field(default=None, max_length=8)
+    # The team's own cycle kind, when it differs from the workspace's.
+    cycle_kind: str | None = Field(default=None, max_length=16)
     created_at: datetime = utc_field(default_now=True)
 
 

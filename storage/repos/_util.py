@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, false, update
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
@@ -35,18 +35,3 @@ def insert_new(session: Session, model: type[SQLModel], values: dict[str, Any]) 
     # RETURNING, not rowcount: an ORM session reports -1 rows for a Core insert on psycopg.
     first = next(iter(table.primary_key.columns))
     return bool(session.execute(stmt.returning(first)).all())
-
-
-def write_lock_first(session: Session, model: type[SQLModel]) -> None:
-    """On SQLite, take the database's write lock now, before this transaction reads.
-
-    A SQLite transaction that reads and then writes cannot wait for the lock:
-    if another connection wrote in between, the write fails at once with
-    "database is locked". A no-op write first waits its turn like any writer
-    (PostgreSQL, which locks rows, needs nothing).
-    """
-    if session.get_bind().dialect.name != "sqlite":
-        return
-    table: Table = model.__table__  # type: ignore[attr-defined]  # set by SQLModel for tables
-    first = next(iter(table.primary_key.columns))
-    session.execute(update(table).where(false()).values({first.name: first}))

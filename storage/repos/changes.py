@@ -94,3 +94,27 @@ def edit_task(
                 )
     session.flush()
     return task
+
+
+def decided_requests(
+    *,
+    session: Session,
+    workspace_id: int,
+    team_ids: Iterable[int],
+    kind: str,
+    status: ChangeStatus,
+    decided_between: tuple[datetime, datetime],
+) -> list[ChangeRequest]:
+    """Requests of these teams of one kind decided (as `status`) in [start, end), oldest first."""
+    start, end = decided_between
+    rows = session.exec(
+        select(ChangeRequest).where(
+            ChangeRequest.workspace_id == workspace_id,
+            col(ChangeRequest.team_id).in_(list(team_ids)),
+            ChangeRequest.kind == kind,
+            ChangeRequest.status == status.value,
+            col(ChangeRequest.decided_at) >= start,
+            col(ChangeRequest.decided_at) < end,
+        )
+    ).all()
+    return sorted(rows, key=lambda r: (r.decided_at or start, r.id or 0))

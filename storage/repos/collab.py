@@ -121,3 +121,45 @@ def list_kudos(
     for ids in slices(member_ids):
         found.extend(session.exec(query.where(col(Kudos.to_member_id).in_(ids))).all())
     return sorted(found, key=lambda k: k.id or 0)
+
+
+def kudos_between(
+    *,
+    session: Session,
+    workspace_id: int,
+    first_week: str,
+    last_week: str,
+    member_ids: Iterable[int],
+) -> list[Kudos]:
+    """Kudos to these members in the weeks [first_week, last_week], oldest first."""
+    found: list[Kudos] = []
+    for ids in slices(member_ids):
+        found.extend(
+            session.exec(
+                select(Kudos).where(
+                    Kudos.workspace_id == workspace_id,
+                    col(Kudos.week) >= first_week,
+                    col(Kudos.week) <= last_week,
+                    col(Kudos.to_member_id).in_(ids),
+                )
+            ).all()
+        )
+    return sorted(found, key=lambda k: (k.week, k.id or 0))
+
+
+def help_requests_of(
+    *, session: Session, workspace_id: int, member_ids: Iterable[int]
+) -> list[HelpRequest]:
+    """Every request these members asked or were asked, by number.
+
+    Two seeks (one per side) instead of an OR, which the planner answers by
+    walking the workspace's requests.
+    """
+    found: dict[int, HelpRequest] = {}
+    for ids in slices(member_ids):
+        for side in (col(HelpRequest.requester_id), col(HelpRequest.helper_id)):
+            rows = session.exec(
+                select(HelpRequest).where(HelpRequest.workspace_id == workspace_id, side.in_(ids))
+            ).all()
+            found.update((row.number, row) for row in rows)
+    return [found[number] for number in sorted(found)]

@@ -37,7 +37,6 @@ from storage.models import (
     Workspace,
 )
 from storage.repos import workspaces
-from storage.repos._util import write_lock_first
 
 INSTALLED, UNINSTALLED = InstallState.INSTALLED.value, InstallState.UNINSTALLED.value
 PARKED, PENDING = OutboxState.PARKED.value, OutboxState.PENDING.value
@@ -66,7 +65,6 @@ def uninstall(*, session: Session, platform: str, external_id: str, at: datetime
     parked instead of retried (`outbox.mark_retry`). A workspace never seen is
     left alone: it has nothing to park.
     """
-    write_lock_first(session, Workspace)
     workspace = _find(session, platform, external_id)
     if workspace is None:
         return Change(changed=False)
@@ -75,7 +73,6 @@ def uninstall(*, session: Session, platform: str, external_id: str, at: datetime
 
 def uninstall_workspace(*, session: Session, workspace_id: int, at: datetime) -> Change:
     """`uninstall` by the workspace's row id (the sender, refused by the platform)."""
-    write_lock_first(session, Workspace)
     workspace = session.get(Workspace, workspace_id)
     if workspace is None:
         return Change(changed=False)
@@ -127,7 +124,6 @@ def reinstall(
     A sign older than the uninstall (a delayed retry of an earlier event)
     changes nothing. The rows are due `now`, with a fresh count of attempts.
     """
-    write_lock_first(session, Workspace)
     workspace = _find(session, platform, external_id)
     if workspace is None or workspace.id is None or workspace.install_state != UNINSTALLED:
         return Change(changed=False)
@@ -166,7 +162,6 @@ def installed(
     the parked rows resume whatever the dates say. The name, app and
     enterprise are recorded when given.
     """
-    write_lock_first(session, Workspace)
     found = workspaces.find_workspace(session=session, platform=platform, external_id=external_id)
     workspace = found or workspaces.get_or_create_workspace(
         session=session,
@@ -222,7 +217,6 @@ def note_grant(
 ) -> bool:
     """Record which app (and Slack org) serves a workspace, creating it on first contact
     as the command path would; False when nothing changed."""
-    write_lock_first(session, Workspace)
     workspace = _find(session, platform, external_id)
     created = workspace is None
     if workspace is None:

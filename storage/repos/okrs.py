@@ -101,6 +101,19 @@ def get_cycle(*, session: Session, workspace_id: int, cycle_id: int) -> Cycle | 
     return cycle if cycle is not None and cycle.workspace_id == workspace_id else None
 
 
+def cycles_covering(*, session: Session, workspace_id: int, start: date, end: date) -> list[Cycle]:
+    """The cycles that contain all of [start, end]: a quarter's own, and its year's."""
+    return list(
+        session.exec(
+            select(Cycle).where(
+                Cycle.workspace_id == workspace_id,
+                col(Cycle.start_date) <= start,
+                col(Cycle.end_date) >= end,
+            )
+        ).all()
+    )
+
+
 def create_objective(
     *,
     session: Session,
@@ -150,8 +163,12 @@ def create_key_result(
     now: datetime | None = None,
     number: int | None = None,
     flush: bool = True,
+    cycle_id: int | None = None,
 ) -> KeyResult:
-    """A new KR; `now` (the app's clock) dates it, so "created this week" is the team's week."""
+    """A new KR; `now` (the app's clock) dates it, so "created this week" is the team's week.
+
+    `cycle_id` is the KR's own cycle when it is shorter than its objective's.
+    """
     if kind == KRKind.MILESTONE:
         start, target = 0.0, 1.0
     kr = KeyResult(
@@ -168,6 +185,7 @@ def create_key_result(
         current_value=start if current is None else current,
         unit=unit,
         weight=weight,
+        cycle_id=cycle_id,
     )
     if now is not None:
         kr.created_at = kr.updated_at = now
@@ -331,6 +349,9 @@ class KRFacts:
     objective_number: int
     objective_title: str
     objective_kind: str  # committed | aspirational
+    # The KR's own cycle (a quarter of a yearly objective), else None.
+    cycle_id: int | None = None
+    objective_cycle_id: int | None = None
 
     @property
     def objective(self) -> ObjectiveFacts:
@@ -355,6 +376,8 @@ KR_FACT_COLUMNS = (
     col(Objective.number),
     col(Objective.title),
     col(Objective.kind),
+    col(KeyResult.cycle_id),
+    col(Objective.cycle_id),
 )
 
 # SQLite allows 32,766 parameters in one statement: long id lists go in slices.

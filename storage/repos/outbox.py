@@ -6,6 +6,15 @@ or to dead after the last attempt. A claim that expires (its sender died) makes
 the row claimable again. Rows to one recipient are sent in the order they were
 written: a row is not claimed while an earlier row to the same recipient still
 waits.
+
+A row is *in doubt* (`doubt_since` set) while an earlier attempt may have
+reached the platform unrecorded: a claim taken over after it expired (its
+sender died or hung), or a send that failed in a way that may have gone
+through. The sender asks the platform before sending such a row again. A row
+also keeps how far a message of several calls got (`platform_ref` once its
+post arrived, `steps_done` for the calls after it) while it is not yet sent.
+Every function that changes a claimed row takes the claim's `holder`: a sender
+changes only the rows it holds.
 """
 
 from __future__ import annotations
@@ -23,7 +32,6 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage.models import InstallState, OutboxMessage, OutboxState, Workspace
-from storage.repos._util import write_lock_first
 
 PENDING, SENDING, SENT, DEAD, PARKED = (s.value for s in OutboxState)
 _ERROR_LIMIT = 1000
@@ -116,7 +124,6 @@ def claim_due(
     On PostgreSQL the rows are locked with SKIP LOCKED, so concurrent senders
     claim disjoint rows. Commit the session to make the claim visible.
     """
-    write_lock_first(session, OutboxMessage)  # the claim writes what it reads
     # Typed loosely: mypy reads a model attribute as its Python value, not as a column.
     row: Any = OutboxMessage
     earlier: Any = aliased(OutboxMessage)
@@ -164,9 +171,16 @@ def claim_due(
         if who in held_back or first_unsent.get(who, candidate.id + 1) < candidate.id:
             held_back.add(who)
             continue
+        if candidate.state == SENDING and candidate.doubt_since is None:
+            # Taken over from an expired claim: its sender may have sent it before it died.
+            began = candidate.claimed_at
+            if began is None and candidate.claimed_until is not None:
+                began = candidate.claimed_until - claim_for
+            candidate.doubt_since = began or candidate.created_at
         candidate.state = SENDING
         candidate.claimed_by = holder
         candidate.claimed_until = now + claim_for
+        candidate.claimed_at = now
         session.add(candidate)
         claimed.append(candidate)
     session.flush()
@@ -219,9 +233,19 @@ def _set(session: Session, conditions: list[Any], values: dict[str, Any]) -> boo
 
 
 def mark_sent(
-    *, session: Session, message_id: int, ref: str, now: datetime, holder: str | None = None
+    *,
+    session: Session,
+    message_id: int,
+    ref: str,
+    now: datetime,
+    holder: str | None = None,
+    note: str | None = None,
 ) -> bool:
-    """Record the send and the platform's reference. False when the claim was lost."""
+    """Record the send and the platform's reference. False when the claim was lost.
+
+    `note` stays as the row's last error: what of the message could not be
+    sent after its post arrived (a chart upload that kept failing).
+    """
     return _set(
         session,
         _claimed(message_id, holder),
@@ -232,8 +256,32 @@ def mark_sent(
             "attempts": OutboxMessage.attempts + 1,
             "claimed_by": None,
             "claimed_until": None,
-            "last_error": None,
+            "claimed_at": None,
+            "doubt_since": None,
+            "last_error": note[:_ERROR_LIMIT] if note else None,
         },
+    )
+
+
+def mark_progress(
+    *,
+    session: Session,
+    message_id: int,
+    ref: str,
+    steps: int,
+    step_ref: str | None = None,
+    holder: str | None = None,
+) -> bool:
+    """Record that a message's post arrived (`ref`) and `steps` calls after it went through.
+
+    `step_ref` names the step under way, whose outcome a later attempt checks
+    first. The row stays claimed; a later attempt resumes after these steps.
+    False when the claim was lost.
+    """
+    return _set(
+        session,
+        _claimed(message_id, holder),
+        {"platform_ref": ref, "steps_done": steps, "step_ref": step_ref, "doubt_since": None},
     )
 
 
@@ -244,6 +292,7 @@ class Sent:
     message_id: int
     ref: str
     at: datetime
+    note: str | None = None  # what of the message did not go through (see mark_sent)
 
 
 def mark_sent_many(
@@ -253,7 +302,12 @@ def mark_sent_many(
     lost: list[int] = []
     for item in sent:
         if not mark_sent(
-            session=session, message_id=item.message_id, ref=item.ref, now=item.at, holder=holder
+            session=session,
+            message_id=item.message_id,
+            ref=item.ref,
+            now=item.at,
+            holder=holder,
+            note=item.note,
         ):
             lost.append(item.message_id)
     return lost
@@ -267,9 +321,12 @@ def mark_retry(
     next_attempt_at: datetime,
     holder: str | None = None,
     count_attempt: bool = True,
+    doubt_since: datetime | None = None,
 ) -> bool:
     """Back to pending until `next_attempt_at`, noting the error (and the attempt, if made).
 
+    With `doubt_since` the attempt may have reached the platform: the row is in
+    doubt from then on (an earlier doubt is kept, it is the wider one).
     Parked instead when the workspace uninstalled the app meanwhile.
     """
     values: dict[str, Any] = {
@@ -278,9 +335,12 @@ def mark_retry(
         "last_error": error[:_ERROR_LIMIT],
         "claimed_by": None,
         "claimed_until": None,
+        "claimed_at": None,
     }
     if count_attempt:
         values["attempts"] = OutboxMessage.attempts + 1
+    if doubt_since is not None:
+        values["doubt_since"] = func.coalesce(OutboxMessage.doubt_since, doubt_since)
     return _set(session, _claimed(message_id, holder), values)
 
 
@@ -315,19 +375,32 @@ def mark_parked(
             "attempts": OutboxMessage.attempts + 1,
             "claimed_by": None,
             "claimed_until": None,
+            "claimed_at": None,
         },
     )
 
 
-def release(*, session: Session, holder: str, message_ids: Sequence[int] | None = None) -> int:
-    """Give back claims not acted on (a stopping sender), untouched and at once due."""
+def release(
+    *,
+    session: Session,
+    holder: str,
+    message_ids: Sequence[int] | None = None,
+    keep: Sequence[int] = (),
+) -> int:
+    """Give back claims not acted on (a stopping sender), untouched and at once due.
+
+    Rows in `keep` stay claimed: a send of theirs may still be in flight, so they
+    come back only when the claim expires, in doubt.
+    """
     conditions: list[Any] = [OutboxMessage.state == SENDING, OutboxMessage.claimed_by == holder]
     if message_ids is not None:
         conditions.append(col(OutboxMessage.id).in_(list(message_ids)))
+    if keep:
+        conditions.append(col(OutboxMessage.id).not_in(list(keep)))
     result = session.execute(
         update(OutboxMessage)
         .where(*conditions)
-        .values(state=_waiting_state(), claimed_by=None, claimed_until=None)
+        .values(state=_waiting_state(), claimed_by=None, claimed_until=None, claimed_at=None)
     )
     return int(getattr(result, "rowcount", 0))
 

@@ -333,6 +333,54 @@ def list_tasks(
     return sorted(session.exec(query).all(), key=lambda t: t.number)
 
 
+def tasks_of_weeks(
+    *,
+    session: Session,
+    workspace_id: int,
+    weeks: Iterable[str],
+    member_ids: Iterable[int],
+    include_helping: bool = True,
+) -> list[PlanTask]:
+    """The tasks of these weeks these members own (or help on, if asked), by week and number.
+
+    Owned and helped tasks are two seeks: an OR of them makes the planner walk the
+    workspace's tasks.
+    """
+    week_list = list(weeks)
+    found: dict[int, PlanTask] = {}
+    for ids in slices(member_ids):
+        owned = select(PlanTask).where(
+            PlanTask.workspace_id == workspace_id,
+            col(PlanTask.owner_member_id).in_(ids),
+            col(PlanTask.week).in_(week_list),
+        )
+        found.update((t.id or 0, t) for t in session.exec(owned).all())
+        if not include_helping:
+            continue
+        helped = session.exec(
+            select(TaskHelper.task_id).where(
+                TaskHelper.workspace_id == workspace_id, col(TaskHelper.member_id).in_(ids)
+            )
+        ).all()
+        for task in get_tasks(session=session, workspace_id=workspace_id, ids=helped):
+            if task.week in week_list:
+                found[task.id or 0] = task
+    return sorted(found.values(), key=lambda t: (t.week, t.number))
+
+
+def add_task_links(
+    *, session: Session, workspace_id: int, task_id: int, links: Iterable[str]
+) -> PlanTask:
+    """Add result links to a task, each once, in the order given."""
+    task = session.get(PlanTask, task_id)
+    if task is None or task.workspace_id != workspace_id:
+        raise LookupError(f"no task {task_id} in workspace {workspace_id}")
+    task.links = list(dict.fromkeys([*task.links, *links]))
+    session.add(task)
+    session.flush()
+    return task
+
+
 @dataclass(frozen=True, slots=True)
 class TaskFacts:
     """What the rhythm reads of a plan task, as plain values (see PlanTask)."""

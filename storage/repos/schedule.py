@@ -14,7 +14,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import SchedulerState
-from storage.repos._util import write_lock_first
 
 RHYTHM = "rhythm"
 
@@ -22,12 +21,10 @@ RHYTHM = "rhythm"
 def get_state(*, session: Session, name: str, lock: bool = False) -> SchedulerState | None:
     """The row, or None; `lock` holds it until the transaction ends.
 
-    SQLite has no FOR UPDATE: there the database's write lock is taken first
-    (storage.repos._util.write_lock_first), so the write that follows the read
-    cannot fail with "database is locked" because another connection wrote between.
+    SQLite has no FOR UPDATE: there a writing transaction holds the database's
+    write lock from its start (storage.db, `BEGIN IMMEDIATE`), so the write that
+    follows the read cannot fail because another connection wrote between.
     """
-    if lock:
-        write_lock_first(session, SchedulerState)
     stmt = select(SchedulerState).where(SchedulerState.name == name)
     if lock and session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()

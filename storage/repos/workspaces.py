@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.models import Member, Team, TeamMember, TeamRole, Workspace, team_name_key
-from storage.repos._util import insert_ignore, write_lock_first
+from storage.repos._util import insert_ignore
 from storage.repos.okrs import slices
 
 
@@ -28,10 +28,9 @@ def get_or_create_workspace(
 
     Two first events of a new workspace may arrive at once (two processes, or
     two worker threads): the insert does nothing when the other one won, and
-    both read the same row. On SQLite the write lock is taken first: a read
-    followed by the insert could not wait for it (storage.repos._util).
+    both read the same row. On SQLite the transaction holds the write lock
+    from its start (storage.db), so the insert after the read never fails.
     """
-    write_lock_first(session, Workspace)
     found = find_workspace(session=session, platform=platform, external_id=external_id)
     if found is not None:
         return found
@@ -429,6 +428,7 @@ def update_team(*, session: Session, team: Team, changes: dict[str, object]) -> 
         "review_weekday",
         "review_time",
         "holiday_country",
+        "cycle_kind",
     )
     for key, value in changes.items():
         if key not in allowed:

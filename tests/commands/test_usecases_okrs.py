@@ -302,16 +302,19 @@ def test_kr_add_to_someone_elses_objective_is_refused_and_adds_nothing(
 
 
 def test_kr_owner_edits_every_field(harness: Harness, demo: DemoWorkspace) -> None:
+    """Past the cycle's first month, a new target, start or weight waits for the manager."""
     ref = demo.key_results["followers"]
-    for line in (
-        f"kr {ref} target 12000",
-        f"kr {ref} start 100",
-        f"kr {ref} current 4500",
-        f"kr {ref} unit fans",
-        f"kr {ref} weight 3",
-        f"kr {ref} title Fans in Brazil and Mexico",
-    ):
+    for line in (f"kr {ref} current 4500", f"kr {ref} unit fans"):
         assert f"Updated {ref}." in flat(harness.say("alice", line)), line
+    for line in (f"kr {ref} target 12000", f"kr {ref} start 100", f"kr {ref} weight 3"):
+        outcome = harness.say("alice", line)
+        assert "approves changes to a key result's target, start or weight" in flat(outcome), line
+        (asked,) = outcome.deliveries
+        approve = next(b for block in asked.message.blocks for b in getattr(block, "buttons", ()))
+        assert "Approved" in flat(harness.press("mei", approve.action, approve.value))
+    assert f"Updated {ref}." in flat(
+        harness.say("alice", f"kr {ref} title Fans in Brazil and Mexico")
+    )
     stored = kr(harness, demo, ref)
     assert stored is not None
     assert (stored.target_value, stored.start_value, stored.current_value) == (12_000, 100, 4_500)

@@ -164,6 +164,17 @@ def test_a_second_checkin_in_the_same_week_edits_it_and_keeps_the_weeks_starting
     assert kr(harness, demo, "followers").current_value == 5_000
 
 
+def test_a_second_checkin_with_only_a_value_keeps_the_first_ones_confidence_and_note(
+    harness: Harness, demo: DemoWorkspace
+) -> None:
+    ref = demo.key_results["followers"]
+    harness.say("alice", f"checkin {ref} +500 c8 first note")
+    second = harness.say("alice", f"checkin {ref} 5000")
+    assert f"Updated this week's check-in of {ref}." in flat(second)
+    (row,) = week_checkins(harness, demo, "followers")
+    assert (row.value, row.confidence, row.note) == (5_000, 8, "first note")
+
+
 def test_a_second_checkin_after_a_seeded_one_this_week_still_starts_from_last_week(
     harness: Harness, demo: DemoWorkspace
 ) -> None:

@@ -62,7 +62,10 @@ def test_progress_without_a_target_is_a_dotted_bar() -> None:
     assert one(Progress("NPS", None, "no target yet")) == "NPS ▕··········▏ —  no target yet"
 
 
-@pytest.mark.parametrize(("fraction", "cells"), [(0.02, 1), (0.97, 9), (0.999, 9), (1.0, 10)])
+@pytest.mark.parametrize(
+    ("fraction", "cells"),
+    [(0.01, 1), (0.02, 1), (0.05, 1), (0.95, 9), (0.97, 9), (0.99, 9), (0.999, 9), (1.0, 10)],
+)
 def test_only_a_reached_target_fills_the_bar_and_any_progress_shows(
     fraction: float, cells: int
 ) -> None:

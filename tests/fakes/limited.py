@@ -13,7 +13,10 @@ talk to them over HTTP) with three things added for sending at volume:
 - a latency per request (uniform in `latency`, seconds), so a sender that
   sends one request at a time is as slow as it would be against the platform;
 - injected faults: a fraction of requests refused with a 429 (as if another
-  app had used the limit) or a 5xx, from a seeded random generator.
+  app had used the limit) or a 5xx, from a seeded random generator. On the
+  limited Slack every Web API method and the file upload URLs fail so, and a
+  share of the 5xx (`lost_5xx`) come after the request took effect, as when
+  Slack's answer is lost on the way back.
 
 `speed` compresses time: limits are `speed` times higher per real second and
 latencies and waits `speed` times shorter, so a sender whose clock runs
@@ -132,6 +135,10 @@ class _Pressure:
             return "5xx"
         return None
 
+    def roll(self) -> float:
+        with self._lock:
+            return self._random.random()
+
     def refused(self) -> None:
         with self._lock:
             self.volume.limited += 1
@@ -169,32 +176,43 @@ class _UnderPressure:
 
 
 class LimitedSlack(_UnderPressure, FakeSlack):
-    """FakeSlack whose chat.postMessage keeps Slack's per-channel rate, slowly, with faults."""
+    """FakeSlack with latency and faults on every call, and Slack's per-channel post rate."""
+
+    def __init__(self, *, lost_5xx: float = 0.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.lost_5xx = lost_5xx
 
     def _answer(
         self, path: str, headers: dict[str, str], raw: bytes
     ) -> tuple[int, dict[str, str], bytes]:
-        if path.split("?")[0] != "/api/chat.postMessage":
+        bare = path.split("?")[0]
+        if bare.startswith("/response/") or bare in ("/api/auth.test", "/api/users.info"):
             return super()._answer(path, headers, raw)
         pressure = self.pressure
         pressure.delay()
         lower = {k.lower(): v for k, v in headers.items()}
-        args = _parse(lower.get("content-type", ""), raw)
+        args = _parse(lower.get("content-type", ""), raw) if bare.startswith("/api/") else {}
         channel = str(args.get("channel"))
         fault = pressure.fault()
         if fault == "5xx":
+            if pressure.roll() < self.lost_5xx:
+                super()._answer(path, headers, raw)  # it happened; the answer is lost
             return _json(503, {"ok": False, "error": "service_unavailable"})
         if fault == "429":
             return _json(429, {"ok": False, "error": "ratelimited"}, {"retry-after": "1"})
-        refused = pressure.buckets.admit([(f"channel:{channel}", SLACK_PER_CHANNEL)])
-        if refused is not None:
-            pressure.refused()
-            retry = {"retry-after": _whole_seconds(refused[0])}
-            return _json(429, {"ok": False, "error": "ratelimited"}, retry)
+        if bare == "/api/chat.postMessage":
+            refused = pressure.buckets.admit([(f"channel:{channel}", SLACK_PER_CHANNEL)])
+            if refused is not None:
+                pressure.refused()
+                retry = {"retry-after": _whole_seconds(refused[0])}
+                return _json(429, {"ok": False, "error": "ratelimited"}, retry)
         status, answer_headers, body = super()._answer(path, headers, raw)
-        if status == 200:
-            # Slack has no idempotency key: a message is known by where it went and what it says.
-            pressure.accept(channel, f"{channel}:{args.get('text', '')}")
+        if status == 200 and bare == "/api/chat.postMessage":
+            metadata = args.get("metadata") or {}
+            payload = metadata.get("event_payload") if isinstance(metadata, dict) else None
+            key = payload.get("key") if isinstance(payload, dict) else None
+            # Slack has no idempotency key: a message is known by its metadata, or by its text.
+            pressure.accept(channel, str(key or f"{channel}:{args.get('text', '')}"))
         return status, answer_headers, body
 
 

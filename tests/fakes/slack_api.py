@@ -2,7 +2,13 @@
 
 `FakeSlack` answers the methods okrbot calls, records every call (method,
 arguments, time) and serves the response_url and file-upload URLs it hands
-out. `fail_next` makes a method answer 429 (with Retry-After) or 5xx.
+out. `fail_next` makes a method (or "upload", the upload URLs) answer 429
+(with Retry-After) or 5xx; `fail_after` makes it act first and then answer
+5xx, as a Slack whose answer was lost would. Posted messages are kept per
+conversation with their metadata, edited by chat.update, and read back by
+conversations.history as Slack answers it: newest first, after `oldest`,
+metadata only with `include_all_metadata`, in pages. Message timestamps come
+from `now` (Slack's clock: the test's clock where the bot's clock is one).
 `SlackDriver` sends correctly signed slash commands, interactivity and events
 to the bot's /slack/events, through a route function or over HTTP.
 
@@ -24,6 +30,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -59,6 +66,24 @@ class _Failure:
     retry_after: int | None
     times: int
     error: str = ""
+    after: bool = False  # act on the request, then answer the failure
+
+
+@dataclass
+class Posted:
+    """A message in a conversation, as conversations.history shows it."""
+
+    channel: str
+    ts: str
+    text: str
+    metadata: dict[str, Any] | None
+    blocks: list[Any] = field(default_factory=list)
+    edits: int = 0
+
+    @property
+    def key(self) -> str | None:
+        payload = (self.metadata or {}).get("event_payload") or {}
+        return payload.get("key") if isinstance(payload, dict) else None
 
 
 @dataclass
@@ -67,6 +92,7 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     refused_tokens: set[str] = field(default_factory=set)
     socket_url: str | None = None  # what apps.connections.open hands out (Socket Mode)
+    now: Callable[[], float] = time.time  # Slack's clock, for message timestamps
     # Sign in with Slack: the app's credentials, and who approves on the authorize page.
     client_id: str = CLIENT_ID
     client_secret: str = CLIENT_SECRET
@@ -86,8 +112,10 @@ class FakeSlack:
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
         self._failures: dict[str, list[_Failure]] = {}
-        self._ts = itertools.count(1)
+        self._last_ts = 0
         self._ids = itertools.count(1)
+        self._history: dict[str, list[Posted]] = {}  # channel -> messages, oldest first
+        self._uploads: dict[str, dict[str, Any]] = {}  # file id -> what was uploaded
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._codes: dict[str, dict[str, str]] = {}
@@ -117,7 +145,16 @@ class FakeSlack:
             do_PUT = do_POST
 
             def do_GET(self) -> None:
-                status, headers, body = fake._authorize(self.path)
+                if self.path.startswith("/openid/"):
+                    status, headers, body = fake._authorize(self.path)
+                else:
+                    # The SDK reads with GET and the arguments in the query string.
+                    path, _, query = self.path.partition("?")
+                    status, headers, body = fake._answer(
+                        path,
+                        {**dict(self.headers), "content-type": "application/x-www-form-urlencoded"},
+                        query.encode(),
+                    )
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -153,10 +190,45 @@ class FakeSlack:
     # --- control and inspection ---------------------------------------------------
 
     def fail_next(
-        self, method: str, *, status: int = 429, retry_after: int | None = 1, times: int = 1
+        self,
+        method: str,
+        *,
+        status: int = 429,
+        retry_after: int | None = 1,
+        times: int = 1,
+        error: str = "",
     ) -> None:
+        """The next `times` calls of `method` answer `status` (and Slack's `error` code)."""
         with self._lock:
-            self._failures.setdefault(method, []).append(_Failure(status, retry_after, times))
+            failure = _Failure(status, retry_after, times, error)
+            self._failures.setdefault(method, []).append(failure)
+
+    def fail_after(self, method: str, *, status: int = 503, times: int = 1) -> None:
+        """The next `times` calls of `method` take effect, and then answer `status`."""
+        with self._lock:
+            self._failures.setdefault(method, []).append(_Failure(status, None, times, after=True))
+
+    def messages(self, channel: str | None = None) -> list[Posted]:
+        """Messages in one conversation (or all), oldest first."""
+        with self._lock:
+            if channel is not None:
+                return list(self._history.get(channel, []))
+            return sorted(
+                (m for found in self._history.values() for m in found), key=lambda m: m.ts
+            )
+
+    def posted_keys(self) -> Counter[str]:
+        """How many messages carry each outbox key in their metadata."""
+        return Counter(m.key for m in self.messages() if m.key is not None)
+
+    def shared_files(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Files shared into conversations by files.completeUploadExternal."""
+        with self._lock:
+            return [
+                f
+                for f in self._uploads.values()
+                if f.get("channel") and (channel is None or f["channel"] == channel)
+            ]
 
     def of(self, method: str) -> list[Call]:
         with self._lock:
@@ -196,19 +268,6 @@ class FakeSlack:
         with self._lock:
             return [c for c in self.calls if c.method == "response_url" and c.path == path]
 
-    def settle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
-        """Wait until no call arrived for `quiet` seconds: background work is done."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                last = self.calls[-1].at if self.calls else 0.0
-            if time.monotonic() - last >= quiet:
-                time.sleep(quiet)
-                with self._lock:
-                    if (self.calls[-1].at if self.calls else 0.0) == last:
-                        return
-            time.sleep(0.05)
-
     # --- the API -------------------------------------------------------------------
 
     def _record(self, method: str, args: dict[str, Any], path: str, token: str = "") -> None:
@@ -225,6 +284,15 @@ class FakeSlack:
             return 200, {"content-type": "text/plain"}, b"ok"
         if path.startswith("/upload/"):
             self._record("upload", {"size": len(raw), "data": raw}, path)
+            failure = self._failure_for("upload")
+            if failure is not None and not failure.after:
+                return _fail(failure)
+            with self._lock:
+                found = self._uploads.get(path.removeprefix("/upload/"))
+                if found is not None:
+                    found["size"] = len(raw)
+            if failure is not None:
+                return _fail(failure)
             return 200, {"content-type": "text/plain"}, b"OK"
         method = path.removeprefix("/api/").split("?")[0]
         args = _parse(lower.get("content-type", ""), raw)
@@ -236,6 +304,20 @@ class FakeSlack:
             return _json(200, self._openid_token(args, lower.get("authorization", "")))
         if method == "openid.connect.userInfo":
             return _json(200, self._openid_user(token or str(args.get("token", ""))))
+        failure = self._failure_for(method)
+        if failure is not None and not failure.after:
+            return _fail(failure)
+        with self._lock:
+            # A token it never handed out is taken as the default team's (as before installs).
+            team = self.token_teams.get(token, TEAM)
+        if token in self.refused_tokens or not token:
+            return _json(200, {"ok": False, "error": "invalid_auth"})
+        answer = self._method(method, args, team)
+        if failure is not None:
+            return _fail(failure)  # it happened, but the answer says otherwise
+        return _json(200, answer)
+
+    def _failure_for(self, method: str) -> _Failure | None:
         with self._lock:
             queue = self._failures.get(method) or []
             failure = queue[0] if queue else None
@@ -243,16 +325,77 @@ class FakeSlack:
                 failure.times -= 1
                 if failure.times <= 0:
                     queue.pop(0)
-        if failure is not None:
-            extra = {"retry-after": str(failure.retry_after)} if failure.retry_after else {}
-            error = "ratelimited" if failure.status == 429 else "internal_error"
-            return _json(failure.status, {"ok": False, "error": error}, extra)
+            return failure
+
+    def _next_ts(self) -> str:
+        """A message timestamp from Slack's clock, unique and increasing (microseconds)."""
         with self._lock:
-            # A token it never handed out is taken as the default team's (as before installs).
-            team = self.token_teams.get(token, TEAM)
-        if token in self.refused_tokens or not token:
-            return _json(200, {"ok": False, "error": "invalid_auth"})
-        return _json(200, self._method(method, args, team))
+            micros = max(int(self.now() * 1_000_000), self._last_ts + 1)
+            self._last_ts = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _post(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = _dm(str(args.get("channel")))
+        ts = self._next_ts()
+        metadata = _metadata(args.get("metadata"))
+        blocks = args.get("blocks")
+        posted = Posted(
+            channel,
+            ts,
+            str(args.get("text") or ""),
+            metadata,
+            blocks if isinstance(blocks, list) else [],
+        )
+        with self._lock:
+            self._history.setdefault(channel, []).append(posted)
+        return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts}}
+
+    def _update(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(args.get("channel")), str(args.get("ts"))
+        with self._lock:
+            found = next((m for m in self._history.get(channel, []) if m.ts == ts), None)
+            if found is None:
+                return {"ok": False, "error": "message_not_found"}
+            found.text = str(args.get("text") or found.text)
+            if isinstance(args.get("blocks"), list):
+                found.blocks = args["blocks"]
+            if args.get("metadata") is not None:
+                found.metadata = _metadata(args.get("metadata"))
+            found.edits += 1
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def _history_page(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel"))
+        inclusive = _true(args.get("inclusive"))
+        oldest = float(args.get("oldest") or 0)
+        latest = float(args["latest"]) if args.get("latest") else None
+        limit = max(1, min(int(args.get("limit") or 100), 999))
+        start = int(str(args.get("cursor") or "0").removeprefix("next_") or 0)
+        with_metadata = _true(args.get("include_all_metadata"))
+
+        def within(m: Posted) -> bool:
+            ts = float(m.ts)
+            after = ts >= oldest if inclusive else ts > oldest
+            before = latest is None or (ts <= latest if inclusive else ts < latest)
+            return after and before
+
+        with self._lock:
+            if channel not in self._history and not channel.startswith(("C", "D", "G")):
+                return {"ok": False, "error": "channel_not_found"}
+            found = [m for m in reversed(self._history.get(channel, [])) if within(m)]
+        page = found[start : start + limit]
+        messages = []
+        for m in page:
+            shown: dict[str, Any] = {"type": "message", "ts": m.ts, "text": m.text}
+            if m.metadata is not None:
+                shown["bot_id"] = "B0FAKEBOT"
+                if with_metadata:
+                    shown["metadata"] = m.metadata
+            messages.append(shown)
+        more = start + limit < len(found)
+        answer: dict[str, Any] = {"ok": True, "messages": messages, "has_more": more}
+        answer["response_metadata"] = {"next_cursor": f"next_{start + limit}" if more else ""}
+        return answer
 
     # --- Sign in with Slack (OpenID Connect) ----------------------------------------
 
@@ -438,21 +581,23 @@ class FakeSlack:
                 },
             }
         if method == "conversations.open":
-            return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).lstrip("UW")}}
+            # A person's DM, whatever their id looks like (the demo's people are "mei").
+            users = str(args.get("users", ""))
+            return {"ok": True, "channel": {"id": _dm(users) if users[:1] in "UW" else "D" + users}}
+        if method == "conversations.history":
+            return self._history_page(args)
         if method == "chat.postMessage":
-            channel = str(args.get("channel"))
-            if channel.startswith(("U", "W")):
-                channel = "D" + channel[1:]
-            ts = f"1700000000.{next(self._ts):06d}"
-            return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts}}
+            return self._post(args)
         if method == "chat.postEphemeral":
-            return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
+            return {"ok": True, "message_ts": self._next_ts()}
         if method == "chat.update":
-            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+            return self._update(args)
         if method in ("views.open", "views.publish", "views.update"):
             return {"ok": True, "view": {"id": f"V{next(self._ids):06d}"}}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ids):06d}"
+            with self._lock:
+                self._uploads[file_id] = {"id": file_id, "filename": args.get("filename")}
             return {
                 "ok": True,
                 "upload_url": f"{self.base_url}upload/{file_id}",
@@ -461,10 +606,50 @@ class FakeSlack:
         if method == "files.completeUploadExternal":
             files = args.get("files")
             parsed = json.loads(files) if isinstance(files, str) else files or []
+            with self._lock:
+                for f in parsed:
+                    if f["id"] in self._uploads:
+                        self._uploads[f["id"]].update(
+                            title=f.get("title"), channel=args.get("channel_id")
+                        )
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in parsed]}
         if method == "files.info":
-            return {"ok": True, "file": {"id": args.get("file")}}
+            with self._lock:
+                file = dict(self._uploads.get(str(args.get("file")), {}))
+            if not file:
+                return {"ok": False, "error": "file_not_found"}
+            shared = file.get("channel")
+            kind = "private" if str(shared).startswith(("D", "G")) else "public"
+            file["shares"] = {kind: {shared: [{"ts": self._next_ts()}]}} if shared else {}
+            file["channels"] = [shared] if shared and kind == "public" else []
+            return {"ok": True, "file": file}
         return {"ok": False, "error": "unknown_method"}
+
+
+def _dm(channel: str) -> str:
+    """The bot's DM with a person, for a user id (as chat.postMessage and conversations.open)."""
+    return "D" + channel[1:] if channel.startswith(("U", "W")) else channel
+
+
+def _metadata(raw: Any) -> dict[str, Any] | None:
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return None
+    if not isinstance(raw, dict) or not raw.get("event_type"):
+        return None
+    return {"event_type": raw["event_type"], "event_payload": raw.get("event_payload") or {}}
+
+
+def _true(raw: Any) -> bool:
+    return raw is True or str(raw).lower() in ("1", "true")
+
+
+def _fail(failure: _Failure) -> tuple[int, dict[str, str], bytes]:
+    extra = {"retry-after": str(failure.retry_after)} if failure.retry_after else {}
+    error = failure.error or ("ratelimited" if failure.status == 429 else "internal_error")
+    return _json(failure.status, {"ok": False, "error": error}, extra)
 
 
 def _unsigned_jwt(claims: dict[str, Any]) -> str:

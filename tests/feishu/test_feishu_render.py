@@ -204,3 +204,14 @@ def test_progress_bars_are_drawn_in_text() -> None:
     assert render.bar(0.97) == "█████████░"  # full only when reached
     assert render.bar(1.25) == "██████████"
     assert render.bar(None) == "░" * 10
+
+
+@pytest.mark.parametrize("fraction", [0.01, 0.02, 0.03, 0.04, 0.05])
+def test_any_progress_shows_at_least_one_cell(fraction: float) -> None:
+    assert render.bar(fraction) == "█" + "░" * 9
+
+
+@pytest.mark.parametrize("fraction", [0.95, 0.96, 0.97, 0.98, 0.99])
+def test_only_a_reached_target_fills_the_bar(fraction: float) -> None:
+    assert render.bar(fraction) == "█" * 9 + "░"
+    assert render.bar(1.0) == "█" * 10 and render.bar(0.0) == "░" * 10

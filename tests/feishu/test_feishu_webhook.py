@@ -149,6 +149,25 @@ def test_a_re_push_after_a_restart_is_stopped_by_the_stored_message_id(database_
     world.close()
 
 
+def test_a_re_push_after_a_restart_under_a_new_event_id_is_still_handled_once(
+    database_url: str,
+) -> None:
+    world = make_world(database_url)
+    first = next(world)
+    first.say(ALICE, "新建 拓展海外粉丝 | 海外粉丝: 0 -> 10000 人")
+    for n in range(2):
+        if n:
+            first.connection.receiver._seen = type(first.connection.receiver._seen)()  # restart
+        payload = first.driver.message(
+            ALICE, "签到 KR1 +1000", message_id="om_again", event_id=f"ev_new_{n}"
+        )
+        assert first.driver.post(payload).status == 200
+        first.connection.receiver.drain()
+    with first.runtime.sessions.begin() as session:
+        assert [c.value for c in session.exec(select(Checkin)).all()] == [1000]
+    world.close()
+
+
 def test_a_card_callback_pushed_twice_is_handled_once(world: World) -> None:
     world.say(ALICE, "新建 拓展海外粉丝 | 海外粉丝: 0 -> 10000 人")
     world.say(ALICE, "计划 新增 写推荐邮件 KR1")

@@ -75,3 +75,48 @@ def test_a_checkin_typed_while_the_friday_run_builds_is_answered_at_once(
     assert position > [key for key, _, _ in written].index(replaced)
     stale = next(v for key, _, v in written if key == replaced)
     assert "Alice moved KR11" not in stale and "Alice moved KR11" in view  # 6,400: 64%
+
+
+def test_a_checkin_typed_while_the_clock_moves_on_during_the_build_is_still_followed_up(
+    harness: Harness, demo: DemoWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The build takes a minute and a half of real time: the check-in comes 30 s in,
+    # the tick ends 90 s in. Its follow-up still covers what was typed since it began.
+    building, release = threading.Event(), threading.Event()
+    moments = planner.moment_kinds
+
+    def held(_job: MomentJob) -> list[Delivery]:
+        building.set()
+        release.wait(20)
+        return []
+
+    monkeypatch.setattr(
+        planner,
+        "moment_kinds",
+        lambda: (*moments(), Moment("held", lambda _team: [(5, "16:59")], held)),
+    )
+    harness.clock.set(FRIDAY_EVENING - timedelta(hours=1))
+    harness.app.tick(until=harness.clock.now(), catch_up=None, own_clocks=())
+    harness.clock.set(FRIDAY_EVENING)
+    tick = threading.Thread(
+        target=harness.app.tick,
+        kwargs={"until": FRIDAY_EVENING, "catch_up": None, "own_clocks": ()},
+    )
+    tick.start()
+    try:
+        assert building.wait(10), "the tick never reached its build"
+        harness.clock.set(FRIDAY_EVENING + timedelta(seconds=30))
+        assert "6,400" in words_of(harness.say("alice", "checkin KR11 6400 confidence 8"))
+        harness.clock.set(FRIDAY_EVENING + timedelta(seconds=90))
+    finally:
+        release.set()
+        tick.join(30)
+    assert not tick.is_alive()
+    with harness.sessions.read() as session:
+        rows = session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.workspace_id == demo.workspace_id)
+            .order_by(col(OutboxMessage.id))
+        ).all()
+        updates = [r.view for r in rows if (r.replaces or "").startswith("digest:")]
+    assert any("Alice moved KR11" in view for view in updates)

@@ -14,8 +14,11 @@ from handlers.okr.weeks import (
     CycleBounds,
     cycle_for,
     elapsed_fraction,
+    first_month_over,
     is_valid_timezone,
+    kr_cycle_for,
     local_date,
+    next_cycle_for,
     next_occurrence,
     next_week,
     occurrences_between,
@@ -234,6 +237,54 @@ def test_cycles_contain_the_date_and_tile_the_calendar(kind: str, day: date) -> 
     following = cycle_for(kind, cycle.end + timedelta(days=1))
     assert following.start == cycle.end + timedelta(days=1)
     assert following.name != cycle.name
+
+
+@pytest.mark.parametrize(
+    ("kind", "day", "objectives", "key_results", "following"),
+    [
+        ("quarter", date(2026, 12, 31), "2026-Q4", "2026-Q4", "2027-Q1"),
+        # Two-month cycles across the year boundary: Nov–Dec, then Jan–Feb of the next year.
+        ("bimonthly", date(2026, 12, 31), "2026-B6", "2026-B6", "2027-B1"),
+        ("bimonthly", date(2027, 1, 1), "2027-B1", "2027-B1", "2027-B2"),
+        ("annual", date(2026, 5, 2), "2026", "2026", "2027"),
+        # Yearly objectives with key results that run for a quarter.
+        ("annual-quarterly", date(2026, 5, 2), "2026", "2026-Q2", "2027"),
+        ("annual-quarterly", date(2026, 12, 31), "2026", "2026-Q4", "2027"),
+    ],
+)
+def test_cycles_of_each_kind_for_objectives_key_results_and_what_comes_next(
+    kind: str, day: date, objectives: str, key_results: str, following: str
+) -> None:
+    assert cycle_for(kind, day).name == objectives
+    assert kr_cycle_for(kind, day).name == key_results
+    assert next_cycle_for(kind, day).name == following
+
+
+def test_a_two_month_cycle_ending_at_new_year_ends_inside_iso_week_53() -> None:
+    december, january = (
+        cycle_for("bimonthly", date(2026, 12, 1)),
+        cycle_for("bimonthly", date(2027, 1, 4)),
+    )
+    assert (december.end, january.start) == (date(2026, 12, 31), date(2027, 1, 1))
+    # Both ends of the boundary fall in the same ISO week, keyed by its Monday's year.
+    assert week_key(december.end) == week_key(january.start) == "2026-W53"
+
+
+@pytest.mark.parametrize(
+    ("start", "today", "over"),
+    [
+        (date(2026, 10, 1), date(2026, 10, 31), False),
+        (date(2026, 10, 1), date(2026, 11, 1), True),
+        (date(2027, 1, 31), date(2027, 2, 27), False),  # Jan 31 + a month: Feb 28
+        (date(2027, 1, 31), date(2027, 2, 28), True),
+        (date(2026, 12, 15), date(2027, 1, 15), True),  # across the year
+        (date(2026, 12, 15), date(2027, 1, 14), False),
+    ],
+)
+def test_a_cycles_first_month_runs_to_the_same_day_next_month(
+    start: date, today: date, over: bool
+) -> None:
+    assert first_month_over(start, today) is over
 
 
 # --- elapsed fraction ------------------------------------------------------------

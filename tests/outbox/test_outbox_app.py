@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from bot.console.demo import DemoWorkspace
 from handlers import dispatch
 from handlers.app import TickReport, TriggerError
 from handlers.deliveries import enqueue
+from handlers.moments import planner, ticker
 from handlers.views import Delivery, Message, Outcome, from_json
 from storage.db import SessionFactory
 from storage.models import OutboxMessage
@@ -187,3 +189,60 @@ def test_the_schedulers_tick_leaves_the_terminals_workspaces_to_their_own_clock(
     report = harness.app.tick(until=DIGEST_AT, catch_up=CATCH_UP)
     assert (report.due, report.written) == (0, 0)
     assert rows(harness.sessions) == []
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 4])
+def test_a_window_larger_than_a_chunk_is_written_whole(
+    harness: Harness, demo: DemoWorkspace, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    # The rows go in short transactions of ENQUEUE_CHUNK; made small, the Friday
+    # afternoon's prompts and digests span several chunks and none may be lost.
+    monkeypatch.setattr(ticker, "ENQUEUE_CHUNK", chunk)
+    since = CHECKIN_AT - timedelta(minutes=30)
+    start_at(harness, since)
+    with harness.sessions.read() as session:
+        expected = [
+            d.key for d in planner.due_deliveries(session=session, since=since, until=DIGEST_AT)
+        ]
+    assert len(expected) > 2 * chunk and len(expected) % 4 != 0  # chunks, and a partial last one
+    report = tick(harness, until=DIGEST_AT, catch_up=CATCH_UP)
+    assert report.written == len(expected)
+    assert sorted(keys(harness.sessions)) == sorted(k for k in expected if k)
+
+
+def test_a_slower_tick_never_moves_the_watermark_back(
+    harness: Harness, demo: DemoWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two ticks from the same watermark: the slow one (to 16:30) finishes after the
+    # fast one (to 17:00) has moved the watermark; it must stay at 17:00.
+    start_at(harness, CHECKIN_AT - timedelta(minutes=30))
+    building, release = threading.Event(), threading.Event()
+    due = planner.due_moments
+
+    def held(**kwargs: Any) -> Any:
+        found = due(**kwargs)
+        if threading.current_thread().name == "slow-tick":
+            building.set()
+            release.wait(20)
+        return found
+
+    monkeypatch.setattr(planner, "due_moments", held)
+    slow = threading.Thread(
+        name="slow-tick",
+        target=tick,
+        args=(harness,),
+        kwargs={"until": DIGEST_AT - timedelta(minutes=30), "catch_up": CATCH_UP},
+    )
+    slow.start()
+    try:
+        assert building.wait(10), "the slow tick never reached its build"
+        tick(harness, until=DIGEST_AT, catch_up=CATCH_UP)
+        with harness.sessions.read() as session:
+            assert schedule.read_watermark(session=session) == DIGEST_AT
+    finally:
+        release.set()
+        slow.join(30)
+    assert not slow.is_alive()
+    with harness.sessions.read() as session:
+        assert schedule.read_watermark(session=session) == DIGEST_AT
+    assert len(keys(harness.sessions, "digest:")) == 3

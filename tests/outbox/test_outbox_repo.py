@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storage.db import SessionFactory
+from storage.db import SessionFactory, make_engine
 from storage.repos import outbox, schedule, workspaces
 from storage.repos.outbox import NewMessage
 
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 CLAIM = timedelta(seconds=60)
+ALL = ["pending", "sending", "sent", "dead"]
 
 
 def _workspace(sessions: SessionFactory, external_id: str = "T1") -> int:
@@ -153,3 +156,112 @@ def test_two_senders_claiming_at_once_take_different_rows(sessions: SessionFacto
         b = outbox.claim_due(session=second, now=NOW, holder="b", limit=6, claim_for=CLAIM)
         assert [r.key for r in a] == ["k0", "k1", "k2"]
         assert [r.key for r in b] == ["k3", "k4", "k5"]
+
+
+def _dead(sessions: SessionFactory, ws: int, key: str, attempts: int) -> None:
+    _put(sessions, ws, _dm("U1", key))
+    with sessions.begin() as session:
+        (row,) = outbox.claim_due(session=session, now=NOW, holder="a", limit=5, claim_for=CLAIM)
+        assert row.id is not None
+        row.attempts = attempts - 1
+        session.add(row)
+        session.flush()
+        assert outbox.mark_dead(session=session, message_id=row.id, error="HTTP 502", holder="a")
+
+
+def test_a_requeued_dead_row_starts_its_attempts_afresh_in_its_workspace_only(
+    sessions: SessionFactory,
+) -> None:
+    ours, theirs = _workspace(sessions, "T1"), _workspace(sessions, "T2")
+    _dead(sessions, ours, "ours", attempts=8)
+    _dead(sessions, theirs, "theirs", attempts=8)
+    with sessions.begin() as session:
+        assert outbox.requeue_dead(session=session, now=NOW, workspace_id=ours) == 1
+    with sessions.read() as session:
+        found = {
+            r.key: (r.state, r.attempts)
+            for r in outbox.recent(session=session, states=ALL, limit=5)
+        }
+    assert found == {"ours": ("pending", 0), "theirs": ("dead", 8)}
+
+
+def test_only_the_holder_of_a_claim_gives_it_back_or_records_it(sessions: SessionFactory) -> None:
+    ws = _workspace(sessions)
+    _put(sessions, ws, _dm("U1", "a1"), _dm("U2", "a2"), _dm("U3", "b1"))
+    with sessions.begin() as session:
+        a = outbox.claim_due(session=session, now=NOW, holder="a", limit=2, claim_for=CLAIM)
+        (b,) = outbox.claim_due(session=session, now=NOW, holder="b", limit=5, claim_for=CLAIM)
+        ids = {r.key: r.id for r in (*a, b)}
+    with sessions.begin() as session:
+        # A stopping sender "a" gives back its own claims, keeping one still in flight.
+        assert outbox.release(session=session, holder="a", keep=[ids["a2"]]) == 1
+        # It cannot record, retry or bury a row another sender holds.
+        b_id = ids["b1"]
+        assert b_id is not None
+        assert not outbox.mark_sent(session=session, message_id=b_id, ref="x", now=NOW, holder="a")
+        assert not outbox.mark_dead(session=session, message_id=b_id, error="e", holder="a")
+        assert not outbox.mark_retry(
+            session=session, message_id=b_id, error="e", next_attempt_at=NOW, holder="a"
+        )
+    with sessions.read() as session:
+        found = {
+            r.key: (r.state, r.claimed_by)
+            for r in outbox.recent(session=session, states=ALL, limit=5)
+        }
+    assert found == {"a1": ("pending", None), "a2": ("sending", "a"), "b1": ("sending", "b")}
+
+
+def test_a_claim_taken_over_after_it_expired_is_no_longer_the_old_holders(
+    sessions: SessionFactory,
+) -> None:
+    ws = _workspace(sessions)
+    _put(sessions, ws, _dm("U1", "k1"))
+    with sessions.begin() as session:
+        (row,) = outbox.claim_due(session=session, now=NOW, holder="a", limit=5, claim_for=CLAIM)
+        row_id = row.id
+        assert row_id is not None
+    assert _claim(sessions, now=NOW + CLAIM + timedelta(seconds=1), holder="b") == ["k1"]
+    with sessions.begin() as session:
+        # The old holder comes back from a pause: its record of the send is refused.
+        assert not outbox.mark_sent(
+            session=session, message_id=row_id, ref="late", now=NOW, holder="a"
+        )
+        assert outbox.mark_sent(session=session, message_id=row_id, ref="ok", now=NOW, holder="b")
+    with sessions.read() as session:
+        assert outbox.find_ref(session=session, workspace_id=ws, key="k1") == "ok"
+
+
+def test_senders_claiming_at_the_same_moment_never_take_the_same_row(database_url: str) -> None:
+    """Four senders, each on its own connection, claim together until nothing is left."""
+    engines = [make_engine(database_url) for _ in range(4)]
+    try:
+        factories = [SessionFactory(engine) for engine in engines]
+        ws = _workspace(factories[0])
+        _put(factories[0], ws, *(_dm(f"U{n}", f"k{n}") for n in range(40)))
+        start = threading.Barrier(len(factories), timeout=10)
+        taken: dict[str, list[str]] = {}
+
+        def sender(n: int) -> None:
+            start.wait()
+            mine = taken.setdefault(f"s{n}", [])
+            while True:
+                with factories[n].begin() as session:
+                    rows = outbox.claim_due(
+                        session=session, now=NOW, holder=f"s{n}", limit=3, claim_for=CLAIM
+                    )
+                    mine.extend(r.key for r in rows)
+                if not rows:
+                    return
+
+        with ThreadPoolExecutor(len(factories)) as pool:
+            list(pool.map(sender, range(len(factories)), timeout=60))
+        claimed = [key for keys in taken.values() for key in keys]
+        assert sorted(claimed) == sorted(f"k{n}" for n in range(40))  # each once, none lost
+        with factories[0].read() as session:
+            holders = {
+                r.key: r.claimed_by for r in outbox.recent(session=session, states=ALL, limit=50)
+            }
+        assert all(key in taken[holder] for key, holder in holders.items() if holder)
+    finally:
+        for engine in engines:
+            engine.dispose()

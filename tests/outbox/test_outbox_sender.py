@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import select
 
 from bot.delivery import Bucket, Outgoing, SendFailed
-from bot.outbox import OutboxSender
+from bot.outbox import OutboxSender, backoff
 from handlers.clock import ManualClock
 from handlers.views import Message, Text, to_json
 from storage.db import SessionFactory
@@ -181,7 +181,8 @@ def test_retry_after_holds_the_recipient_for_as_long_as_the_platform_asks(
     put(sessions, workspace_id, "C1", "second")
     sender = make_sender(sessions, clock, platform)
     report = sender.run_once()
-    assert (report.retried, report.sent, platform.posted) == (1, 0, [])
+    # Held back for the limit, not failed: the wait uses up none of the row's attempts.
+    assert (report.deferred, report.retried, report.sent, platform.posted) == (2, 0, 0, [])
     clock.set(START + timedelta(seconds=29))
     assert sender.run_once().claimed == 0
     clock.set(START + timedelta(seconds=30))
@@ -345,3 +346,31 @@ def test_a_message_that_cannot_be_prepared_dies_after_its_attempts_and_others_st
     with sessions.begin() as session:
         (dead,) = outbox.recent(session=session, states=["dead"], limit=5)
     assert dead.last_error == "preparing the message failed: no data to draw"
+
+
+def test_back_off_doubles_up_to_its_ceiling_and_jitter_spreads_it_between_half_and_all() -> None:
+    full = [backoff(n, base=2.0, ceiling=60.0, jitter=lambda: 1.0) for n in range(1, 9)]
+    assert full == [2, 4, 8, 16, 32, 60, 60, 60]
+    assert backoff(4, base=2.0, ceiling=60.0, jitter=lambda: 0.0) == 8  # half of 16
+    assert backoff(10_000, base=2.0, ceiling=3600.0, jitter=lambda: 1.0) == 3600  # no overflow
+    spread = [backoff(4, base=2.0, ceiling=60.0) for _ in range(200)]
+    assert all(8 <= s <= 16 for s in spread) and len(set(spread)) > 100  # not in step
+
+
+def test_each_retry_waits_its_back_off_and_the_last_one_waits_the_ceiling(
+    sessions: SessionFactory, clock: ManualClock, workspace_id: int
+) -> None:
+    platform = FakePlatform(clock=clock, fail=lambda call: SendFailed("HTTP 502", retryable=True))
+    put(sessions, workspace_id, "C1", "digest")
+    sender = make_sender(sessions, clock, platform, max_attempts=7, base_delay=2.0, max_delay=20.0)
+    waits = []
+    for _ in range(6):
+        sent_at = clock.now()
+        assert sender.run_once().retried == 1
+        with sessions.read() as session:
+            (row,) = session.exec(select(OutboxMessage)).all()
+        waits.append((row.next_attempt_at - sent_at).total_seconds())
+        clock.set(row.next_attempt_at)
+    # Jitter 0.5 scales each wait to 75 %: 2, 4, 8, 16 s, then 20 s at most.
+    assert waits == [1.5, 3.0, 6.0, 12.0, 15.0, 15.0]
+    assert sender.run_once().dead == 1

@@ -14,12 +14,15 @@ import pytest
 from bot.http import HttpRequest, HttpResponse
 from bot.server import HttpServer, RouterApp
 
+SLOW_ENTERED = threading.Event()
+
 
 @pytest.fixture
 def server() -> Iterator[HttpServer]:
     release = threading.Event()
 
     def slow(request: HttpRequest) -> HttpResponse:
+        SLOW_ENTERED.set()
         release.wait(10)
         return HttpResponse(200, b"slow")
 
@@ -48,8 +51,9 @@ def _get(url: str, data: bytes | None = None) -> tuple[int, bytes, dict[str, str
 def test_a_slow_route_never_holds_up_another_request(server: HttpServer) -> None:
     base = f"http://127.0.0.1:{server.port}"
     stuck = threading.Thread(target=_get, args=(f"{base}/slow",), daemon=True)
+    SLOW_ENTERED.clear()
     stuck.start()
-    time.sleep(0.2)  # the slow request is in its route now
+    assert SLOW_ENTERED.wait(5)  # the slow request is in its route now
 
     started = time.monotonic()
     status, body, headers = _get(f"{base}/echo?x=1", data=b"hello")

@@ -64,6 +64,10 @@ class Bot:
     fake: FakeSlack
     slack: SlackDriver
 
+    def idle(self) -> None:
+        """Wait for the positive signal that every event's work is done (none still running)."""
+        assert self.connection.background.wait_idle(10), "the bot's work did not finish in 10 s"
+
     def drain_outbox(self) -> SendReport:
         """Send every due outbox row through the Slack sender with the bot's sender loop."""
         return OutboxSender(

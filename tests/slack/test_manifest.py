@@ -38,8 +38,11 @@ def test_the_scopes_cover_every_api_the_bot_calls() -> None:
         "users.info": "users:read",
         "conversations.open": "im:write",
         "files.getUploadURLExternal": "files:write",
+        "files.info": "files:read",
     }
     assert set(needs.values()) <= scopes
+    # A send in doubt is looked up in the conversation it went to: channel, private or DM.
+    assert {"channels:history", "groups:history", "im:history"} <= scopes
     assert {"commands", "app_mentions:read", "im:history"} <= scopes
 
 

@@ -229,6 +229,17 @@ def test_an_empty_message_still_has_a_block(count: int) -> None:
     valid_blocks(blocks, render.MESSAGE_BLOCKS)
 
 
+@pytest.mark.parametrize("fraction", [0.01, 0.02, 0.03, 0.04, 0.05])
+def test_any_progress_shows_at_least_one_cell(fraction: float) -> None:
+    assert render.bar(fraction) == "█" + "░" * 9
+
+
+@pytest.mark.parametrize("fraction", [0.95, 0.96, 0.97, 0.98, 0.99])
+def test_only_a_reached_target_fills_the_bar(fraction: float) -> None:
+    assert render.bar(fraction) == "█" * 9 + "░"
+    assert render.bar(1.0) == "█" * 10 and render.bar(0.0) == "░" * 10
+
+
 def test_the_fallback_text_is_escaped_like_the_blocks_so_it_never_pings() -> None:
     payload = render.message(Message(summary="Ship it <!channel> & <@U0BOB> <https://x|x>"))
     assert payload["text"] == "Ship it &lt;!channel&gt; &amp; &lt;@U0BOB&gt; &lt;https://x|x&gt;"

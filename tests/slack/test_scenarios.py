@@ -304,8 +304,22 @@ def test_a_double_click_is_handled_once(bot: Bot) -> None:
     second = bot.slack.press(ALICE, "task.carry", "T1", action_ts=moment + 0.3)
     assert first.status == second.status == 200
     bot.fake.wait_for("response_url", 3)
-    bot.fake.settle()
+    bot.idle()
     assert len(bot.fake.of("response_url")) == 3  # the command, the plan add, one press
+
+
+def test_a_press_of_the_same_button_a_minute_later_is_handled_again(bot: Bot) -> None:
+    create_objective(bot)
+    reply(bot, ALICE, "plan add KR1 Draft")
+    moment = time.time() // 5 * 5 + 1
+    assert bot.slack.press(ALICE, "task.carry", "T1", action_ts=moment).status == 200
+    bot.fake.wait_for("response_url", 3)
+    assert bot.slack.press(ALICE, "task.carry", "T1", action_ts=moment + 60).status == 200
+    bot.fake.wait_for("response_url", 4)
+    bot.idle()
+    assert len(bot.fake.of("response_url")) == 4  # the command, the plan add, two presses
+    presses = [e for e in rows(bot.sessions, ProcessedEvent) if e.event_id.startswith("btn:")]
+    assert len(presses) == 2
 
 
 # --- mention → help request → helper's DM → Accept → updated in place --------------
@@ -366,7 +380,7 @@ def test_a_dm_is_a_command_without_slash_okr(bot: Bot) -> None:
 
 
 def test_bot_messages_and_edits_in_a_dm_are_ignored(bot: Bot) -> None:
-    for extra in ({"bot_id": "B0FAKEBOT"}, {"subtype": "message_changed"}):
+    for extra in ({"bot_id": "B0FAKEBOT"}, {"subtype": "message_changed"}, {"user": BOT_USER}):
         bot.slack.event(
             {
                 "type": "message",
@@ -378,9 +392,43 @@ def test_bot_messages_and_edits_in_a_dm_are_ignored(bot: Bot) -> None:
                 **extra,
             }
         )
-    bot.fake.settle()
+    bot.idle()
     assert rows(bot.sessions, Objective) == []
     assert bot.fake.of("chat.postMessage") == []
+
+
+def test_a_dm_arrives_with_slacks_three_entities_and_is_read_as_typed(bot: Bot) -> None:
+    # Slack escapes &, < and > in message text; a typed "&lt;" arrives as "&amp;lt;".
+    sent = bot.slack.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "D0ALICE01",
+            "user": ALICE,
+            "text": "new Sales &amp; marketing &amp;lt;3 | Deals: 0 -&gt; 10 deals",
+            "ts": "1700000005.000100",
+        }
+    )
+    assert sent.status == 200
+    bot.fake.wait_for("chat.postMessage")
+    bot.idle()
+    [objective] = rows(bot.sessions, Objective)
+    assert objective.title == "Sales & marketing &lt;3"
+    [kr] = rows(bot.sessions, KeyResult)
+    assert (kr.title, kr.start_value, kr.target_value) == ("Deals", 0, 10)
+
+
+def test_another_bot_mentioning_okrbot_in_a_channel_is_not_answered(bot: Bot) -> None:
+    mention = f"<@{BOT_USER}> {NEW_OBJECTIVE}"
+    common = {"type": "app_mention", "text": mention, "channel": "C0FAKEGEN"}
+    bot.slack.event({**common, "user": "U0OTHERBOT", "bot_id": "B0OTHER", "ts": "1.1"})
+    # A person's mention after it is the marker: once it is answered, the bot's was seen.
+    bot.slack.event({**common, "user": ALICE, "ts": "1.2"})
+    bot.fake.wait_for("chat.postEphemeral")
+    bot.idle()
+    assert [c.args["user"] for c in bot.fake.of("chat.postEphemeral")] == [ALICE]
+    assert [o.title for o in rows(bot.sessions, Objective)] == ["Grow our reach"]
+    assert "U0OTHERBOT" not in [m.external_id for m in rows(bot.sessions, Member)]
 
 
 def test_app_home_is_published(bot: Bot) -> None:
@@ -419,7 +467,7 @@ def test_refused_requests_get_401_and_store_nothing(bot: Bot, how: str) -> None:
         body = body.replace(b"Grow", b"Shrink")
     status, _ = bot.slack.post(body, headers)
     assert status == 401
-    bot.fake.settle()
+    bot.idle()
     assert rows(bot.sessions, Objective) == [] and rows(bot.sessions, Member) == []
     assert bot.fake.of("users.info") == []
 
@@ -435,10 +483,44 @@ def test_an_event_delivered_three_times_is_handled_once(bot: Bot) -> None:
     }
     for retry in (None, 1, 2):
         assert bot.slack.event(event, event_id="Ev0SAME01", retry=retry).status == 200
-    bot.fake.settle()
+    bot.idle()
     assert len(rows(bot.sessions, Objective)) == 1
     assert len(bot.fake.of("chat.postMessage")) == 1
     assert [e.event_id for e in rows(bot.sessions, ProcessedEvent)].count("ev:Ev0SAME01") == 1
+
+
+def test_a_retry_that_reaches_a_restarted_bot_is_not_handled_again(bot: Bot) -> None:
+    # Slack retries a delivery it got no answer to; the process that took the
+    # first one may have been restarted since (a deploy, a crash after the work).
+    event = {
+        "type": "message",
+        "channel_type": "im",
+        "channel": "D0ALICE01",
+        "user": ALICE,
+        "text": NEW_OBJECTIVE,
+        "ts": "1700000005.000100",
+    }
+    assert bot.slack.event(event, event_id="Ev0AGAIN1").status == 200
+    bot.idle()
+    assert len(bot.fake.of("chat.postMessage")) == 1
+    bot.connection.stop()
+
+    okr = OkrApp(sessions=bot.sessions, clock=bot.clock, default_timezone="Asia/Shanghai")
+    restarted = SlackConnection(slack_settings(bot.fake), okr)
+    try:
+        driver = SlackDriver(route_post(restarted), bot.fake)
+        assert driver.event(event, event_id="Ev0AGAIN1", retry=1).status == 200
+        # A marker the restarted bot answers: once it has, the retry's work is done too.
+        marker = {**event, "text": "help", "ts": "1700000006.000100"}
+        assert driver.event(marker, event_id="Ev0MARKER").status == 200
+        assert restarted.background.wait_idle(10), "the restarted bot's work did not finish"
+        bot.fake.wait_for("chat.postMessage", 2)
+    finally:
+        restarted.stop()
+        restarted.app.listener_runner.listener_executor.shutdown(wait=True)  # type: ignore[attr-defined]
+    assert len(rows(bot.sessions, Objective)) == 1
+    assert len(bot.fake.of("chat.postMessage")) == 2  # the first answer and the marker's
+    assert "Followers" not in said(bot.fake.of("chat.postMessage")[1])
 
 
 def test_a_refused_token_stops_the_start_naming_the_setting(fake: FakeSlack, bot: Bot) -> None:
@@ -476,9 +558,11 @@ def test_a_dm_rate_limited_twice_is_delivered_after_retry_after(bot: Bot) -> Non
     # The client waits out one 429 itself; a second one goes back to the outbox with its wait.
     bot.fake.fail_next("chat.postMessage", status=429, retry_after=2, times=2)
     first = bot.drain_outbox()
-    assert (first.sent, first.retried, first.errors) == (0, 1, ["rate limited (ratelimited)"])
+    # Held back for the limit: not a failed attempt, and no lookup (a 429 posted nothing).
+    assert (first.sent, first.deferred, first.errors) == (0, 1, ["rate limited (ratelimited)"])
     (row,) = rows(bot.sessions, OutboxMessage)
     assert row.state == "pending" and row.next_attempt_at >= bot.clock.now() + timedelta(seconds=2)
+    assert (row.attempts, row.doubt_since) == (0, None)
     bot.clock.set(bot.clock.now() + timedelta(seconds=3))
     assert bot.drain_outbox().sent == 1
     tries = bot.fake.of("chat.postMessage")
@@ -536,10 +620,9 @@ def test_a_commands_work_starts_only_once_its_ack_is_sent(bot: Bot) -> None:
     driver = SlackDriver(post, bot.fake)
     assert driver.command(ALICE, "").status == 200
     url = driver.last_response_url
-    bot.fake.settle(quiet=0.3, timeout=5)
-    assert bot.fake.answers_to(url) == []  # nothing ran yet: the ack is not sent
     (response,) = held
-    assert response.after is not None
+    assert response.after is not None  # the command's work waits for the ack to be sent
+    assert bot.fake.answers_to(url) == []  # nothing ran yet: the ack is not sent
     response.after()  # the server sent the ack
     bot.fake.wait_until(lambda c: c.method == "response_url" and url.endswith(c.path))
     assert "OKR" in " ".join(said(c) for c in bot.fake.answers_to(url))

@@ -79,6 +79,6 @@ def test_an_event_redelivered_over_socket_mode_is_handled_once(
     for attempt in (0, 1, 2):
         socket_mode.ack_for(socket_mode.push("events_api", event, retry_attempt=attempt))
     fake.wait_for("chat.postMessage")
-    fake.settle()
+    assert connection.background.wait_idle(10)  # every push's work is done
     assert len(rows(connection.okr.sessions, Objective)) == 1
     assert len(fake.of("chat.postMessage")) == 1

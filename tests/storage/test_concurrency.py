@@ -33,9 +33,6 @@ def _all_at_once(count: int, work: Callable[[int], Outcome]) -> list[Outcome]:
         return list(pool.map(run, range(count), timeout=60))
 
 
-@pytest.mark.postgres_only(
-    "SQLite serialises writers on one file lock, so first contacts cannot interleave there"
-)
 def test_simultaneous_first_contacts_create_each_row_once_and_all_succeed(
     database_url: str,
 ) -> None:

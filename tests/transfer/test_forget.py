@@ -17,7 +17,7 @@ from tests.transfer.helpers import run
 def every_text(sessions: SessionFactory) -> list[tuple[str, str, str]]:
     """(table, column, value) for every text value stored anywhere."""
     found: list[tuple[str, str, str]] = []
-    with sessions.begin() as session:
+    with sessions.read() as session:
         bind = session.get_bind()
         for table in inspect(bind).get_table_names():
             for column in inspect(bind).get_columns(table):
