@@ -145,7 +145,7 @@ class FakeSlack:
             do_PUT = do_POST
 
             def do_GET(self) -> None:
-                if self.path.startswith("/openid/"):
+                if self.path.startswith(("/openid/", "/oauth/v2/authorize")):
                     status, headers, body = fake._authorize(self.path)
                 else:
                     # The SDK reads with GET and the arguments in the query string.
