@@ -50,10 +50,13 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 # The bot scopes an install asks for: the same as slack-manifest.yaml's.
 SCOPES = (
     "app_mentions:read",
+    "channels:history",
     "chat:write",
     "chat:write.public",
     "commands",
+    "files:read",
     "files:write",
+    "groups:history",
     "im:history",
     "im:write",
     "users:read",
