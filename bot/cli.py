@@ -8,6 +8,7 @@
     okrbot console [--demo] ...  talk to the bot in this terminal
     okrbot db upgrade | current  bring the schema up to date, or show where it is
     okrbot status                what the bot will send next, and how sending goes
+    okrbot workspaces            every workspace: platform, name, install state, what it holds
     okrbot trigger MOMENT --team NAME [--week 2026-W49] [--force]
                                  queue a team's moment now, for the running bot to send
     okrbot outbox retry          send the messages that were given up on again
@@ -51,8 +52,8 @@ from handlers.moments import planner
 from handlers.okr.weeks import next_occurrence
 from storage import migrate
 from storage.db import SessionFactory, make_engine
-from storage.models import OutboxMessage
-from storage.repos import outbox, schedule, workspaces
+from storage.models import InstallState, OutboxMessage
+from storage.repos import installs, outbox, schedule, workspaces
 
 # The trial's own database, in the current directory: trying the bot must never
 # write demo data into the database DATABASE_URL names.
@@ -453,7 +454,7 @@ def _describe(engine: Engine) -> str:
 
 # --- operators: status, trigger, outbox retry -----------------------------------
 
-OPERATOR_COMMANDS = ("status", "trigger", "outbox", "import", "export", "forget")
+OPERATOR_COMMANDS = ("status", "workspaces", "trigger", "outbox", "import", "export", "forget")
 _SHOWN_ROWS = 5
 
 
@@ -468,6 +469,12 @@ def _add_operator_commands(commands: Any) -> None:
         "status", help="next moments per team, the scheduler, the outbox and the last deliveries"
     )
     where(status)
+    where(
+        commands.add_parser(
+            "workspaces",
+            help="every workspace: platform, name, when installed or uninstalled, what it holds",
+        )
+    )
     trigger = commands.add_parser(
         "trigger", help="queue a team's moment (plan, checkin, digest) now, for the bot to send"
     )
@@ -515,6 +522,8 @@ def _operate(args: argparse.Namespace, settings: Settings) -> int:
         try:
             if args.command == "status":
                 return _status(runtime.sessions, runtime.clock.now(), url)
+            if args.command == "workspaces":
+                return _workspaces(runtime.sessions, settings)
             if args.command == "trigger":
                 return _trigger(runtime.app, args)
             if args.command in ("import", "export", "forget"):
@@ -625,8 +634,47 @@ def _status(sessions: SessionFactory, now: datetime, url: str) -> int:
         lines.extend(_moment_lines(session, now))
         lines.append("")
         lines.extend(_outbox_lines(session))
+        lines.append("")
+        lines.extend(_workspace_lines(session, retention_days=None))
     print("\n".join(lines))
     return 0
+
+
+def _workspaces(sessions: SessionFactory, settings: Settings) -> int:
+    with sessions.begin() as session:
+        lines = _workspace_lines(session, retention_days=settings.retention_days)
+    print("\n".join(lines))
+    return 0
+
+
+def _workspace_lines(session: Session, *, retention_days: int | None) -> list[str]:
+    """One line per workspace: where, which, since when installed (or not), what it holds.
+
+    With `retention_days` (okrbot workspaces), an uninstalled workspace says when
+    its data goes: the date, or that it is kept until `okrbot forget`.
+    """
+    found = installs.overview(session=session)
+    if not found:
+        return ["Workspaces: none yet (one appears at its first request, or its install)."]
+    lines = [f"Workspaces: {len(found)}"]
+    for one in found:
+        ws = one.workspace
+        since = ws.install_state_at or ws.created_at
+        if ws.install_state == InstallState.UNINSTALLED.value:
+            state = f"uninstalled {_when(since)}"
+            if retention_days:
+                state += f", forgotten after {_when(since + timedelta(days=retention_days))}"
+            elif retention_days is not None:
+                state += ", kept until `okrbot forget --workspace`"
+        else:
+            state = f"installed {_when(since)}"
+        box = one.outbox
+        lines.append(
+            f"  {ws.platform} {ws.external_id} · {ws.name or '(no name)'} · {state}"
+            f" · {one.members} members, {one.teams} teams"
+            f" · outbox {box['pending']} pending, {box['parked']} parked, {box['dead']} dead"
+        )
+    return lines
 
 
 def _when(instant: datetime | None, tz: str = "UTC") -> str:

@@ -4,7 +4,8 @@ APScheduler runs a single interval job in a background thread. Each run
 takes or renews the lease on the "rhythm" row (storage.repos.lease); only
 while holding it does the process call `OkrApp.tick`, which turns the
 moments that fell due since the watermark into outbox rows, and then wakes
-the sender. A process that loses the lease simply stops ticking; one whose
+the sender; then it forgets the workspaces uninstalled for longer than
+OKRBOT_RETENTION_DAYS. A process that loses the lease simply stops ticking; one whose
 holder died takes over once the lease runs out. The tick itself stays
 exactly-once even when two processes overlap (it locks the watermark row
 and delivery keys are unique), so the lease is about not doing the work
@@ -26,6 +27,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from handlers.app import OkrApp, TickReport
 from handlers.clock import Clock, SystemClock
+from handlers.transfer import forgetting
 from storage.db import SessionFactory
 from storage.repos import lease, schedule
 
@@ -55,6 +57,7 @@ class Scheduler:
         catch_up: timedelta | None,
         on_ticked: Callable[[], object] = lambda: None,
         wall: Clock | None = None,
+        retention: timedelta | None = None,
     ) -> None:
         self.app = app
         self.sessions = sessions
@@ -64,6 +67,8 @@ class Scheduler:
         self.lease_for = lease_for
         self.catch_up = catch_up
         self.on_ticked = on_ticked
+        # Uninstalled workspaces are forgotten after this long (None: kept until an operator acts).
+        self.retention = retention
         self.wall = wall if wall is not None else SystemClock()
         self.holding = False
         self._scheduler: BackgroundScheduler | None = None
@@ -98,7 +103,26 @@ class Scheduler:
                 report.written,
             )
         self.on_ticked()
+        if self.retention is not None:
+            self.forget_expired()
         return TickOutcome(held=True, report=report)
+
+    def forget_expired(self) -> int:
+        """Forget the workspaces uninstalled longer than the retention period; how many."""
+        assert self.retention is not None
+        with self.sessions.begin() as session:
+            gone = forgetting.forget_expired(
+                session=session, now=self.clock.now(), retention=self.retention
+            )
+            for workspace in gone:
+                log.info(
+                    "forgot %s workspace %s: uninstalled since %s, longer than %s",
+                    workspace.platform,
+                    workspace.external_id,
+                    workspace.install_state_at,
+                    self.retention,
+                )
+        return len(gone)
 
     def _job(self) -> None:
         self._idle.clear()

@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(default=30.0, gt=0, validation_alias="OKRBOT_TICK_SECONDS")
     # Sends in flight at once (each recipient's messages stay in order on one of them).
     outbox_workers: int = Field(default=8, ge=1, le=64, validation_alias="OKRBOT_OUTBOX_WORKERS")
+    # How long an uninstalled workspace's data is kept before it is removed; a re-install
+    # within it resumes where it stopped. 0 (the default): kept until `okrbot forget
+    # --workspace`, since a token refused by mistake also reads as an uninstall.
+    retention_days: int = Field(default=0, ge=0, le=3650, validation_alias="OKRBOT_RETENTION_DAYS")
 
     # Test aids for real-process tests of `okrbot run` (bot/testaids.py); unset in production.
     test_clock_file: Path | None = Field(default=None, validation_alias="OKRBOT_TEST_CLOCK_FILE")
@@ -103,11 +107,25 @@ class Settings(BaseSettings):
     @property
     def platforms_configured(self) -> list[str]:
         platforms = []
-        if self.slack_bot_token is not None:
+        if self.slack_bot_token is not None or self.slack_distributed:
             platforms.append("slack")
         if self.feishu_app_id is not None:
             platforms.append("feishu")
         return platforms
+
+    @property
+    def slack_distributed(self) -> bool:
+        """Slack for any workspace that installs the app (OAuth v2), not one bot token.
+
+        SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET switch it
+        on; with SLACK_BOT_TOKEN set, the one token serves its one workspace.
+        """
+        return (
+            self.slack_bot_token is None
+            and self.slack_client_id is not None
+            and self.slack_client_secret is not None
+            and self.slack_signing_secret is not None
+        )
 
     @field_validator("default_locale")
     @classmethod

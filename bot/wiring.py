@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
@@ -145,6 +146,7 @@ def build_process(runtime: Runtime, *, host: str | None = None, port: int | None
         lease_for=settings.lease,
         catch_up=settings.catch_up,
         on_ticked=sender.wake,
+        retention=timedelta(days=settings.retention_days) if settings.retention_days else None,
     )
     routes: dict[str, Route] = {
         "/healthz": health_route(sessions=runtime.sessions, clock=runtime.clock, holder=holder)

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from handlers import grammar as g
 from handlers.clock import Clock
 from handlers.deliveries import enqueue
-from handlers.events import ButtonPressed, Command, Event, FormSubmitted, HomeOpened
+from handlers.events import ButtonPressed, Command, Event, FormSubmitted, HomeOpened, Installed
 from handlers.i18n import negotiate, translator
 from handlers.links import NO_LINKS, PageLinks
 from handlers.moments import followups
@@ -40,6 +40,7 @@ from handlers.usecases import (
     settings,
     team,
     transfer,
+    welcome,
 )
 from handlers.usecases.context import Ctx, UserError, member_context
 from handlers.views import Delivery, FormErrors, Message, Outcome, Text
@@ -315,6 +316,8 @@ class CommandPath:
             return self._form(ctx, event)
         if isinstance(event, HomeOpened):
             return home.home(ctx)
+        if isinstance(event, Installed):
+            return welcome.installed(ctx, platform=event.actor.platform)
         raise TypeError(f"not an event: {event!r}")
 
     def _okr_progress(self, ctx: Ctx) -> list[Delivery]:

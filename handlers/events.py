@@ -79,4 +79,12 @@ class HomeOpened:
     event_id: str | None = None
 
 
-Event = Command | ButtonPressed | FormSubmitted | HomeOpened
+@dataclass(frozen=True, slots=True)
+class Installed:
+    """The person installed the app in their workspace (an OAuth install, Feishu's app_open)."""
+
+    actor: Actor
+    event_id: str | None = None
+
+
+Event = Command | ButtonPressed | FormSubmitted | HomeOpened | Installed

@@ -26,31 +26,38 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
-from slack_bolt import Ack, App, BoltContext, BoltRequest
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.listener.builtins import TokenRevocationListeners
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
+from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
+from sqlalchemy.engine import Engine
 
 from bot.http import HttpRequest, HttpResponse, Route
 from bot.installs import InstallWatch
 from bot.settings import Settings, SettingsError
 from bot.slack import render, translate
+from bot.slack.oauth import INSTALL_PATH, InstalledTokens, SlackOAuth, build_oauth
 from bot.slack.sender import SlackSender
 from bot.slack.translate import Person
 from bot.transfer import attach
 from bot.wiring import Runtime
 from handlers.app import OkrApp
-from handlers.events import Command, Event, HomeOpened
+from handlers.events import Command, Event, HomeOpened, Installed
+from handlers.i18n import translator
 from handlers.views import File, Form, FormErrors, Home, Message, Outcome, Text, View
+from storage.repos import installs as install_state
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +71,9 @@ _REFUSED_TOKEN = frozenset(
 
 def make_client(settings: Settings) -> WebClient:
     """The Web API client every Slack call goes through: on SLACK_API_URL, retrying
-    dropped connections and waiting out 429s as Slack's Retry-After asks."""
+    dropped connections and waiting out 429s as Slack's Retry-After asks. With
+    SLACK_BOT_TOKEN it carries that token; for installed workspaces it carries
+    none, and each request's copy gets its workspace's own."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     return WebClient(
         token=token,
@@ -80,31 +89,32 @@ def make_client(settings: Settings) -> WebClient:
 class PeopleCache:
     """Name, timezone and locale of members from users.info, kept for a while.
 
-    A failed lookup is not an error for the person acting: they are handled
-    with what is known, and the next event asks again.
+    Each lookup goes through the client of the request at hand (`using`),
+    which carries its workspace's token. A failed lookup is not an error for
+    the person acting: they are handled with what is known, and the next
+    event asks again.
     """
 
     def __init__(
-        self,
-        client: WebClient,
-        *,
-        ttl: float = PEOPLE_TTL_SECONDS,
-        now: Callable[[], float] = time.monotonic,
+        self, *, ttl: float = PEOPLE_TTL_SECONDS, now: Callable[[], float] = time.monotonic
     ) -> None:
-        self._client = client
         self._ttl = ttl
         self._now = now
         self._lock = threading.Lock()
         self._known: dict[tuple[str, str], tuple[float, Person]] = {}
 
-    def __call__(self, team_id: str, user_id: str) -> Person:
+    def using(self, client: WebClient) -> translate.People:
+        """The people of `client`'s workspace, as translate looks them up."""
+        return functools.partial(self.lookup, client)
+
+    def lookup(self, client: WebClient, team_id: str, user_id: str) -> Person:
         key = (team_id, user_id)
         with self._lock:
             found = self._known.get(key)
         if found is not None and found[0] > self._now():
             return found[1]
         try:
-            user = self._client.users_info(user=user_id, include_locale=True)["user"] or {}
+            user = client.users_info(user=user_id, include_locale=True)["user"] or {}
         except SlackClientError as error:
             log.warning("users.info for %s failed: %s", user_id, error)
             return found[1] if found is not None else Person()
@@ -213,44 +223,44 @@ class Place:
 
 
 class Replies:
-    """Sends an event's outcome back to the person who acted."""
+    """Sends an event's outcome back to the person who acted, with the request's client
+    (its workspace's token)."""
 
-    def __init__(self, client: WebClient, okr: OkrApp, people: translate.People) -> None:
-        self.client = client
+    def __init__(self, okr: OkrApp, people: PeopleCache) -> None:
         self.okr = okr
         self.people = people
 
-    def send(self, outcome: Outcome, place: Place) -> None:
+    def send(self, outcome: Outcome, place: Place, client: WebClient) -> None:
         for reply in outcome.replies:
             try:
                 if isinstance(reply, Message):
                     reply = attach.prepare(reply)
-                self._one(reply, place)
+                self._one(reply, place, client)
                 if isinstance(reply, Message):
-                    self._upload(attach.files_of(reply), place)
+                    self._upload(attach.files_of(reply), place, client)
             except SlackClientError:
                 log.exception("a reply to %s could not be sent", place.user_id)
         if outcome.updated is not None and place.pressed and not place.from_home:
             try:
-                self._replace(outcome.updated, place)
+                self._replace(outcome.updated, place, client)
             except SlackClientError:
                 log.exception("the pressed message could not be updated")
         if place.from_home:
-            self.publish_home(place)
+            self.publish_home(place, client)
 
-    def publish_home(self, place: Place) -> None:
+    def publish_home(self, place: Place, client: WebClient) -> None:
         """Show the person's Home again: a press there changed what it shows."""
-        actor = translate.actor(place.team_id, place.user_id, self.people)
+        actor = translate.actor(place.team_id, place.user_id, self.people.using(client))
         outcome = self.okr.handle(HomeOpened(actor=actor))
         view = next((r for r in outcome.replies if isinstance(r, Home | Message)), None)
         if view is not None:
-            self.client.views_publish(user_id=place.user_id, view=render.home(view))
+            client.views_publish(user_id=place.user_id, view=render.home(view))
 
-    def _one(self, reply: View | FormErrors, place: Place) -> None:
+    def _one(self, reply: View | FormErrors, place: Place, client: WebClient) -> None:
         if isinstance(reply, Form):
             if place.trigger_id:
                 try:
-                    self.client.views_open(
+                    client.views_open(
                         trigger_id=place.trigger_id,
                         view=render.modal(reply, channel_id=place.channel_id),
                     )
@@ -258,22 +268,22 @@ class Replies:
                 except SlackApiError as error:
                     # An expired trigger (a slow moment): offer a button that opens it.
                     log.warning("views.open failed: %s", error.response.get("error"))
-            self._message(render.form_as_message(reply, place.command_text or ""), place)
+            self._message(render.form_as_message(reply, place.command_text or ""), place, client)
             return
         if isinstance(reply, Home):
-            self.client.views_publish(user_id=place.user_id, view=render.home(reply))
+            client.views_publish(user_id=place.user_id, view=render.home(reply))
             return
         if isinstance(reply, FormErrors):
             text = "\n".join(error for _, error in reply.errors)
             reply = Message(summary=text, blocks=(Text(text),))
-        self._message(reply, place)
+        self._message(reply, place, client)
 
-    def _message(self, msg: Message, place: Place) -> None:
+    def _message(self, msg: Message, place: Place, client: WebClient) -> None:
         payload = render.message(msg)
         if place.thread_ts:
             payload["thread_ts"] = place.thread_ts
         if place.is_dm and place.channel_id:
-            self.client.chat_postMessage(channel=place.channel_id, **payload)
+            client.chat_postMessage(channel=place.channel_id, **payload)
         elif place.response_url and not place.from_home:
             kind = "in_channel" if msg.in_channel else "ephemeral"
             response = WebhookClient(place.response_url, timeout=10).send(
@@ -283,17 +293,15 @@ class Replies:
                 raise SlackClientError(f"response_url answered {response.status_code}")
         elif place.channel_id and _is_shared_channel(place.channel_id) and not place.from_home:
             if msg.in_channel:
-                self.client.chat_postMessage(channel=place.channel_id, **payload)
+                client.chat_postMessage(channel=place.channel_id, **payload)
             else:
-                self.client.chat_postEphemeral(
-                    channel=place.channel_id, user=place.user_id, **payload
-                )
+                client.chat_postEphemeral(channel=place.channel_id, user=place.user_id, **payload)
         else:
             # No channel to answer in (the Home tab, a modal): the bot's DM.
             payload.pop("thread_ts", None)
-            self.client.chat_postMessage(channel=place.user_id, **payload)
+            client.chat_postMessage(channel=place.user_id, **payload)
 
-    def _upload(self, attached: list[File], place: Place) -> None:
+    def _upload(self, attached: list[File], place: Place, client: WebClient) -> None:
         """Files a reply carries (an export), into the conversation with the person alone."""
         if not attached:
             return
@@ -301,14 +309,14 @@ class Replies:
             place.channel_id if place.channel_id and place.channel_id.startswith("D") else None
         )
         if channel is None:
-            opened = self.client.conversations_open(users=place.user_id)
+            opened = client.conversations_open(users=place.user_id)
             channel = str(opened["channel"]["id"])
         for file in attached:
-            self.client.files_upload_v2(
+            client.files_upload_v2(
                 channel=channel, content=file.data, filename=file.filename, title=file.title
             )
 
-    def _replace(self, msg: Message, place: Place) -> None:
+    def _replace(self, msg: Message, place: Place, client: WebClient) -> None:
         payload = render.message(msg)
         if place.response_url:
             response = WebhookClient(place.response_url, timeout=10).send(
@@ -317,17 +325,35 @@ class Replies:
             if response.status_code != 200:
                 raise SlackClientError(f"response_url answered {response.status_code}")
         elif place.channel_id and place.message_ts:
-            self.client.chat_update(channel=place.channel_id, ts=place.message_ts, **payload)
+            client.chat_update(channel=place.channel_id, ts=place.message_ts, **payload)
 
 
 class SlackConnection:
-    """Slack as the running bot sees it: HTTP route or Socket Mode, and the sender."""
+    """Slack as the running bot sees it: HTTP route or Socket Mode, and the sender.
+
+    With SLACK_BOT_TOKEN it serves that token's one workspace and refuses
+    requests from any other (`Admission`); with the OAuth settings instead,
+    any workspace that installed the app through `/slack/install`, each with
+    its own stored token (`bot.slack.oauth`).
+    """
 
     platform = "slack"
 
-    def __init__(self, settings: Settings, okr: OkrApp, *, client: WebClient | None = None):
-        if settings.slack_bot_token is None:
-            raise SettingsError("SLACK_BOT_TOKEN is not set: it turns the Slack connection on")
+    def __init__(
+        self,
+        settings: Settings,
+        okr: OkrApp,
+        *,
+        client: WebClient | None = None,
+        engine: Engine | None = None,
+    ):
+        self.distributed = settings.slack_distributed
+        if settings.slack_bot_token is None and not self.distributed:
+            raise SettingsError(
+                "SLACK_BOT_TOKEN is not set: it turns the Slack connection on for one "
+                "workspace (or set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and "
+                "SLACK_SIGNING_SECRET for any workspace to install it)"
+            )
         self.settings = settings
         self.okr = okr
         self.socket_mode = settings.slack_app_token is not None
@@ -337,29 +363,64 @@ class SlackConnection:
                 "(or set SLACK_APP_TOKEN to use Socket Mode, which needs no public URL)"
             )
         self.client = client or make_client(settings)
-        self.people = PeopleCache(self.client)
-        self.replies = Replies(self.client, okr, self.people)
+        self.people = PeopleCache()
+        self.replies = Replies(okr, self.people)
+        secret = settings.slack_signing_secret
+        self._verifier = SignatureVerifier(secret.get_secret_value()) if secret else None
+        # Bolt's default pool size for the work after acks.
+        self.background = AfterResponse(ThreadPoolExecutor(max_workers=5))
+        bolt_log = logging.getLogger("bot.slack.bolt")
+        refused = not_installed_text(settings.default_locale)
+        self.oauth: SlackOAuth | None = None
+        self.tokens: InstalledTokens | None = None
+        self.admission = Admission()
+        if self.distributed:
+            if engine is None:
+                raise SettingsError("installing Slack in many workspaces needs the database")
+            self.oauth = build_oauth(
+                settings,
+                engine=engine,
+                client=self.client,
+                on_installed=self._installed,
+                logger=bolt_log,
+            )
+            self.tokens = InstalledTokens(
+                authorizer=self.oauth.authorizer, base=self.client, sessions=okr.sessions
+            )
+            self.app = App(
+                client=self.client,
+                signing_secret=secret.get_secret_value() if secret else "",
+                oauth_settings=self.oauth.settings,
+                authorize=self.oauth.authorizer,  # type: ignore[arg-type]  # an Authorize, as Bolt allows
+                user_facing_authorize_error_message=refused,
+                logger=bolt_log,
+                name="okrbot",
+                process_before_response=True,
+                listener_executor=self.background,
+                raise_error_for_unhandled_request=True,
+            )
+            self.oauth.flow = self.app.oauth_flow
+        else:
+            self.app = App(
+                client=self.client,
+                signing_secret=secret.get_secret_value() if secret else "",
+                # check() asks auth.test at start, with a message naming the setting.
+                token_verification_enabled=False,
+                user_facing_authorize_error_message=refused,
+                logger=bolt_log,
+                name="okrbot",
+                process_before_response=True,
+                listener_executor=self.background,
+                # A request no listener takes goes to on_error (a debug line), not a warning.
+                raise_error_for_unhandled_request=True,
+            )
         self.installs = InstallWatch(
             platform=translate.PLATFORM,
             sessions=okr.sessions,
             clock=okr.clock,
             confirm=self._token_works,
-        )
-        secret = settings.slack_signing_secret
-        self._verifier = SignatureVerifier(secret.get_secret_value()) if secret else None
-        # Bolt's default pool size for the work after acks.
-        self.background = AfterResponse(ThreadPoolExecutor(max_workers=5))
-        self.app = App(
-            client=self.client,
-            signing_secret=secret.get_secret_value() if secret else "",
-            # check() asks auth.test at start, with a message naming the setting.
-            token_verification_enabled=False,
-            logger=logging.getLogger("bot.slack.bolt"),
-            name="okrbot",
-            process_before_response=True,
-            listener_executor=self.background,
-            # A request no listener takes goes to on_error (a debug line), not a warning.
-            raise_error_for_unhandled_request=True,
+            default_locale=okr.default_locale,
+            default_timezone=okr.default_timezone,
         )
         register(
             self.app,
@@ -368,13 +429,24 @@ class SlackConnection:
             replies=self.replies,
             later=self.background,
             installs=self.installs,
+            admission=self.admission,
+            revoked=self._revoked if self.distributed else None,
+            refused=refused,
         )
         self._socket: SocketModeHandler | None = None
-        self._sender = SlackSender(self.client)
+        self._sender = SlackSender(self.client, tokens=self.tokens)
 
     # --- bot.http.Connection ---------------------------------------------------
 
     def check(self) -> None:
+        if self.distributed:
+            # Nothing to ask Slack yet: each workspace's token is checked as it is used.
+            log.info(
+                "Slack: any workspace may install okrbot at %s (OAuth); the installed ones "
+                "are served with their own tokens",
+                INSTALL_PATH,
+            )
+            return
         try:
             found = self.client.auth_test()
         except SlackApiError as error:
@@ -394,11 +466,19 @@ class SlackConnection:
         # A token Slack accepts is the sign, with one token, that the app is installed
         # (again, after an uninstall): what was parked for its workspace goes out.
         team = found.get("team_id")
+        enterprise = found.get("enterprise_id")
+        self.admission.own(
+            team=str(team) if team else None,
+            enterprise=str(enterprise) if enterprise else None,
+            org_wide=bool(found.get("is_enterprise_install")),
+        )
         if isinstance(team, str) and team:
             self.installs.accepted(team)
 
     def _token_works(self, team_id: str) -> bool:
-        """Whether Slack accepts the bot token now (auth.test): the app is back."""
+        """Whether Slack accepts the workspace's token now (auth.test): the app is back."""
+        if self.tokens is not None:
+            return self.tokens.works(team_id)
         try:
             self.client.auth_test()
         except SlackApiError as error:
@@ -411,8 +491,87 @@ class SlackConnection:
             return False
         return True
 
+    def _installed(self, installation: Installation) -> None:
+        """An install through /slack/install completed (its installation is stored)."""
+        at = datetime.fromtimestamp(installation.installed_at, UTC)
+        teams: list[str] = []
+        with self.okr.sessions.begin() as session:
+            if installation.team_id:
+                done = install_state.installed(
+                    session=session,
+                    platform=translate.PLATFORM,
+                    external_id=installation.team_id,
+                    at=at,
+                    now=self.okr.clock.now(),
+                    name=installation.team_name or "",
+                    app_id=installation.app_id,
+                    enterprise_id=installation.enterprise_id,
+                    default_locale=self.settings.default_locale,
+                    default_timezone=self.settings.default_timezone,
+                )
+                teams.append(installation.team_id)
+                resumed = done.change.rows
+            else:
+                # An org-wide install: every workspace of the org already known comes back.
+                resumed = 0
+                for workspace in install_state.of_enterprise(
+                    session=session,
+                    platform=translate.PLATFORM,
+                    enterprise_id=installation.enterprise_id or "",
+                ):
+                    done = install_state.installed(
+                        session=session,
+                        platform=translate.PLATFORM,
+                        external_id=workspace.external_id,
+                        at=at,
+                        now=self.okr.clock.now(),
+                    )
+                    teams.append(workspace.external_id)
+                    resumed += done.change.rows
+        for team in teams:
+            self.installs.forget(team)
+            if self.tokens is not None:
+                self.tokens.forget(team)
+        log.info(
+            "Slack %s %s installed okrbot%s",
+            "workspace" if installation.team_id else "org",
+            installation.team_id or installation.enterprise_id,
+            f"; {resumed} parked outbox rows resume" if resumed else "",
+        )
+        if installation.team_id and installation.user_id and installation.bot_token:
+            token = installation.bot_token
+            place = Place(team_id=installation.team_id, user_id=installation.user_id)
+            self.background.submit(self._welcome, place, token)
+
+    def _welcome(self, place: Place, token: str) -> None:
+        """The installer's welcome, in their DM, with the new workspace's own token."""
+        client = WebClient(
+            token=token,
+            base_url=self.client.base_url,
+            timeout=self.client.timeout,
+            retry_handlers=list(self.client.retry_handlers or []),
+        )
+        actor = translate.actor(place.team_id, place.user_id, self.people.using(client))
+        self.replies.send(self.okr.handle(Installed(actor=actor)), place, client)
+
+    def _revoked(self, body: dict[str, Any], context: BoltContext, *, uninstalled: bool) -> None:
+        """The installation store forgets what Slack revoked (Bolt's own listeners' work)."""
+        assert self.oauth is not None
+        listeners = TokenRevocationListeners(self.oauth.store)
+        if uninstalled:
+            listeners.handle_app_uninstalled_events(context)
+        else:
+            listeners.handle_tokens_revoked_events(body.get("event") or {}, context)
+        self.oauth.authorizer.forget(team_id=context.team_id, enterprise_id=context.enterprise_id)
+        if self.tokens is not None:
+            self.tokens.forget(translate.team_of(body))
+
     def routes(self) -> Mapping[str, Route]:
-        return {} if self.socket_mode else {EVENTS_PATH: self.handle_http}
+        found: dict[str, Route] = {} if self.socket_mode else {EVENTS_PATH: self.handle_http}
+        if self.oauth is not None:
+            # The install pages are web pages: served over HTTP in Socket Mode too.
+            found.update(self.oauth.routes())
+        return found
 
     def sender(self) -> SlackSender:
         return self._sender
@@ -513,45 +672,109 @@ def _readable(body: str, content_type: str) -> bool:
 
 
 def connect(settings: Settings, runtime: Runtime) -> SlackConnection:
-    """The factory `okrbot run` calls when SLACK_BOT_TOKEN is set."""
-    return SlackConnection(settings, runtime.app)
+    """The factory `okrbot run` calls when SLACK_BOT_TOKEN (or the OAuth settings) are set."""
+    return SlackConnection(settings, runtime.app, engine=runtime.engine)
 
 
 # --- listeners ------------------------------------------------------------------
+
+
+class Admission:
+    """Which workspaces one bot token serves: its own, or every workspace of its org for
+    an org-wide install. Until `own` is told (auth.test at start) it admits everything,
+    and so it does for installed workspaces, which Bolt authorises one by one."""
+
+    def __init__(self) -> None:
+        self.team: str | None = None
+        self.enterprise: str | None = None
+        self.org_wide = False
+
+    def own(self, *, team: str | None, enterprise: str | None, org_wide: bool) -> None:
+        self.team, self.enterprise, self.org_wide = team, enterprise, org_wide
+
+    def admits(self, team: str, enterprise: str | None) -> bool:
+        if self.team is None and self.enterprise is None:
+            return True
+        if not team or team == self.team:
+            return True
+        return self.org_wide and enterprise is not None and enterprise == self.enterprise
+
+    def owner(self) -> str:
+        if self.org_wide and self.enterprise:
+            return f"org {self.enterprise}"
+        return f"workspace {self.team}"
+
+
+def not_installed_text(locale: str) -> str:
+    """What someone reads in a workspace okrbot does not serve."""
+    return translator(locale).t(
+        "okrbot is not installed in this workspace, so it cannot answer here. "
+        "Ask a workspace admin to install it."
+    )
+
+
+Revoked = Callable[..., None]
 
 
 def register(
     app: App,
     *,
     okr: OkrApp,
-    people: translate.People,
+    people: PeopleCache,
     replies: Replies,
     later: Executor,
     installs: InstallWatch,
+    admission: Admission | None = None,
+    revoked: Revoked | None = None,
+    refused: str = "",
 ) -> None:
     """Every Slack listener of the product, on one Bolt app; `later` runs work after acks.
 
     Every request Slack can send gets an answer: the product's listeners, the
     install signs (app_uninstalled, tokens_revoked), and for everything else
     (reactions, joins, channel changes, shortcuts of other apps, closed modals)
-    an acknowledgement and a debug line.
+    an acknowledgement and a debug line. Each listener answers with Bolt's
+    `client` for the request, which carries its workspace's token. A request
+    from a workspace the one bot token does not serve is refused before any
+    listener (`admission`), with a log line.
     """
+    admission = admission or Admission()
+
+    @app.middleware
+    def only_our_workspaces(
+        body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        team = translate.team_of(body)
+        if admission.admits(team, context.enterprise_id):
+            return next()
+        log.warning(
+            "refused a request from Slack workspace %s: the bot token serves %s only",
+            team,
+            admission.owner(),
+        )
+        # Acknowledged, so Slack does not retry it; a person who typed /okr reads why.
+        return BoltResponse(status=200, body=refused if body.get("command") else "")
 
     def ack_now(ack: Ack) -> None:
         ack()
 
-    def handle(event: Event | None, place: Place | None) -> None:
+    def handle(event: Event | None, place: Place | None, client: WebClient) -> None:
         if event is None or place is None:
             return
-        replies.send(okr.handle(event), place)
+        replies.send(okr.handle(event), place, client)
 
-    def alive(body: dict[str, Any]) -> None:
+    def alive(body: dict[str, Any], context: BoltContext) -> None:
         # Any request from a workspace is a sign that the app is (again) installed there.
-        installs.seen(translate.team_of(body), at=translate.event_time(body))
+        installs.seen(
+            translate.team_of(body),
+            at=translate.event_time(body),
+            app_id=body.get("api_app_id") or None,
+            enterprise_id=context.enterprise_id,
+        )
 
-    def on_command(body: dict[str, Any]) -> None:
-        alive(body)
-        event = translate.slash_command(body, people)
+    def on_command(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        alive(body, context)
+        event = translate.slash_command(body, people.using(client))
         place = Place(
             team_id=event.actor.workspace_id,
             user_id=event.actor.user_id,
@@ -561,16 +784,16 @@ def register(
             response_url=body.get("response_url"),
             command_text=event.text,
         )
-        handle(event, place)
+        handle(event, place, client)
 
     app.command(re.compile(r"^/okr"))(ack=ack_now, lazy=[on_command])
 
-    def on_action(body: dict[str, Any]) -> None:
-        alive(body)
+    def on_action(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        alive(body, context)
         container = body.get("container") or {}
         view = body.get("view") or {}
         for action in body.get("actions") or []:
-            pressed = translate.button(body, action, people)
+            pressed = translate.button(body, action, people.using(client))
             place = Place(
                 team_id=pressed.actor.workspace_id,
                 user_id=pressed.actor.user_id,
@@ -591,12 +814,12 @@ def register(
                     event_id=pressed.event_id,
                 )
                 place = dataclasses.replace(place, command_text=pressed.value)
-            handle(event, place)
+            handle(event, place, client)
 
     app.action(re.compile(r".+"))(ack=ack_now, lazy=[on_action])
 
-    def on_submit(ack: Ack, body: dict[str, Any]) -> None:
-        event, channel = translate.view_submission(body, people)
+    def on_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        event, channel = translate.view_submission(body, people.using(client))
         outcome = okr.handle(event)
         errors = next((r for r in outcome.replies if isinstance(r, FormErrors)), None)
         if errors is not None:
@@ -613,53 +836,64 @@ def register(
             user_id=event.actor.user_id,
             channel_id=channel,
         )
-        later.submit(replies.send, outcome, place)
+        later.submit(replies.send, outcome, place, client)
 
     app.view_submission(re.compile(r".+"))(on_submit)
 
-    def on_mention(body: dict[str, Any], context: BoltContext) -> None:
-        alive(body)
-        event = translate.app_mention(body, people, bot_user_id=context.bot_user_id)
-        handle(event, _text_place(event, thread_ts=translate.thread_of(body)))
+    def on_mention(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        alive(body, context)
+        event = translate.app_mention(body, people.using(client), bot_user_id=context.bot_user_id)
+        handle(event, _text_place(event, thread_ts=translate.thread_of(body)), client)
 
     app.event("app_mention")(ack=ack_now, lazy=[on_mention])
 
-    def on_message(body: dict[str, Any], context: BoltContext) -> None:
-        alive(body)
-        event = translate.direct_message(body, people, bot_user_id=context.bot_user_id)
-        handle(event, _text_place(event, is_dm=True, thread_ts=translate.thread_of(body)))
+    def on_message(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        alive(body, context)
+        event = translate.direct_message(
+            body, people.using(client), bot_user_id=context.bot_user_id
+        )
+        handle(event, _text_place(event, is_dm=True, thread_ts=translate.thread_of(body)), client)
 
     app.event("message")(ack=ack_now, lazy=[on_message])
 
-    def on_home(body: dict[str, Any]) -> None:
-        alive(body)
-        event = translate.home_opened(body, people)
+    def on_home(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        alive(body, context)
+        event = translate.home_opened(body, people.using(client))
         if event is None:
             return
         outcome = okr.handle(event)
         place = Place(team_id=event.actor.workspace_id, user_id=event.actor.user_id)
         for reply in outcome.replies:
             if isinstance(reply, Home | Message):
-                replies.client.views_publish(user_id=place.user_id, view=render.home(reply))
+                client.views_publish(user_id=place.user_id, view=render.home(reply))
 
     app.event("app_home_opened")(ack=ack_now, lazy=[on_home])
 
-    def on_uninstalled(body: dict[str, Any]) -> None:
-        installs.gone(
-            translate.team_of(body), at=translate.event_time(body), why="the app was uninstalled"
-        )
+    def gone_from(body: dict[str, Any], context: BoltContext, why: str) -> None:
+        at = translate.event_time(body)
+        team = translate.team_of(body)
+        installs.gone(team, at=at, why=why)
+        if context.is_enterprise_install and context.enterprise_id:
+            # An org-wide install removed: every workspace of the org goes with it.
+            installs.gone_from_org(context.enterprise_id, at=at, why=why)
+
+    def on_uninstalled(body: dict[str, Any], context: BoltContext) -> None:
+        # Sending stops first; then the installation store forgets the tokens.
+        gone_from(body, context, "the app was uninstalled")
+        if revoked is not None:
+            revoked(body, context, uninstalled=True)
 
     app.event("app_uninstalled")(ack=ack_now, lazy=[on_uninstalled])
 
-    def on_tokens_revoked(body: dict[str, Any]) -> None:
-        if not translate.bot_token_revoked(body):
+    def on_tokens_revoked(body: dict[str, Any], context: BoltContext) -> None:
+        if translate.bot_token_revoked(body):
+            gone_from(body, context, "the bot token was revoked")
+        else:
             log.debug(
                 "people's tokens were revoked in %s: the bot's still works", body.get("team_id")
             )
-            return
-        installs.gone(
-            translate.team_of(body), at=translate.event_time(body), why="the bot token was revoked"
-        )
+        if revoked is not None:
+            revoked(body, context, uninstalled=False)
 
     app.event("tokens_revoked")(ack=ack_now, lazy=[on_tokens_revoked])
 
@@ -674,8 +908,8 @@ def register(
         ack()
         log.debug("Slack sent %s: acknowledged, nothing to do", translate.event_type(body))
 
-    def on_other(body: dict[str, Any]) -> None:
-        alive(body)
+    def on_other(body: dict[str, Any], context: BoltContext) -> None:
+        alive(body, context)
 
     # Registered last: Bolt runs the first listener that matches.
     app.event(re.compile(r".*"))(ack=ack_other, lazy=[on_other])

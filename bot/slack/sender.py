@@ -21,7 +21,7 @@ import logging
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -34,6 +34,7 @@ from bot.slack import render
 from handlers.views import Home, Image, Message, ToChannel, ToUser
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 # chat.postMessage: about one message a second per channel, short bursts allowed.
 PER_CHANNEL_PER_SECOND = 1.0
@@ -66,15 +67,57 @@ CLOCK_SKEW_SECONDS = 120.0
 HISTORY_PAGES = 5
 
 
+class NotInstalled(Exception):
+    """No installation serves the workspace: okrbot is not (or no longer) installed there."""
+
+
+class Tokens(Protocol):
+    """Each installed workspace's client (bot.slack.oauth.InstalledTokens)."""
+
+    def client(self, team_id: str) -> WebClient: ...
+
+    def forget(self, team_id: str) -> None: ...
+
+
 class SlackSender:
-    """bot.delivery.PlatformSender for Slack."""
+    """bot.delivery.PlatformSender for Slack.
+
+    With one bot token every row goes out on `client`; for workspaces that
+    installed the app, `tokens` gives each workspace's own client (its stored
+    token) and each row is sent by a sender on that client; a workspace with
+    no installation is gone. A token refused as gone is looked up afresh once
+    first: it may have been rotated meanwhile.
+    """
 
     platform = "slack"
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, *, tokens: Tokens | None = None) -> None:
         self.client = client
+        self.tokens = tokens
         # Posts go through a client that does not resend on a dropped connection.
         self._poster = _without_connection_retries(client)
+
+    def _of(self, item: Outgoing) -> SlackSender:
+        """The sender on the workspace's own client."""
+        assert self.tokens is not None
+        try:
+            return SlackSender(self.tokens.client(item.workspace))
+        except NotInstalled as error:
+            raise SendFailed(str(error), retryable=False, gone=True) from error
+
+    def _as_workspace(self, item: Outgoing, do: Callable[[SlackSender], _T]) -> _T:
+        assert self.tokens is not None
+        sender = self._of(item)
+        try:
+            return do(sender)
+        except SendFailed as failure:
+            if not failure.gone:
+                raise
+            self.tokens.forget(item.workspace)
+            fresh = self._of(item)
+            if fresh.client.token == sender.client.token:
+                raise
+            return do(fresh)
 
     def buckets(self, item: Outgoing) -> Sequence[Bucket]:
         to = item.to
@@ -82,6 +125,8 @@ class SlackSender:
         return (Bucket(f"slack:{item.workspace}:{where}", PER_CHANNEL_PER_SECOND),)
 
     def send(self, item: Outgoing) -> str:
+        if self.tokens is not None:
+            return self._as_workspace(item, lambda sender: sender.send(item))
         to, message = chat_parts(item)
         if isinstance(message, Home):
             return self._publish_home(item)
@@ -98,6 +143,8 @@ class SlackSender:
         return ref
 
     def update(self, item: Outgoing) -> str:
+        if self.tokens is not None:
+            return self._as_workspace(item, lambda sender: sender.update(item))
         _, message = chat_parts(item)
         if isinstance(message, Home):
             return self._publish_home(item)
@@ -112,6 +159,8 @@ class SlackSender:
 
     def find(self, item: Outgoing) -> str | None:
         """The "channel:ts" of the message posted under `item.key` since the doubt began."""
+        if self.tokens is not None:
+            return self._as_workspace(item, lambda sender: sender.find(item))
         to, message = chat_parts(item)
         if isinstance(message, Home) or item.doubt_since is None:
             return None  # publishing a Home view twice shows it once

@@ -265,12 +265,20 @@ def team_of(body: Mapping[str, Any]) -> str:
 
     The top-level `team_id` is the workspace the app is installed in (a shared
     channel's event carries the other side's team in `event.team`); an org-wide
-    install may name only its authorization's team, or only the enterprise.
+    install's button press names only the person's team, and other payloads
+    may name only their authorization's team, or only the enterprise.
     """
     found = body.get("team_id")
     if not found:
         team = body.get("team")
         found = team.get("id") if isinstance(team, Mapping) else team
+    if not found:
+        # An org-wide install's interactivity names no team: the person's (or the view's) is it.
+        for part in ("user", "view"):
+            inner = body.get(part)
+            if isinstance(inner, Mapping) and inner.get("team_id"):
+                found = inner["team_id"]
+                break
     if not found:
         for authorization in body.get("authorizations") or []:
             if isinstance(authorization, Mapping) and authorization.get("team_id"):

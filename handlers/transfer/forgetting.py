@@ -8,12 +8,13 @@ what they did by row ids only, never by the names they removed.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
 from handlers.i18n import N_, translator
 from storage.models import Workspace
-from storage.repos import privacy
+from storage.repos import installs, privacy
 
 log = logging.getLogger(__name__)
 
@@ -67,3 +68,15 @@ def forget_workspace(*, session: Session, workspace: Workspace) -> dict[str, int
         sum(counts.values()),
     )
     return counts
+
+
+def forget_expired(*, session: Session, now: datetime, retention: timedelta) -> list[Workspace]:
+    """Forget every workspace uninstalled longer than `retention` ago; the ones forgotten.
+
+    A workspace re-installed within the period is installed again, so it is
+    never among them.
+    """
+    expired = installs.expired(session=session, before=now - retention)
+    for workspace in expired:
+        forget_workspace(session=session, workspace=workspace)
+    return expired

@@ -11,6 +11,7 @@ from storage.models.ends import (
     IdeaKind,
     ReviewAnswer,
 )
+from storage.models.installs import SLACK_TABLES
 from storage.models.okr import (
     Cycle,
     CycleKind,
@@ -45,6 +46,7 @@ from storage.models.workspace import (
 )
 
 __all__ = [
+    "SLACK_TABLES",
     "Away",
     "ChangeRequest",
     "ChangeStatus",

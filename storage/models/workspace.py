@@ -30,6 +30,10 @@ class Workspace(SQLModel, table=True):
 
     `install_state` and `install_state_at` say whether the app is installed
     there and since when (None: since the workspace was first seen).
+    `app_id` is the platform app that serves it (the Feishu or Lark app, when
+    one deployment runs both; Slack's app), and `enterprise_id` the Slack
+    Enterprise Grid organisation it belongs to, through which an org-wide
+    install's token is found.
     """
 
     __table_args__ = (UniqueConstraint("platform", "external_id"),)
@@ -43,6 +47,8 @@ class Workspace(SQLModel, table=True):
     cycle_kind: str = Field(default="quarter", max_length=16)
     install_state: str = Field(default=InstallState.INSTALLED.value, max_length=16)
     install_state_at: datetime | None = utc_field(nullable=True)
+    app_id: str | None = Field(default=None, max_length=64)
+    enterprise_id: str | None = Field(default=None, max_length=32)
     # Scores are kept on 0..1; this is how they are shown: 1 (0.7) or 10 (7/10).
     score_scale: int = Field(default=1)
     created_at: datetime = utc_field(default_now=True)

@@ -11,6 +11,11 @@ metadata only with `include_all_metadata`, in pages. Message timestamps come
 from `now` (Slack's clock: the test's clock where the bot's clock is one).
 `SlackDriver` sends correctly signed slash commands, interactivity and events
 to the bot's /slack/events, through a route function or over HTTP.
+
+Installing the app (OAuth v2) is played too: `/oauth/v2/authorize` approves
+at once as `installer` in `installing_team`, and `oauth.v2.access` hands out a
+bot token of that team. Every token answers `auth.test` with its own team
+(`token_teams`), and every call records the token it came with.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ class Call:
     args: dict[str, Any]
     at: float
     path: str = ""
+    token: str = ""  # the bearer token the call came with
 
 
 @dataclass
@@ -92,6 +98,16 @@ class FakeSlack:
     client_secret: str = CLIENT_SECRET
     signing_in_as: str | None = None  # a user id; None: the person cancels
     signing_in_team: str = TEAM
+    # Installing the app: who approves on /oauth/v2/authorize (None: they cancel), and where.
+    installer: str | None = None
+    installing_team: str = TEAM
+    installing_team_name: str = "Fake Team"
+    installing_org: str | None = None  # an Enterprise Grid org id: an org-wide install
+    app_id: str = "A0FAKEAPP"
+    token_teams: dict[str, str] = field(default_factory=lambda: {GOOD_TOKEN: TEAM})
+    # Token rotation: installs hand out tokens that expire in this many seconds, with a
+    # refresh token; refreshing one refuses the token it replaces from then on.
+    token_lifetime: int | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -104,6 +120,7 @@ class FakeSlack:
         self._thread: threading.Thread | None = None
         self._codes: dict[str, dict[str, str]] = {}
         self._user_tokens: dict[str, dict[str, str]] = {}
+        self._refresh_tokens: dict[str, tuple[str, str]] = {}
 
     # --- lifecycle -------------------------------------------------------------
 
@@ -128,7 +145,7 @@ class FakeSlack:
             do_PUT = do_POST
 
             def do_GET(self) -> None:
-                if self.path.startswith("/openid/"):
+                if self.path.startswith(("/openid/", "/oauth/v2/authorize")):
                     status, headers, body = fake._authorize(self.path)
                 else:
                     # The SDK reads with GET and the arguments in the query string.
@@ -253,9 +270,9 @@ class FakeSlack:
 
     # --- the API -------------------------------------------------------------------
 
-    def _record(self, method: str, args: dict[str, Any], path: str) -> None:
+    def _record(self, method: str, args: dict[str, Any], path: str, token: str = "") -> None:
         with self._lock:
-            self.calls.append(Call(method, args, time.monotonic(), path))
+            self.calls.append(Call(method, args, time.monotonic(), path, token))
             self._lock.notify_all()
 
     def _answer(
@@ -280,7 +297,9 @@ class FakeSlack:
         method = path.removeprefix("/api/").split("?")[0]
         args = _parse(lower.get("content-type", ""), raw)
         token = lower.get("authorization", "").removeprefix("Bearer ").strip()
-        self._record(method, args, path)
+        self._record(method, args, path, token)
+        if method == "oauth.v2.access":
+            return _json(200, self._oauth_access(args, lower.get("authorization", "")))
         if method == "openid.connect.token":
             return _json(200, self._openid_token(args, lower.get("authorization", "")))
         if method == "openid.connect.userInfo":
@@ -288,9 +307,12 @@ class FakeSlack:
         failure = self._failure_for(method)
         if failure is not None and not failure.after:
             return _fail(failure)
+        with self._lock:
+            # A token it never handed out is taken as the default team's (as before installs).
+            team = self.token_teams.get(token, TEAM)
         if token in self.refused_tokens or not token:
             return _json(200, {"ok": False, "error": "invalid_auth"})
-        answer = self._method(method, args)
+        answer = self._method(method, args, team)
         if failure is not None:
             return _fail(failure)  # it happened, but the answer says otherwise
         return _json(200, answer)
@@ -381,6 +403,8 @@ class FakeSlack:
         """The authorize page: the person approves at once, as `signing_in_as`."""
         parts = urllib.parse.urlsplit(path)
         query = dict(urllib.parse.parse_qsl(parts.query))
+        if parts.path == "/oauth/v2/authorize":
+            return self._install_authorize(query)
         self._record("openid.connect.authorize", query, parts.path)
         if parts.path != "/openid/connect/authorize":
             return 404, {"content-type": "text/plain"}, b"not found"
@@ -402,16 +426,91 @@ class FakeSlack:
         location = redirect + ("&" if "?" in redirect else "?") + urllib.parse.urlencode(answer)
         return 302, {"location": location, "content-type": "text/plain"}, b""
 
-    def _openid_token(self, args: dict[str, Any], authorization: str) -> dict[str, Any]:
+    # --- installing the app (OAuth v2) -----------------------------------------------
+
+    def _install_authorize(self, query: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        """The install page: the installer approves at once (or cancels)."""
+        self._record("oauth.v2.authorize", query, "/oauth/v2/authorize")
+        redirect = query.get("redirect_uri", "")
+        if query.get("client_id") != self.client_id or not redirect:
+            return 400, {"content-type": "text/plain"}, b"invalid client_id or redirect_uri"
+        if self.installer is None:
+            answer = {"error": "access_denied", "state": query.get("state", "")}
+        else:
+            code = f"fake-install-code-{next(self._ids)}"
+            with self._lock:
+                self._codes[code] = {
+                    "user": self.installer,
+                    "team": self.installing_team,
+                    "team_name": self.installing_team_name,
+                    "org": self.installing_org or "",
+                    "scope": query.get("scope", ""),
+                    "redirect_uri": redirect,
+                }
+            answer = {"code": code, "state": query.get("state", "")}
+        location = redirect + ("&" if "?" in redirect else "?") + urllib.parse.urlencode(answer)
+        return 302, {"location": location, "content-type": "text/plain"}, b""
+
+    def _oauth_access(self, args: dict[str, Any], authorization: str) -> dict[str, Any]:
+        if not self._client_ok(args, authorization):
+            return {"ok": False, "error": "invalid_client_id"}
+        if args.get("grant_type") == "refresh_token":
+            return self._refresh(str(args.get("refresh_token", "")))
+        with self._lock:
+            grant = self._codes.pop(str(args.get("code")), None)  # a code is good once
+        if grant is None or "team_name" not in grant:
+            return {"ok": False, "error": "invalid_code"}
+        if args.get("redirect_uri") and grant["redirect_uri"] != args.get("redirect_uri"):
+            return {"ok": False, "error": "bad_redirect_uri"}
+        team, org = grant["team"], grant["org"]
+        return {
+            "ok": True,
+            "app_id": self.app_id,
+            "authed_user": {"id": grant["user"]},
+            "scope": grant["scope"],
+            "token_type": "bot",
+            **self._new_token(org or team),
+            "bot_user_id": BOT_USER,
+            # An org-wide install names the org, and no team.
+            "team": None if org else {"id": team, "name": grant["team_name"]},
+            "enterprise": {"id": org, "name": grant["team_name"]} if org else None,
+            "is_enterprise_install": bool(org),
+        }
+
+    def _new_token(self, team: str) -> dict[str, Any]:
+        token = f"xoxb-{team.lower()}-{next(self._ids)}"
+        with self._lock:
+            self.token_teams[token] = team
+            if self.token_lifetime is None:
+                return {"access_token": token}
+            refresh = f"xoxe-{team.lower()}-{next(self._ids)}"
+            self._refresh_tokens[refresh] = (team, token)
+        return {"access_token": token, "refresh_token": refresh, "expires_in": self.token_lifetime}
+
+    def _refresh(self, refresh: str) -> dict[str, Any]:
+        with self._lock:
+            found = self._refresh_tokens.pop(refresh, None)  # a refresh token is good once
+        if found is None:
+            return {"ok": False, "error": "invalid_refresh_token"}
+        team, old = found
+        self.refused_tokens.add(old)
+        return {"ok": True, "token_type": "bot", **self._new_token(team), "team": {"id": team}}
+
+    def _client_ok(self, args: dict[str, Any], authorization: str) -> bool:
         client_id, client_secret = args.get("client_id"), args.get("client_secret")
         if authorization.startswith("Basic "):
             decoded = base64.b64decode(authorization.removeprefix("Basic ")).decode()
             client_id, _, client_secret = decoded.partition(":")
-        if client_id != self.client_id or client_secret != self.client_secret:
+        return client_id == self.client_id and client_secret == self.client_secret
+
+    def _openid_token(self, args: dict[str, Any], authorization: str) -> dict[str, Any]:
+        if not self._client_ok(args, authorization):
             return {"ok": False, "error": "invalid_client_id"}
+        if args.get("grant_type") == "refresh_token":
+            return self._refresh(str(args.get("refresh_token", "")))
         with self._lock:
             grant = self._codes.pop(str(args.get("code")), None)  # a code is good once
-        if grant is None:
+        if grant is None or "nonce" not in grant:
             return {"ok": False, "error": "invalid_code"}
         if grant["redirect_uri"] != args.get("redirect_uri"):
             return {"ok": False, "error": "bad_redirect_uri"}
@@ -450,14 +549,14 @@ class FakeSlack:
             "locale": user.locale,
         }
 
-    def _method(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _method(self, method: str, args: dict[str, Any], team: str = TEAM) -> dict[str, Any]:
         if method == "auth.test":
             return {
                 "ok": True,
                 "url": "https://fake.example/",
                 "team": "Fake Team",
                 "user": "okrbot",
-                "team_id": TEAM,
+                "team_id": team,
                 "user_id": BOT_USER,
                 "bot_id": "B0FAKEBOT",
             }
@@ -474,7 +573,7 @@ class FakeSlack:
                 "ok": True,
                 "user": {
                     "id": user_id,
-                    "team_id": TEAM,
+                    "team_id": team,
                     "name": found.name.lower(),
                     "tz": found.tz,
                     "locale": found.locale,
@@ -621,12 +720,19 @@ class SlackDriver:
     """Sends what Slack would: signed commands, button presses, modal submits and events."""
 
     def __init__(
-        self, post: Post, fake: FakeSlack, *, secret: str = SIGNING_SECRET, team: str = TEAM
+        self,
+        post: Post,
+        fake: FakeSlack,
+        *,
+        secret: str = SIGNING_SECRET,
+        team: str = TEAM,
+        org: str | None = None,  # the team's Enterprise Grid org, installed org-wide
     ):
         self.post = post
         self.fake = fake
         self.secret = secret
         self.team = team
+        self.org = org
         self._ids = itertools.count(1)
         self.last_response_url = ""
 
@@ -771,13 +877,25 @@ class SlackDriver:
                 "type": "event_callback",
                 "event_id": event_id or f"Ev{n:08d}",
                 "event_time": int(time.time()),
-                "authorizations": [{"team_id": self.team, "user_id": BOT_USER, "is_bot": True}],
+                **({"enterprise_id": self.org} if self.org else {}),
+                "authorizations": [self._authorization()],
             }
         ).encode()
         extra = {}
         if retry:
             extra = {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"}
         return self._send(body, "application/json", extra=extra, **kwargs)
+
+    def _authorization(self) -> dict[str, Any]:
+        if self.org:
+            return {
+                "enterprise_id": self.org,
+                "team_id": None,
+                "user_id": BOT_USER,
+                "is_bot": True,
+                "is_enterprise_install": True,
+            }
+        return {"team_id": self.team, "user_id": BOT_USER, "is_bot": True}
 
 
 def _state(element: dict[str, Any], value: Any) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from handlers.clock import ManualClock
 from handlers.views import Message, Text, to_json
 from storage import migrate
 from storage.db import SessionFactory, make_engine
-from storage.repos import outbox, workspaces
+from storage.repos import installs, outbox, workspaces
 from storage.repos.outbox import NewMessage
 
 pytestmark = pytest.mark.sqlite_only(
@@ -205,3 +205,49 @@ def test_a_dead_message_is_shown_by_status_and_sent_after_outbox_retry(
         in okrbot(["outbox", "retry", "--database-url", url], capsys, monkeypatch).out
     )
     engine.dispose()
+
+
+def test_workspaces_lists_each_install_with_its_state_and_what_it_holds(
+    cwd: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{cwd / 'bot.db'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine=engine)
+    sessions = SessionFactory(engine)
+    at = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    left = datetime(2026, 11, 25, 12, 30, tzinfo=UTC)
+    view = json.dumps(to_json(Message("Digest", (Text("Wins"),))))
+    with sessions.begin() as session:
+        installs.installed(
+            session=session, platform="slack", external_id="T0ACME0001", at=at, now=at, name="Acme"
+        )
+        beta = installs.installed(
+            session=session, platform="slack", external_id="T0BETA0001", at=at, now=at, name="Beta"
+        ).workspace
+        assert beta.id is not None
+        workspaces.upsert_member(
+            session=session, workspace_id=beta.id, external_id="U0BEN00001", display_name="Ben"
+        )
+        outbox.enqueue(
+            session=session,
+            workspace_id=beta.id,
+            platform="slack",
+            messages=[NewMessage("channel", "C0GROWTH", view, key="digest:team1:2026-W48")],
+            now=at,
+        )
+        installs.uninstall(session=session, platform="slack", external_id="T0BETA0001", at=left)
+    monkeypatch.setenv("OKRBOT_RETENTION_DAYS", "30")
+    listed = okrbot(["workspaces", "--database-url", url], capsys, monkeypatch)
+    assert listed.code == 0, listed.err
+    assert listed.out.splitlines() == [
+        "Workspaces: 2",
+        "  slack T0ACME0001 · Acme · installed Fri 20 Nov 2026 09:00 UTC · 0 members, 0 teams"
+        " · outbox 0 pending, 0 parked, 0 dead",
+        "  slack T0BETA0001 · Beta · uninstalled Wed 25 Nov 2026 12:30 UTC, forgotten after"
+        " Fri 25 Dec 2026 12:30 UTC · 1 members, 0 teams · outbox 0 pending, 1 parked, 0 dead",
+    ]
+    monkeypatch.delenv("OKRBOT_RETENTION_DAYS")
+    status = okrbot(["status", "--database-url", url], capsys, monkeypatch)
+    assert "  slack T0BETA0001 · Beta · uninstalled Wed 25 Nov 2026 12:30 UTC · 1 members" in (
+        status.out
+    )

@@ -44,3 +44,9 @@ def test_the_scopes_cover_every_api_the_bot_calls() -> None:
     # A send in doubt is looked up in the conversation it went to: channel, private or DM.
     assert {"channels:history", "groups:history", "im:history"} <= scopes
     assert {"commands", "app_mentions:read", "im:history"} <= scopes
+
+
+def test_an_install_asks_for_the_scopes_the_manifest_declares() -> None:
+    from bot.slack.oauth import SCOPES
+
+    assert set(SCOPES) == set(manifest()["oauth_config"]["scopes"]["bot"])

@@ -91,6 +91,12 @@ UNSCOPED: dict[str, str] = {
     "installs.reinstall": "the platform names the workspace by its own id",
     "installs.is_installed": "the platform names the workspace by its own id",
     "installs.uninstalled_since": "the platform names the workspace by its own id",
+    "installs.installed": "the platform names the workspace by its own id",
+    "installs.note_grant": "the platform names the workspace by its own id",
+    "installs.grant_of": "the platform names the workspace by its own id",
+    "installs.of_enterprise": "the platform names the org, whose workspaces it lists",
+    "installs.expired": "retention looks across workspaces for those whose period is over",
+    "installs.overview": "operators see every workspace (or the ids they name)",
     "nonces.first_use": "signed requests' nonces, global per platform",
     "outbox.mark_parked": "a row the sender claimed",
 }
