@@ -87,6 +87,8 @@ UNSCOPED: dict[str, str] = {
     "workspaces.list_all_teams": "the scheduler's tick walks every workspace",
     "workspaces.list_workspaces": "the operator chooses a workspace (import, export, forget)",
     "_util.insert_new": "a helper of the other repositories, given whole rows",
+    "_util.id_in": "a helper of the other repositories, given ids they scoped",
+    "okrs.slices": "splits ids the caller scoped into statement-sized lists",
     "installs.uninstall": "the platform names the workspace by its own id",
     "installs.reinstall": "the platform names the workspace by its own id",
     "installs.is_installed": "the platform names the workspace by its own id",

@@ -7,7 +7,7 @@
   workspace, and the Slack Enterprise Grid organisation it belongs to.
 
 Revision ID: 0013
-Revises: 0008, 0011
+Revises: 0008
 Create Date: 2026-12-11
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | Sequence[str] | None = ("0008", "0011")
+down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
