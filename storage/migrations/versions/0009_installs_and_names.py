@@ -10,8 +10,8 @@
   before: SQLite's lower() folds ASCII only) keep the oldest team's name; the
   others get their id appended, so every team stays reachable by name.
 
-Revision ID: 0007
-Revises: 0012
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-05
 """
 
@@ -23,8 +23,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0012"
+revision: str = "0009"
+down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,8 +3,8 @@
 Without them, finding the objectives aligned to one objective (or to one of
 its key results) walks every objective of the workspace.
 
-Revision ID: 0012
-Revises: 0009
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-10
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | Sequence[str] | None = "0009"
+revision: str = "0008"
+down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
