@@ -101,6 +101,7 @@ from handlers.grammar.limits import (
     TITLE_LIMIT,
     UNIT_LIMIT,
     clean_typed,
+    form_field,
     too_long,
 )
 from handlers.grammar.objectives import kr_spec_text
@@ -201,6 +202,7 @@ __all__ = [
     "TeamNew",
     "TeamRollup",
     "clean_typed",
+    "form_field",
     "kr_spec_text",
     "parse",
     "parse_number",

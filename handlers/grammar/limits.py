@@ -11,6 +11,7 @@ never forge a mention. Titles, names and notes have documented limits
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
 
 from handlers.grammar.errors import ParseError
@@ -62,6 +63,14 @@ _FIELD_LIMITS = {
     "unit": ("unit_too_long", UNIT_LIMIT),
 }
 _NAMED = {"TeamNew", "TeamJoin", "TeamAdd"}
+
+
+def form_field(values: Mapping[str, str | list[str] | None], name: str) -> str:
+    """A form's field as typed: the first of a list, cleaned like typed text, trimmed."""
+    value = values.get(name)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return clean_typed(value or "").strip()
 
 
 def too_long(code: str, verb: str | None, text: str, limit: int) -> ParseError:

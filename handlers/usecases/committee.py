@@ -399,10 +399,7 @@ def submit_proposal(
     kr = _kr_from(ctx, context)
 
     def text(name: str) -> str:
-        value = values.get(name)
-        if isinstance(value, list):
-            value = value[0] if value else None
-        return g.clean_typed(value or "").strip()
+        return g.form_field(values, name)
 
     errors: list[tuple[str, str]] = []
     score: float | None = None

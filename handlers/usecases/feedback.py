@@ -380,10 +380,7 @@ def submit(ctx: Ctx, values: Mapping[str, str | list[str] | None], context: str)
         raise UserError("That form has expired. Type /okr feedback list to see what is open.")
 
     def text(name: str) -> str:
-        value = values.get(name)
-        if isinstance(value, list):
-            value = value[0] if value else None
-        return g.clean_typed(value or "").strip()
+        return g.form_field(values, name)
 
     errors: list[tuple[str, str]] = []
     rating = text("rating")

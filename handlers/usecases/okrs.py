@@ -894,10 +894,7 @@ def submit_new_objective(
             raise UserError("That form has expired. Type /okr to start again.")
 
     def text(name: str) -> str:
-        value = values.get(name)
-        if isinstance(value, list):
-            value = value[0] if value else None
-        return g.clean_typed(value or "").strip()
+        return g.form_field(values, name)
 
     errors: list[tuple[str, str]] = []
     title = text("title")
