@@ -120,13 +120,13 @@ class InstallWatch:
         """
         if not workspace:
             return
-        if app_id or enterprise_id:
-            self._note_grant(workspace, app_id, enterprise_id)
         now = self._monotonic()
-        with self._lock:
-            if self._fresh_until.get(workspace, 0.0) > now:
-                return
         try:
+            if app_id or enterprise_id:
+                self._note_grant(workspace, app_id, enterprise_id)
+            with self._lock:
+                if self._fresh_until.get(workspace, 0.0) > now:
+                    return
             self._seen(workspace, at or self.wall(), now)
         except Exception as error:
             if not is_unavailable(error):
