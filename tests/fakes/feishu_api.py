@@ -71,6 +71,10 @@ class FakeFeishu:
     scope_users: list[str] = field(default_factory=list)
     departments: dict[str, list[str]] = field(default_factory=dict)  # department -> open_ids
     files: list[dict[str, Any]] = field(default_factory=list)
+    # A store app: the app_ticket Feishu last pushed, and the tenants that installed the app.
+    app_ticket: str | None = None
+    installed_tenants: set[str] = field(default_factory=set)
+    ticket_resends: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _uuids: dict[str, str] = field(default_factory=dict)
@@ -158,6 +162,14 @@ class FakeFeishu:
             self.calls.append(Call(method, path, query, body, headers))
         if path == "/open-apis/auth/v3/tenant_access_token/internal":
             return self._token(body)
+        if path == "/open-apis/auth/v3/app_access_token":
+            return self._store_app_token(body)
+        if path == "/open-apis/auth/v3/tenant_access_token":
+            return self._store_tenant_token(body)
+        if path == "/open-apis/auth/v3/app_ticket/resend":
+            with self.lock:
+                self.ticket_resends += 1
+            return 200, {"code": 0, "msg": "success"}, {}
         if path == "/callback/ws/endpoint":
             return self._endpoint(body)
         if path.startswith("/open-apis/authen/"):
@@ -407,6 +419,30 @@ class FakeFeishu:
             },
             {},
         )
+
+    def _store_app_token(self, body: Any) -> tuple[int, Any, dict[str, str]]:
+        """A store app's app_access_token, for its id, secret and the newest app_ticket."""
+        if not isinstance(body, dict) or body.get("app_id") != self.app_id:
+            return 400, {"code": 10003, "msg": "invalid param"}, {}
+        if body.get("app_secret") != self.app_secret:
+            return 400, {"code": 10014, "msg": "app secret invalid"}, {}
+        if self.app_ticket is None or body.get("app_ticket") != self.app_ticket:
+            return 400, {"code": 10012, "msg": "app_ticket is invalid"}, {}
+        token = f"a-fake-{self.app_id}"
+        return 200, {"code": 0, "msg": "ok", "app_access_token": token, "expire": 7200}, {}
+
+    def _store_tenant_token(self, body: Any) -> tuple[int, Any, dict[str, str]]:
+        """A tenant's own token for a store app, for the app token and the tenant_key."""
+        if not isinstance(body, dict) or body.get("app_access_token") != f"a-fake-{self.app_id}":
+            return 400, {"code": 10002, "msg": "app_access_token is invalid"}, {}
+        tenant = body.get("tenant_key")
+        if tenant not in self.installed_tenants:
+            return 400, {"code": 10013, "msg": "the tenant has not installed the app"}, {}
+        token = self.store_tenant_token(str(tenant))
+        return 200, {"code": 0, "msg": "ok", "tenant_access_token": token, "expire": 7200}, {}
+
+    def store_tenant_token(self, tenant: str) -> str:
+        return f"t-fake-{self.app_id}-{tenant}"
 
     def _endpoint(self, body: Any) -> tuple[int, Any, dict[str, str]]:
         if (
