@@ -202,6 +202,13 @@ class FeishuApi:
             raise SendFailed("no app_ticket from Feishu yet", retryable=True)
         return lark.RequestOption.builder().tenant_key(tenant).app_ticket(ticket).build()
 
+    def forget_tenant(self, tenant: str) -> None:
+        """Drop the token the SDK keeps for a store app's tenant: an uninstall ends it, and
+        a re-install comes with a new one (the SDK would send the old one until it expires)."""
+        cache = getattr(TokenManager.cache, "cache", None)
+        if isinstance(cache, dict):
+            cache.pop(f"isv_tenant_token:{self.app_id}:{tenant}", None)
+
     def _bot_open_id(self) -> str | None:
         """The bot's own open_id, to tell its @-mention from a colleague's."""
         try:

@@ -396,6 +396,7 @@ class FeishuReceiver:
             created, resumed = done.created, done.change.rows
         self._known_tenants.add(event.tenant)
         self._admitted.pop(event.tenant, None)
+        self.api.forget_tenant(event.tenant)
         if created:
             log.info("Feishu tenant %s installed the app", event.tenant)
         else:
@@ -412,6 +413,7 @@ class FeishuReceiver:
     def _uninstalled(self, event: translate.AppGone, at: datetime) -> None:
         """app_uninstalled: sending to the tenant stops at once; its data is kept."""
         self._admitted.pop(event.tenant, None)
+        self.api.forget_tenant(event.tenant)
         with self.sessions.begin() as session:
             change = installs.uninstall(
                 session=session, platform=translate.PLATFORM, external_id=event.tenant, at=at

@@ -4,8 +4,10 @@ It answers the calls okrbot makes (tenant token, bot info, message create /
 reply / patch, ephemeral cards, contact user, chat members, image and file
 upload, the tenant, the contact scope and email lookup, and Feishu OKR: periods,
 a user's OKR list and progress records, in the shapes of Feishu's OKR v1 docs),
-records every call, keeps Feishu's `uuid` idempotency (a repeated uuid returns
-the first message), and answers 429 with code 99991400 when told to.
+a store app's app_access_token (for its newest app_ticket) and each installed
+tenant's own tenant_access_token, records every call, keeps Feishu's `uuid`
+idempotency (a repeated uuid returns the first message), and answers 429 with
+code 99991400 when told to.
 """
 
 from __future__ import annotations
@@ -73,11 +75,12 @@ class FakeFeishu:
     files: list[dict[str, Any]] = field(default_factory=list)
     # A store app: the app_ticket Feishu last pushed, and the tenants that installed the app.
     app_ticket: str | None = None
-    installed_tenants: set[str] = field(default_factory=set)
+    installed_tenants: dict[str, int] = field(default_factory=dict)  # tenant -> its install
     ticket_resends: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _uuids: dict[str, str] = field(default_factory=dict)
+    _installs: dict[str, int] = field(default_factory=dict)
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
 
@@ -177,6 +180,11 @@ class FakeFeishu:
         auth = headers.get("Authorization", "")
         if not auth.startswith("Bearer t-fake-"):
             return 400, {"code": 99991661, "msg": "Missing access token for authorization."}, {}
+        if auth.startswith(f"Bearer t-fake-{self.app_id}-") and auth.removeprefix(
+            "Bearer "
+        ) not in {self.store_tenant_token(t) for t in self.installed_tenants}:
+            # A store app's tenant token dies with the install it was made for.
+            return 400, {"code": 99991663, "msg": "Invalid access token for authorization."}, {}
         if path == "/open-apis/bot/v3/info":
             return (
                 200,
@@ -442,7 +450,27 @@ class FakeFeishu:
         return 200, {"code": 0, "msg": "ok", "tenant_access_token": token, "expire": 7200}, {}
 
     def store_tenant_token(self, tenant: str) -> str:
-        return f"t-fake-{self.app_id}-{tenant}"
+        """The token of the tenant's current install (a re-install makes a new one)."""
+        return f"t-fake-{self.app_id}-{tenant}-{self.installed_tenants.get(tenant, 0)}"
+
+    def install(self, tenant: str) -> None:
+        """A tenant installs the store app (the test then posts Feishu's app_open)."""
+        with self.lock:
+            self.installed_tenants[tenant] = self._installs.get(tenant, 0) + 1
+            self._installs[tenant] = self.installed_tenants[tenant]
+
+    def uninstall(self, tenant: str) -> None:
+        with self.lock:
+            self.installed_tenants.pop(tenant, None)
+
+    def tokens_to(self, path: str, method: str = "POST") -> list[str]:
+        """The access token of each call to exactly `path`, in order."""
+        with self.lock:
+            return [
+                c.headers.get("Authorization", "").removeprefix("Bearer ")
+                for c in self.calls
+                if c.path == path and c.method == method
+            ]
 
     def _endpoint(self, body: Any) -> tuple[int, Any, dict[str, str]]:
         if (
