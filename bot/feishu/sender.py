@@ -55,13 +55,16 @@ class FeishuSender:
             msg_type="interactive",
             content=content,
             uuid=item.key,
+            tenant=item.workspace,  # a store app sends with each tenant's own token
         )
 
     def update(self, item: Outgoing) -> str:
         if not item.ref or isinstance(item.message, ProgressNote):
             return self.send(item)
         try:
-            return self.api.patch(message_id=item.ref, content=self._content(item))
+            return self.api.patch(
+                message_id=item.ref, content=self._content(item), tenant=item.workspace
+            )
         except SendFailed as error:
             if error.retryable:
                 raise
@@ -84,6 +87,6 @@ class FeishuSender:
         keys: dict[str, str] = {}
         for block in message.blocks:
             if isinstance(block, Image) and block.data and block.filename not in keys:
-                keys[block.filename] = self.api.upload_image(block.data)
+                keys[block.filename] = self.api.upload_image(block.data, tenant=item.workspace)
         card = render.render(message, image_keys=keys, shared=isinstance(item.to, ToChannel))
         return json.dumps(card, ensure_ascii=False)
