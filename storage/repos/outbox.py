@@ -202,31 +202,22 @@ def claim_due(
             stmt = stmt.with_for_update(skip_locked=True, of=row)
         return list(session.exec(stmt))
 
-    # The workspaces with rows due, the one whose oldest row waited longest first.
-    waiting_workspaces = [
-        workspace_id
-        for workspace_id, _ in session.execute(
-            sql_select(row.workspace_id, func.min(row.id))
-            .where(*claimable)
-            .group_by(row.workspace_id)
-            .order_by(func.min(row.id))
-            .limit(limit)
-        )
-    ]
+    # The workspaces with rows due (the one whose oldest row waited longest first),
+    # and how many each has.
+    waiting_workspaces = session.execute(
+        sql_select(row.workspace_id, func.count())
+        .where(*claimable)
+        .group_by(row.workspace_id)
+        .order_by(func.min(row.id))
+        .limit(limit)
+    ).all()
     if not waiting_workspaces:
         return []
-    share = max(1, limit // len(waiting_workspaces))
     by_workspace = {
         workspace_id: oldest([row.workspace_id == workspace_id], share)
-        for workspace_id in waiting_workspaces
+        for workspace_id, share in _shares(waiting_workspaces, limit).items()
+        if share > 0
     }
-    left = limit - sum(len(rows) for rows in by_workspace.values())
-    more = [w for w, rows in by_workspace.items() if len(rows) == share]
-    if left > 0 and more:
-        # Workspaces with little due leave their share to those with more.
-        taken = [r.id for rows in by_workspace.values() for r in rows]
-        for extra in oldest([col(row.workspace_id).in_(more), col(row.id).not_in(taken)], left):
-            by_workspace[extra.workspace_id].append(extra)
     # In turn: each workspace's oldest row, then each one's next, and so on.
     ranked = [
         (rank, r.id, r)
@@ -275,6 +266,18 @@ def claim_due(
         claimed.append(candidate)
     session.flush()
     return claimed
+
+
+def _shares(due: Sequence[Any], limit: int) -> dict[int, int]:
+    """How many of a claim's `limit` rows each workspace gets, from (workspace, rows due):
+    equal parts, and what a workspace cannot use goes to those with more."""
+    shares: dict[int, int] = {}
+    left = limit
+    ordered = sorted(due, key=lambda found: found[1])  # the fewest due first
+    for index, (workspace_id, count) in enumerate(ordered):
+        shares[workspace_id] = min(count, left // (len(ordered) - index))
+        left -= shares[workspace_id]
+    return shares
 
 
 def _due(row: Any, now: datetime) -> Any:
