@@ -213,8 +213,10 @@ def claim_due(
     ).all()
     if not waiting_workspaces:
         return []
+    # `+ 0` keeps the planner on the id order, which stops after `share` rows: by the
+    # workspace's index it would check and sort every one of a large backlog's rows.
     by_workspace = {
-        workspace_id: oldest([row.workspace_id == workspace_id], share)
+        workspace_id: oldest([row.workspace_id + 0 == workspace_id], share)
         for workspace_id, share in _shares(waiting_workspaces, limit).items()
         if share > 0
     }
