@@ -12,6 +12,7 @@
     okrbot trigger MOMENT --team NAME [--week 2026-W49] [--force]
                                  queue a team's moment now, for the running bot to send
     okrbot outbox retry          send the messages that were given up on again
+    (--workspace NAME or PLATFORM:ID keeps any of these to one workspace)
     okrbot import FILE [--dry-run]   import OKRs from a spreadsheet (or --from feishu-okr)
     okrbot export [--format xlsx]    export OKRs and their history
     okrbot forget @PERSON | --workspace NAME
@@ -29,6 +30,7 @@ import sys
 import tomllib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from importlib import metadata
 from pathlib import Path
@@ -465,11 +467,20 @@ def _add_operator_commands(commands: Any) -> None:
             "--trial", action="store_true", help=f"the terminal trial's ./{TRIAL_DATABASE}"
         )
 
+    def scoped(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        command.add_argument(
+            "--workspace",
+            metavar="NAME",
+            help="only this workspace (its name, its id or PLATFORM:ID, e.g. slack:T0123)",
+        )
+        where(command)
+        return command
+
     status = commands.add_parser(
         "status", help="next moments per team, the scheduler, the outbox and the last deliveries"
     )
-    where(status)
-    where(
+    scoped(status)
+    scoped(
         commands.add_parser(
             "workspaces",
             help="every workspace: platform, name, when installed or uninstalled, what it holds",
@@ -488,8 +499,9 @@ def _add_operator_commands(commands: Any) -> None:
     )
     trigger.add_argument(
         "--workspace",
-        metavar="PLATFORM:ID",
-        help="the team's workspace, when several have a team of that name (e.g. slack:T0123)",
+        metavar="NAME",
+        help="the team's workspace, when several have a team of that name "
+        "(its name, its id or PLATFORM:ID, e.g. slack:T0123)",
     )
     where(trigger)
     from bot.transfer.commands import add_commands
@@ -497,7 +509,7 @@ def _add_operator_commands(commands: Any) -> None:
     add_commands(commands, where)
     box = commands.add_parser("outbox", help="the messages waiting to be sent")
     box_commands = box.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
-    where(box_commands.add_parser("retry", help="send the messages given up on (dead) again"))
+    scoped(box_commands.add_parser("retry", help="send the messages given up on (dead) again"))
 
 
 def _operate(args: argparse.Namespace, settings: Settings) -> int:
@@ -520,15 +532,16 @@ def _operate(args: argparse.Namespace, settings: Settings) -> int:
     with _logging_to(logging.StreamHandler(sys.stderr), level):
         runtime = build(settings, clock=_operator_clock(url, trial=args.trial))
         try:
-            if args.command == "status":
-                return _status(runtime.sessions, runtime.clock.now(), url)
-            if args.command == "workspaces":
-                return _workspaces(runtime.sessions, settings)
-            if args.command == "trigger":
-                return _trigger(runtime.app, args)
             if args.command in ("import", "export", "forget"):
                 return _transfer(args, runtime.sessions, settings, runtime.clock)
-            return _outbox_retry(runtime.sessions, runtime.clock.now())
+            scope = _scope(runtime.sessions, args.workspace, settings)
+            if args.command == "status":
+                return _status(runtime.sessions, runtime.clock.now(), url, scope)
+            if args.command == "workspaces":
+                return _workspaces(runtime.sessions, settings, scope)
+            if args.command == "trigger":
+                return _trigger(runtime.app, args, scope)
+            return _outbox_retry(runtime.sessions, runtime.clock.now(), scope)
         finally:
             runtime.close()
 
@@ -577,12 +590,36 @@ def _operator_clock(url: str, *, trial: bool) -> Clock:
     return ManualClock(stopped_at) if stopped_at is not None else SystemClock()
 
 
-def _trigger(app: OkrApp, args: argparse.Namespace) -> int:
-    platform = workspace = None
-    if args.workspace:
-        platform, _, workspace = args.workspace.partition(":")
-        if not workspace:
-            raise CliError("--workspace takes PLATFORM:ID, e.g. slack:T0123 or feishu:tenant")
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """The one workspace `--workspace` named."""
+
+    id: int
+    platform: str
+    external_id: str
+    label: str
+
+
+def _scope(sessions: SessionFactory, name: str | None, settings: Settings) -> _Scope | None:
+    """The workspace `--workspace` names (its name, its id or PLATFORM:ID); None without one."""
+    if not name:
+        return None
+    from bot.transfer.commands import CommandError, pick_workspace
+    from handlers.i18n import translator
+
+    with sessions.read() as session:
+        try:
+            ws = pick_workspace(session, name, translator(settings.default_locale))
+        except CommandError as error:
+            raise CliError(str(error)) from None
+    assert ws.id is not None
+    label = f"{ws.name or ws.external_id} ({ws.platform}:{ws.external_id})"
+    return _Scope(ws.id, ws.platform, ws.external_id, label)
+
+
+def _trigger(app: OkrApp, args: argparse.Namespace, scope: _Scope | None) -> int:
+    platform = scope.platform if scope else None
+    workspace = scope.external_id if scope else None
     try:
         report = app.trigger(
             moment=args.moment.strip().lower(),
@@ -613,47 +650,56 @@ def _trigger(app: OkrApp, args: argparse.Namespace) -> int:
     return 0
 
 
-def _outbox_retry(sessions: SessionFactory, now: datetime) -> int:
+def _outbox_retry(sessions: SessionFactory, now: datetime, scope: _Scope | None) -> int:
     with sessions.begin() as session:
-        count = outbox.requeue_dead(session=session, now=now)
+        count = outbox.requeue_dead(
+            session=session, now=now, workspace_id=scope.id if scope else None
+        )
+    where = f" in {scope.label}" if scope else ""
     if count:
         noun = "message" if count == 1 else "messages"
-        print(f"Requeued {count} dead {noun}; the running bot sends them now.")
+        print(f"Requeued {count} dead {noun}{where}; the running bot sends them now.")
     else:
-        print("No dead messages: nothing to retry.")
+        print(f"No dead messages{where}: nothing to retry.")
     return 0
 
 
-def _status(sessions: SessionFactory, now: datetime, url: str) -> int:
+def _status(sessions: SessionFactory, now: datetime, url: str, scope: _Scope | None) -> int:
     lines = [f"okrbot status · {make_url(url).render_as_string(hide_password=True)}"]
+    if scope is not None:
+        lines[0] += f" · {scope.label} only"
     with sessions.begin() as session:
         lines.append("")
         lines.extend(_scheduler_lines(session, now))
         lines.extend(_terminal_clock_lines(session))
         lines.append("")
-        lines.extend(_moment_lines(session, now))
+        lines.extend(_moment_lines(session, now, scope))
         lines.append("")
-        lines.extend(_outbox_lines(session))
+        lines.extend(_outbox_lines(session, scope))
         lines.append("")
-        lines.extend(_workspace_lines(session, retention_days=None))
+        lines.extend(_workspace_lines(session, retention_days=None, scope=scope))
     print("\n".join(lines))
     return 0
 
 
-def _workspaces(sessions: SessionFactory, settings: Settings) -> int:
+def _workspaces(sessions: SessionFactory, settings: Settings, scope: _Scope | None) -> int:
     with sessions.begin() as session:
-        lines = _workspace_lines(session, retention_days=settings.retention_days)
+        lines = _workspace_lines(session, retention_days=settings.retention_days, scope=scope)
     print("\n".join(lines))
     return 0
 
 
-def _workspace_lines(session: Session, *, retention_days: int | None) -> list[str]:
+def _workspace_lines(
+    session: Session, *, retention_days: int | None, scope: _Scope | None = None
+) -> list[str]:
     """One line per workspace: where, which, since when installed (or not), what it holds.
 
     With `retention_days` (okrbot workspaces), an uninstalled workspace says when
     its data goes: the date, or that it is kept until `okrbot forget`.
     """
-    found = installs.overview(session=session)
+    found = installs.overview(
+        session=session, workspace_ids=[scope.id] if scope is not None else None
+    )
     if not found:
         return ["Workspaces: none yet (one appears at its first request, or its install)."]
     lines = [f"Workspaces: {len(found)}"]
@@ -704,8 +750,10 @@ def _terminal_clock_lines(session: Session) -> list[str]:
     ]
 
 
-def _moment_lines(session: Session, now: datetime) -> list[str]:
+def _moment_lines(session: Session, now: datetime, scope: _Scope | None) -> list[str]:
     teams = workspaces.list_all_teams(session=session)
+    if scope is not None:
+        teams = [team for team in teams if team.workspace_id == scope.id]
     if not teams:
         return ["Next moments: no teams yet."]
     lines = ["Next moments:"]
@@ -731,8 +779,9 @@ def _moment_lines(session: Session, now: datetime) -> list[str]:
     return lines
 
 
-def _outbox_lines(session: Session) -> list[str]:
-    counts = outbox.counts(session=session)
+def _outbox_lines(session: Session, scope: _Scope | None) -> list[str]:
+    only = scope.id if scope is not None else None
+    counts = outbox.counts(session=session, workspace_id=only)
     lines = [
         "Outbox: "
         + ", ".join(f"{counts[state]} {state}" for state in ("pending", "sending", "sent", "dead"))
@@ -742,14 +791,16 @@ def _outbox_lines(session: Session) -> list[str]:
             f"  {counts['parked']} parked: their workspace removed the app; "
             "they go out when it is installed again"
         )
-    dead = outbox.recent(session=session, states=["dead"], limit=_SHOWN_ROWS)
+    dead = outbox.recent(session=session, states=["dead"], limit=_SHOWN_ROWS, workspace_id=only)
     if dead:
         lines.append("  given up on (`okrbot outbox retry` sends them again):")
         lines.extend(
             f"    {_row(row)} after {row.attempts} attempts: {row.last_error or '?'}"
             for row in dead
         )
-    waiting = outbox.recent(session=session, states=["pending"], limit=_SHOWN_ROWS)
+    waiting = outbox.recent(
+        session=session, states=["pending"], limit=_SHOWN_ROWS, workspace_id=only
+    )
     failing = [row for row in waiting if row.last_error]
     if failing:
         lines.append("  retrying:")
@@ -757,7 +808,7 @@ def _outbox_lines(session: Session) -> list[str]:
             f"    {_row(row)} next try {_when(row.next_attempt_at)}: {row.last_error}"
             for row in failing
         )
-    sent = outbox.recent(session=session, states=["sent"], limit=_SHOWN_ROWS)
+    sent = outbox.recent(session=session, states=["sent"], limit=_SHOWN_ROWS, workspace_id=only)
     lines.append("Last deliveries:" if sent else "Last deliveries: none yet.")
     lines.extend(f"  {_when(row.sent_at)}  {_row(row)}" for row in sent)
     return lines

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     feishu_connection: Literal["long", "webhook"] = "long"
     feishu_verification_token: SecretStr | None = None
     feishu_encrypt_key: SecretStr | None = None
+    # "self_built": the company's own custom app, serving its own tenant (the default).
+    # "marketplace": a store app any tenant installs; it gets its tokens from the
+    # app_ticket Feishu pushes every hour, so it needs FEISHU_CONNECTION=webhook.
+    feishu_app_type: Literal["self_built", "marketplace"] = "self_built"
     # Write each check-in on a key result imported from Feishu OKR back there (custom apps).
     feishu_okr_sync: bool = False
 

@@ -13,6 +13,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,32 +81,49 @@ class Profile:
 class FeishuApi:
     """The Open Platform calls okrbot needs, over one lark-oapi Client."""
 
-    def __init__(self, settings: Settings, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        timeout: float = 10.0,
+        ticket: Callable[[], str | None] | None = None,
+    ) -> None:
         if settings.feishu_app_id is None or settings.feishu_app_secret is None:
             raise SettingsError("FEISHU_APP_ID and FEISHU_APP_SECRET must both be set for Feishu")
         self.app_id = settings.feishu_app_id
         self.app_secret = settings.feishu_app_secret.get_secret_value()
         self.domain = domain_url(settings)
+        # A store app serves every tenant that installs it, each call with that tenant's
+        # token; the SDK gets it (and caches it) from the app_ticket handed to each call.
+        self.marketplace = settings.feishu_app_type == "marketplace"
+        self._ticket = ticket or (lambda: None)
+        builder = (
+            lark.Client.builder()
+            .app_id(self.app_id)
+            .app_secret(self.app_secret)
+            .domain(self.domain)
+            .timeout(timeout)
+            .log_level(lark.LogLevel.WARNING)
+        )
+        if self.marketplace:
+            builder = builder.app_type(lark.AppType.ISV)
         try:
-            self.client = (
-                lark.Client.builder()
-                .app_id(self.app_id)
-                .app_secret(self.app_secret)
-                .domain(self.domain)
-                .timeout(timeout)
-                .log_level(lark.LogLevel.WARNING)
-                .build()
-            )
+            self.client = builder.build()
         except ValueError as error:
             raise SettingsError(f"FEISHU_DOMAIN: {error}") from None
         self._profiles: dict[tuple[str, str], tuple[float, Profile]] = {}
         self._lock = threading.Lock()
         self.bot_open_id: str | None = None
+        # A custom app's own tenant (read at start): events from any other are refused.
+        self.own_tenant: str | None = None
 
     # --- start ------------------------------------------------------------------
 
     def check(self) -> None:
         """Get a tenant access token, so a wrong id or secret stops the bot at start."""
+        if self.marketplace:
+            self._check_store_app()
+            return
         try:
             TokenManager.get_self_tenant_token(self.client._config)
         except ObtainAccessTokenException as error:
@@ -124,6 +142,72 @@ class FeishuApi:
                 f"FEISHU_DOMAIN: could not reach {self.domain} to check FEISHU_APP_ID: {error}"
             ) from None
         self.bot_open_id = self._bot_open_id()
+        try:
+            self.own_tenant = self.tenant()[0]
+        except SendFailed as error:
+            log.warning(
+                "could not read the app's own tenant (%s): events are not checked for it",
+                error.reason,
+            )
+
+    def _check_store_app(self) -> None:
+        """A store app's secret is checked with the kept app_ticket; without one, Feishu is
+        asked to push a ticket now rather than at the top of the hour."""
+        ticket = self._ticket()
+        if ticket is None:
+            self.resend_ticket()
+            return
+        try:
+            TokenManager.get_isv_app_token(self.client._config, ticket)
+        except ObtainAccessTokenException as error:
+            code = getattr(error, "code", None)
+            if code in _BAD_SECRET:
+                raise SettingsError(
+                    f"FEISHU_APP_SECRET is not the secret of app {self.app_id} "
+                    f"(Feishu said {code}: {getattr(error, 'msg', '')})"
+                ) from None
+            # An expired ticket: ask for a fresh one; the tokens follow when it comes.
+            log.warning("the kept app_ticket was refused (%s): asking for a new one", code)
+            self.resend_ticket()
+        except Exception as error:
+            raise SettingsError(
+                f"FEISHU_DOMAIN: could not reach {self.domain} to check FEISHU_APP_ID: {error}"
+            ) from None
+
+    def resend_ticket(self) -> None:
+        """Ask Feishu to push the store app's app_ticket now (it comes as an event)."""
+        request = (
+            lark.BaseRequest.builder()
+            .http_method(lark.HttpMethod.POST)
+            .uri("/open-apis/auth/v3/app_ticket/resend")
+            .token_types(set())
+            .headers({"Content-Type": "application/json; charset=utf-8"})
+            .body({"app_id": self.app_id, "app_secret": self.app_secret})
+            .build()
+        )
+        try:
+            self._call(lambda: self.client.request(request), "app_ticket resend")
+        except SendFailed as error:
+            log.warning("could not ask Feishu for a new app_ticket: %s", error.reason)
+
+    def option(self, tenant: str | None) -> lark.RequestOption | None:
+        """What a call needs to go with `tenant`'s own token (a store app); None for a
+        custom app, whose one tenant token the SDK gets by itself."""
+        if not self.marketplace:
+            return None
+        if not tenant:
+            raise SendFailed("a store app's call needs the tenant it is for", retryable=False)
+        ticket = self._ticket()
+        if ticket is None:
+            raise SendFailed("no app_ticket from Feishu yet", retryable=True)
+        return lark.RequestOption.builder().tenant_key(tenant).app_ticket(ticket).build()
+
+    def forget_tenant(self, tenant: str) -> None:
+        """Drop the token the SDK keeps for a store app's tenant: an uninstall ends it, and
+        a re-install comes with a new one (the SDK would send the old one until it expires)."""
+        cache = getattr(TokenManager.cache, "cache", None)
+        if isinstance(cache, dict):
+            cache.pop(f"isv_tenant_token:{self.app_id}:{tenant}", None)
 
     def _bot_open_id(self) -> str | None:
         """The bot's own open_id, to tell its @-mention from a colleague's."""
@@ -139,7 +223,14 @@ class FeishuApi:
     # --- messages -----------------------------------------------------------------
 
     def create(
-        self, *, receive_id_type: str, receive_id: str, msg_type: str, content: str, uuid: str
+        self,
+        *,
+        receive_id_type: str,
+        receive_id: str,
+        msg_type: str,
+        content: str,
+        uuid: str,
+        tenant: str | None = None,
     ) -> str:
         request = (
             CreateMessageRequest.builder()
@@ -154,10 +245,14 @@ class FeishuApi:
             )
             .build()
         )
-        response = self._call(lambda: self.client.im.v1.message.create(request), "send")
+        response = self._call(
+            lambda: self.client.im.v1.message.create(request, self.option(tenant)), "send"
+        )
         return str(response.data.message_id)
 
-    def reply(self, *, message_id: str, msg_type: str, content: str, uuid: str) -> str:
+    def reply(
+        self, *, message_id: str, msg_type: str, content: str, uuid: str, tenant: str | None = None
+    ) -> str:
         request = (
             ReplyMessageRequest.builder()
             .message_id(message_id)
@@ -170,30 +265,35 @@ class FeishuApi:
             )
             .build()
         )
-        response = self._call(lambda: self.client.im.v1.message.reply(request), "reply")
+        response = self._call(
+            lambda: self.client.im.v1.message.reply(request, self.option(tenant)), "reply"
+        )
         return str(response.data.message_id)
 
-    def patch(self, *, message_id: str, content: str) -> str:
+    def patch(self, *, message_id: str, content: str, tenant: str | None = None) -> str:
         request = (
             PatchMessageRequest.builder()
             .message_id(message_id)
             .request_body(PatchMessageRequestBody.builder().content(content).build())
             .build()
         )
-        self._call(lambda: self.client.im.v1.message.patch(request), "update")
+        self._call(lambda: self.client.im.v1.message.patch(request, self.option(tenant)), "update")
         return message_id
 
-    def ephemeral(self, *, chat_id: str, open_id: str, card: dict[str, Any]) -> str:
+    def ephemeral(
+        self, *, chat_id: str, open_id: str, card: dict[str, Any], tenant: str | None = None
+    ) -> str:
         """A card in a group that only `open_id` sees (Feishu has no ephemeral text)."""
         data = self._raw(
             "POST",
             "/open-apis/ephemeral/v1/send",
             {"chat_id": chat_id, "open_id": open_id, "msg_type": "interactive", "card": card},
+            tenant=tenant,
         )
         inner = data.get("data")
         return str(inner.get("message_id", "")) if isinstance(inner, dict) else ""
 
-    def upload_image(self, data: bytes) -> str:
+    def upload_image(self, data: bytes, *, tenant: str | None = None) -> str:
         request = (
             CreateImageRequest.builder()
             .request_body(
@@ -204,10 +304,12 @@ class FeishuApi:
             )
             .build()
         )
-        response = self._call(lambda: self.client.im.v1.image.create(request), "image upload")
+        response = self._call(
+            lambda: self.client.im.v1.image.create(request, self.option(tenant)), "image upload"
+        )
         return str(response.data.image_key)
 
-    def upload_file(self, data: bytes, filename: str) -> str:
+    def upload_file(self, data: bytes, filename: str, *, tenant: str | None = None) -> str:
         """A file for a file message (an .xlsx export); its file_key."""
         request = (
             CreateFileRequest.builder()
@@ -220,7 +322,9 @@ class FeishuApi:
             )
             .build()
         )
-        response = self._call(lambda: self.client.im.v1.file.create(request), "file upload")
+        response = self._call(
+            lambda: self.client.im.v1.file.create(request, self.option(tenant)), "file upload"
+        )
         return str(response.data.file_key)
 
     # --- people -------------------------------------------------------------------
@@ -235,7 +339,9 @@ class FeishuApi:
             return cached[1]
         request = GetUserRequest.builder().user_id(open_id).user_id_type("open_id").build()
         try:
-            response = self._call(lambda: self.client.contact.v3.user.get(request), "contact")
+            response = self._call(
+                lambda: self.client.contact.v3.user.get(request, self.option(tenant)), "contact"
+            )
             user = response.data.user
             profile = Profile(name=user.name or user.en_name or "", timezone=user.time_zone or None)
         except SendFailed as error:
@@ -282,6 +388,8 @@ class FeishuApi:
     def _call(self, call: Any, what: str) -> Any:
         try:
             response = call()
+        except SendFailed:
+            raise
         except ObtainAccessTokenException as error:
             raise SendFailed(f"{what}: no tenant access token ({error})", retryable=True) from None
         except Exception as error:  # connection refused, timeout, an unreadable answer
@@ -293,7 +401,9 @@ class FeishuApi:
         headers = raw.headers if raw is not None else {}
         raise _failure(what, status, response.code, response.msg, headers)
 
-    def _raw(self, method: str, uri: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    def _raw(
+        self, method: str, uri: str, body: dict[str, Any] | None, *, tenant: str | None = None
+    ) -> dict[str, Any]:
         request = (
             lark.BaseRequest.builder()
             .http_method(lark.HttpMethod[method])
@@ -303,7 +413,7 @@ class FeishuApi:
             .body(body)
             .build()
         )
-        response = self._call(lambda: self.client.request(request), uri)
+        response = self._call(lambda: self.client.request(request, self.option(tenant)), uri)
         content = response.raw.content if response.raw is not None else b""
         try:
             data = json.loads(content or b"{}")

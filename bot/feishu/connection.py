@@ -13,6 +13,7 @@ from bot.delivery import PlatformSender
 from bot.feishu.client import FeishuApi, default_locale
 from bot.feishu.receive import FeishuReceiver
 from bot.feishu.sender import FeishuSender
+from bot.feishu.tickets import TicketBox
 from bot.http import Route
 from bot.settings import Settings, SettingsError
 from bot.wiring import Runtime
@@ -41,7 +42,19 @@ class FeishuConnection:
                 "FEISHU_VERIFICATION_TOKEN (and preferably FEISHU_ENCRYPT_KEY) must be set for "
                 "FEISHU_CONNECTION=webhook, or anyone could post events to /feishu/events"
             )
-        api = FeishuApi(settings)
+        tickets: TicketBox | None = None
+        if settings.feishu_app_type == "marketplace":
+            if settings.feishu_connection != "webhook":
+                raise SettingsError(
+                    "FEISHU_APP_TYPE=marketplace needs FEISHU_CONNECTION=webhook: Feishu pushes "
+                    "a store app's events (its app_ticket too) to a request URL only"
+                )
+            if settings.feishu_okr_sync:
+                raise SettingsError(
+                    "FEISHU_OKR_SYNC works with a self-built app only, not FEISHU_APP_TYPE=marketplace"
+                )
+            tickets = TicketBox(sessions=runtime.sessions, app_id=settings.feishu_app_id or "")
+        api = FeishuApi(settings, ticket=tickets.get if tickets is not None else None)
         receiver = FeishuReceiver(
             app=runtime.app,
             api=api,
@@ -50,6 +63,8 @@ class FeishuConnection:
             default_timezone=settings.default_timezone,
             verification_token=token.get_secret_value() if token else "",
             encrypt_key=key.get_secret_value() if key else "",
+            clock=runtime.clock,
+            tickets=tickets,
         )
         return cls(settings=settings, api=api, receiver=receiver)
 

@@ -50,10 +50,12 @@ from bot import pages
 from bot.delivery import SendFailed
 from bot.feishu import render, translate
 from bot.feishu.client import FeishuApi
+from bot.feishu.tickets import TicketBox
 from bot.http import HttpRequest, HttpResponse
 from bot.quiet import quiet
 from bot.transfer import attach
 from handlers.app import OkrApp
+from handlers.clock import Clock, SystemClock
 from handlers.events import Actor, ButtonPressed, Command, Event, FormSubmitted
 from handlers.i18n import translator
 from handlers.views import (
@@ -70,7 +72,7 @@ from handlers.views import (
     plain,
 )
 from storage.db import SessionFactory
-from storage.repos import nonces, workspaces
+from storage.repos import installs, nonces, workspaces
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,8 @@ FRESH_SECONDS = 300
 NONCE_KEEP = timedelta(seconds=2 * FRESH_SECONDS)
 # The SDK's logger: it logs a traceback for every request it refuses.
 SDK_LOGGER = "Lark"
+# How long this process trusts that a store app's tenant is installed before reading it again.
+ADMITTED_SECONDS = 30.0
 # Events Feishu pushes to a bot that okrbot has nothing to do for: taken, so
 # Feishu does not push them again (over the long connection too).
 IGNORED_EVENTS = (
@@ -141,6 +145,8 @@ class FeishuReceiver:
         encrypt_key: str = "",
         workers: int = 4,
         wall: Callable[[], float] = time.time,
+        clock: Clock | None = None,
+        tickets: TicketBox | None = None,
     ) -> None:
         self.app = app
         self.api = api
@@ -152,7 +158,10 @@ class FeishuReceiver:
         self.encrypt_key = encrypt_key
         self.verification_token = verification_token
         self.wall = wall
+        self.clock = clock or SystemClock()
+        self.tickets = tickets
         self._known_tenants: set[str] = set()
+        self._admitted: dict[str, float] = {}  # store-app tenants found installed, until
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feishu-worker")
         self._pending: set[Future[None]] = set()
         self._pending_lock = threading.Lock()
@@ -191,6 +200,9 @@ class FeishuReceiver:
         if isinstance(checked, HttpResponse):
             return checked
         schema, event_type = translate.event_kind(checked)
+        if schema == "1.0" and self.api.marketplace and event_type in translate.STORE_APP_EVENTS:
+            self._store_app_event(checked)
+            return _taken()
         if schema == "1.0":
             log.info(
                 "Feishu sent a schema 1.0 event (%s): taken, not handled; okrbot reads schema 2.0",
@@ -289,6 +301,15 @@ class FeishuReceiver:
         def entered(data: Any) -> Any:
             self._reached.value = True
             try:
+                header = getattr(data, "header", None)
+                tenant = getattr(header, "tenant_key", None)
+                if tenant and not self._admits(tenant):
+                    # Nothing is stored or answered for a tenant okrbot does not serve.
+                    return (
+                        P2CardActionTriggerResponse({})
+                        if isinstance(data, P2CardActionTrigger)
+                        else None
+                    )
                 return handler(data)
             except Exception:
                 # Answering 500 would make Feishu push the event again and again.
@@ -300,6 +321,108 @@ class FeishuReceiver:
                 )
 
         return entered
+
+    def _admits(self, tenant: str) -> bool:
+        """Whether okrbot serves this tenant: a custom app its own tenant alone (as read
+        at start), a store app every tenant that installed it and has not uninstalled."""
+        if not self.api.marketplace:
+            own = self.api.own_tenant
+            if own is None or tenant == own:
+                return True
+            log.warning(
+                "refused a Feishu event from tenant %s: this custom app belongs to tenant %s",
+                tenant,
+                own,
+            )
+            return False
+        now = time.monotonic()
+        if self._admitted.get(tenant, 0.0) > now:
+            return True
+        with self.sessions.begin() as session:
+            grant = installs.grant_of(
+                session=session, platform=translate.PLATFORM, external_id=tenant
+            )
+        if grant is None or not grant.installed:
+            log.warning(
+                "refused a Feishu event from tenant %s: it has %s the app",
+                tenant,
+                "not installed" if grant is None else "uninstalled",
+            )
+            return False
+        self._admitted[tenant] = now + ADMITTED_SECONDS
+        return True
+
+    # --- a store app's own events ------------------------------------------------------
+
+    def _store_app_event(self, payload: dict[str, Any]) -> None:
+        event = translate.app_event(payload)
+        if event is None:
+            log.warning("Feishu sent a store-app event okrbot cannot read: taken, not handled")
+            return
+        if event.app_id != self.api.app_id:
+            log.warning(
+                "refused a Feishu %s for app %s: this is app %s",
+                type(event).__name__,
+                event.app_id,
+                self.api.app_id,
+            )
+            return
+        at = datetime.fromtimestamp(self.wall(), UTC)
+        if isinstance(event, translate.AppTicket):
+            if self.tickets is not None:
+                self.tickets.put(event.ticket, at=at)
+            return
+        event_id = translate.event_id_v1(payload)
+        if not self._seen.first(event_id):
+            return
+        if isinstance(event, translate.AppOpened):
+            self._installed(event, at, event_id)
+        else:
+            self._uninstalled(event, at)
+
+    def _installed(self, event: translate.AppOpened, at: datetime, event_id: str | None) -> None:
+        """app_open: the tenant's workspace is made (or resumed), and the installer greeted."""
+        with self.sessions.begin() as session:
+            done = installs.installed(
+                session=session,
+                platform=translate.PLATFORM,
+                external_id=event.tenant,
+                at=at,
+                now=self.clock.now(),
+                app_id=event.app_id,
+                default_locale=self.default_locale,
+                default_timezone=self.default_timezone,
+            )
+            created, resumed = done.created, done.change.rows
+        self._known_tenants.add(event.tenant)
+        self._admitted.pop(event.tenant, None)
+        self.api.forget_tenant(event.tenant)
+        if created:
+            log.info("Feishu tenant %s installed the app", event.tenant)
+        else:
+            log.info(
+                "Feishu tenant %s has the app again: %d parked outbox rows resume",
+                event.tenant,
+                resumed,
+            )
+        if event.installer:
+            where = _Where(tenant=event.tenant, open_id=event.installer)
+            key = f"installed:{event_id or event.tenant}"
+            self._later(lambda: self._send_reply(where, self._installed_welcome(), key))
+
+    def _uninstalled(self, event: translate.AppGone, at: datetime) -> None:
+        """app_uninstalled: sending to the tenant stops at once; its data is kept."""
+        self._admitted.pop(event.tenant, None)
+        self.api.forget_tenant(event.tenant)
+        with self.sessions.begin() as session:
+            change = installs.uninstall(
+                session=session, platform=translate.PLATFORM, external_id=event.tenant, at=at
+            )
+        log.info(
+            "Feishu tenant %s uninstalled the app; %d outbox rows parked until it is back",
+            event.tenant,
+            change.rows,
+        )
 
     def on_message(self, data: P2ImMessageReceiveV1) -> None:
         header, event = data.header, data.event
@@ -424,6 +547,15 @@ class FeishuReceiver:
     def _direct_welcome(self) -> Message:
         tr = translator(self.default_locale)
         title = tr.t("Welcome to okrbot! Write to me here, no /okr needed.")
+        how = tr.t(
+            "Try: my (your OKRs), checkin KR1 600 (a check-in), plan (this week's tasks) "
+            "or help (every command)."
+        )
+        return Message(summary=title, blocks=(Text(title), Text(how)))
+
+    def _installed_welcome(self) -> Message:
+        tr = translator(self.default_locale)
+        title = tr.t("Thanks for installing okrbot! I keep your teams' OKR rhythm.")
         how = tr.t(
             "Try: my (your OKRs), checkin KR1 600 (a check-in), plan (this week's tasks) "
             "or help (every command)."
@@ -574,15 +706,23 @@ class FeishuReceiver:
                 attached = attach.files_of(view)
                 for block in view.blocks:
                     if isinstance(block, Image) and block.data and block.filename not in keys:
-                        keys[block.filename] = self.api.upload_image(block.data)
+                        keys[block.filename] = self.api.upload_image(
+                            block.data, tenant=where.tenant
+                        )
             card = render.render(view, image_keys=keys, shared=where.group and public)
             content = json.dumps(card, ensure_ascii=False)
             if where.message_id and (not where.group or public):
                 self.api.reply(
-                    message_id=where.message_id, msg_type="interactive", content=content, uuid=key
+                    message_id=where.message_id,
+                    msg_type="interactive",
+                    content=content,
+                    uuid=key,
+                    tenant=where.tenant,
                 )
             elif where.group and where.chat_id:
-                self.api.ephemeral(chat_id=where.chat_id, open_id=where.open_id, card=card)
+                self.api.ephemeral(
+                    chat_id=where.chat_id, open_id=where.open_id, card=card, tenant=where.tenant
+                )
             else:
                 self.api.create(
                     receive_id_type="open_id",
@@ -590,16 +730,18 @@ class FeishuReceiver:
                     msg_type="interactive",
                     content=content,
                     uuid=key,
+                    tenant=where.tenant,
                 )
             for index, file in enumerate(attached):
                 # A file goes to the person alone, even when asked for in a group.
-                file_key = self.api.upload_file(file.data, file.filename)
+                file_key = self.api.upload_file(file.data, file.filename, tenant=where.tenant)
                 self.api.create(
                     receive_id_type="open_id",
                     receive_id=where.open_id,
                     msg_type="file",
                     content=json.dumps({"file_key": file_key}),
                     uuid=f"{key}:file{index}",
+                    tenant=where.tenant,
                 )
         except SendFailed as error:
             log.error("could not answer %s in Feishu: %s", where.open_id, error.reason)
@@ -614,6 +756,7 @@ class FeishuReceiver:
                 msg_type="interactive",
                 content=json.dumps(card, ensure_ascii=False),
                 uuid=key[:50],
+                tenant=where.tenant,
             )
         except SendFailed as error:
             log.warning("could not post in Feishu group %s: %s", where.chat_id, error.reason)

@@ -11,11 +11,11 @@ from bot.feishu.client import FeishuApi
 from bot.feishu.okr import FeishuOkr, bot_link
 from handlers.views import Image, ProgressNote, ToChannel, ToOkr, ToUser
 
-APP_PER_SECOND = 50.0  # message create, per app
-CHAT_PER_SECOND = 5.0
-OKR_PER_SECOND = (
-    100 / 60
-)  # the OKR API: 100 calls a minute per app  # to one user, or to one group (shared by every bot in it)
+# Feishu's limits hold per API, per app and per tenant: one tenant's sends never
+# use up another's.
+APP_PER_SECOND = 50.0  # message create, per app in a tenant
+CHAT_PER_SECOND = 5.0  # to one user, or to one group (shared by every bot in it)
+OKR_PER_SECOND = 100 / 60  # the OKR API: 100 calls a minute per app in a tenant
 
 
 class FeishuSender:
@@ -29,14 +29,14 @@ class FeishuSender:
 
     def buckets(self, item: Outgoing) -> Sequence[Bucket]:
         if isinstance(item.to, ToOkr):
-            return (Bucket(f"feishu:okr:{self.api.app_id}", OKR_PER_SECOND),)
+            return (Bucket(f"feishu:okr:{self.api.app_id}:{item.workspace}", OKR_PER_SECOND),)
         to = (
             f"user:{item.to.user_id}"
             if isinstance(item.to, ToUser)
             else f"chat:{getattr(item.to, 'channel_id', '')}"
         )
         return (
-            Bucket(f"feishu:app:{self.api.app_id}", APP_PER_SECOND),
+            Bucket(f"feishu:app:{self.api.app_id}:{item.workspace}", APP_PER_SECOND),
             Bucket(f"feishu:{item.workspace}:{to}", CHAT_PER_SECOND),
         )
 
@@ -55,13 +55,16 @@ class FeishuSender:
             msg_type="interactive",
             content=content,
             uuid=item.key,
+            tenant=item.workspace,  # a store app sends with each tenant's own token
         )
 
     def update(self, item: Outgoing) -> str:
         if not item.ref or isinstance(item.message, ProgressNote):
             return self.send(item)
         try:
-            return self.api.patch(message_id=item.ref, content=self._content(item))
+            return self.api.patch(
+                message_id=item.ref, content=self._content(item), tenant=item.workspace
+            )
         except SendFailed as error:
             if error.retryable:
                 raise
@@ -84,6 +87,6 @@ class FeishuSender:
         keys: dict[str, str] = {}
         for block in message.blocks:
             if isinstance(block, Image) and block.data and block.filename not in keys:
-                keys[block.filename] = self.api.upload_image(block.data)
+                keys[block.filename] = self.api.upload_image(block.data, tenant=item.workspace)
         card = render.render(message, image_keys=keys, shared=isinstance(item.to, ToChannel))
         return json.dumps(card, ensure_ascii=False)

@@ -208,3 +208,78 @@ def _form_field(raw: Any) -> str | list[str] | None:
     if match is not None and len(text) > 10 and text[10] == " ":
         return match.group(1)
     return text
+
+
+# --- a store app's own events (schema 1.0: app_ticket, app_open, app_uninstalled) ---
+
+
+@dataclass(frozen=True, slots=True)
+class AppTicket:
+    """Feishu's hourly app_ticket for a store app."""
+
+    app_id: str
+    ticket: str
+
+
+@dataclass(frozen=True, slots=True)
+class AppOpened:
+    """A tenant installed (or re-enabled) the store app; who did, when Feishu says."""
+
+    app_id: str
+    tenant: str
+    installer: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AppGone:
+    """A tenant uninstalled the store app."""
+
+    app_id: str
+    tenant: str
+
+
+STORE_APP_EVENTS = ("app_ticket", "app_open", "app_uninstalled")
+
+
+def app_event(payload: Mapping[str, Any]) -> AppTicket | AppOpened | AppGone | None:
+    """The store-app event a schema 1.0 payload carries; None for any other or a broken one."""
+    event = payload.get("event")
+    if not isinstance(event, Mapping):
+        return None
+    kind = event.get("type")
+    app_id = _text(event.get("app_id"))
+    if kind == "app_ticket":
+        ticket = _text(event.get("app_ticket"))
+        return AppTicket(app_id=app_id, ticket=ticket) if ticket and app_id else None
+    tenant = _text(event.get("tenant_key"))
+    if not tenant or not app_id:
+        return None
+    if kind == "app_open":
+        return AppOpened(app_id=app_id, tenant=tenant, installer=_installer(event))
+    if kind == "app_uninstalled":
+        return AppGone(app_id=app_id, tenant=tenant)
+    return None
+
+
+def _installer(event: Mapping[str, Any]) -> str | None:
+    """The installer's open_id: the installer, the employee who installed it, or the
+    first who asked for it."""
+    candidates: list[Any] = [event.get("installer"), event.get("installer_employee")]
+    applicants = event.get("applicants")
+    if isinstance(applicants, list):
+        candidates.extend(applicants)
+    for person in candidates:
+        if isinstance(person, Mapping):
+            open_id = _text(person.get("open_id"))
+            if open_id:
+                return open_id
+    return None
+
+
+def event_id_v1(payload: Mapping[str, Any]) -> str | None:
+    """A schema 1.0 payload's unique id (its `uuid`)."""
+    return _text(payload.get("uuid")) or None
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""

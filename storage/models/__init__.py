@@ -11,7 +11,7 @@ from storage.models.ends import (
     IdeaKind,
     ReviewAnswer,
 )
-from storage.models.installs import SLACK_TABLES
+from storage.models.installs import SLACK_TABLES, FeishuAppTicket
 from storage.models.okr import (
     Cycle,
     CycleKind,
@@ -59,6 +59,7 @@ __all__ = [
     "DraftIdea",
     "DraftVote",
     "FeedbackRequest",
+    "FeishuAppTicket",
     "HelpRequest",
     "HelpStatus",
     "IdeaKind",

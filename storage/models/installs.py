@@ -9,12 +9,19 @@ write these three tables on okrbot's engine; okrbot's migrations create them
 types the stores define, so the schema stays under one history. The tables
 are plain SQLAlchemy tables on the same metadata, kept to slack_sdk's
 definitions by a test.
+
+A Feishu/Lark store app's app_ticket is kept in `feishu_app_ticket`.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Table
+from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
+
+from storage.models._base import utc_field
 
 metadata = SQLModel.metadata
 
@@ -89,3 +96,18 @@ slack_oauth_states = Table(
 )
 
 SLACK_TABLES = (slack_installations, slack_bots, slack_oauth_states)
+
+
+class FeishuAppTicket(SQLModel, table=True):
+    """The newest app_ticket Feishu pushed to a store app (every hour), by app id.
+
+    A store app gets its app_access_token with it, and each tenant's token
+    with that; kept here so a restarted process does not wait up to an hour
+    for the next push, and every replica reads the same one.
+    """
+
+    __tablename__ = "feishu_app_ticket"
+
+    app_id: str = SQLField(primary_key=True, max_length=64)
+    ticket: str = SQLField(max_length=512)
+    received_at: datetime = utc_field()

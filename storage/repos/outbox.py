@@ -165,9 +165,15 @@ def claim_due(
     claim_for: timedelta,
     platforms: Sequence[str] | None = None,
 ) -> list[OutboxMessage]:
-    """Claim up to `limit` rows that are due, oldest first, for `holder` until now + claim_for.
+    """Claim up to `limit` rows that are due for `holder` until now + claim_for, fairly
+    across workspaces: oldest first within each, in turn between them.
 
     Due: pending with `next_attempt_at` reached, or sending with an expired claim.
+    Each workspace with rows due gets an equal share of the claim (the one
+    waiting longest first); what a workspace leaves unused goes to those with
+    more, so one workspace's backlog of thousands of DMs fills the sender only
+    while no other workspace has anything due. The rows come back interleaved:
+    every workspace's first row, then every workspace's second, and so on.
     On PostgreSQL the rows are locked with SKIP LOCKED, so concurrent senders
     claim disjoint rows. Commit the session to make the claim visible.
     """
@@ -185,12 +191,42 @@ def claim_due(
         col(earlier.state).in_((PENDING, SENDING)),
         ~_due(earlier, now),
     )
-    stmt = select(row).where(due, ~blocked).order_by(col(row.id)).limit(limit)
+    claimable: list[Any] = [due, ~blocked]
     if platforms is not None:
-        stmt = stmt.where(col(row.platform).in_(list(platforms)))
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True, of=row)
-    candidates = list(session.exec(stmt))
+        claimable.append(col(row.platform).in_(list(platforms)))
+    locking = session.get_bind().dialect.name == "postgresql"
+
+    def oldest(conditions: list[Any], count: int) -> list[OutboxMessage]:
+        stmt = select(row).where(*claimable, *conditions).order_by(col(row.id)).limit(count)
+        if locking:
+            stmt = stmt.with_for_update(skip_locked=True, of=row)
+        return list(session.exec(stmt))
+
+    # The workspaces with rows due (the one whose oldest row waited longest first),
+    # and how many each has.
+    waiting_workspaces = session.execute(
+        sql_select(row.workspace_id, func.count())
+        .where(*claimable)
+        .group_by(row.workspace_id)
+        .order_by(func.min(row.id))
+        .limit(limit)
+    ).all()
+    if not waiting_workspaces:
+        return []
+    # `+ 0` keeps the planner on the id order, which stops after `share` rows: by the
+    # workspace's index it would check and sort every one of a large backlog's rows.
+    by_workspace = {
+        workspace_id: oldest([row.workspace_id + 0 == workspace_id], share)
+        for workspace_id, share in _shares(waiting_workspaces, limit).items()
+        if share > 0
+    }
+    # In turn: each workspace's oldest row, then each one's next, and so on.
+    ranked = [
+        (rank, r.id, r)
+        for rows in by_workspace.values()
+        for rank, r in enumerate(sorted(rows, key=lambda r: r.id or 0))
+    ]
+    candidates = [r for _, _, r in sorted(ranked, key=lambda item: (item[0], item[1]))]
     if not candidates:
         return []
     # Another sender may hold an earlier row to the same recipient (skipped as
@@ -232,6 +268,18 @@ def claim_due(
         claimed.append(candidate)
     session.flush()
     return claimed
+
+
+def _shares(due: Sequence[Any], limit: int) -> dict[int, int]:
+    """How many of a claim's `limit` rows each workspace gets, from (workspace, rows due):
+    equal parts, and what a workspace cannot use goes to those with more."""
+    shares: dict[int, int] = {}
+    left = limit
+    ordered = sorted(due, key=lambda found: found[1])  # the fewest due first
+    for index, (workspace_id, count) in enumerate(ordered):
+        shares[workspace_id] = min(count, left // (len(ordered) - index))
+        left -= shares[workspace_id]
+    return shares
 
 
 def _due(row: Any, now: datetime) -> Any:

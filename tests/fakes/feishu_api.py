@@ -4,8 +4,10 @@ It answers the calls okrbot makes (tenant token, bot info, message create /
 reply / patch, ephemeral cards, contact user, chat members, image and file
 upload, the tenant, the contact scope and email lookup, and Feishu OKR: periods,
 a user's OKR list and progress records, in the shapes of Feishu's OKR v1 docs),
-records every call, keeps Feishu's `uuid` idempotency (a repeated uuid returns
-the first message), and answers 429 with code 99991400 when told to.
+a store app's app_access_token (for its newest app_ticket) and each installed
+tenant's own tenant_access_token, records every call, keeps Feishu's `uuid`
+idempotency (a repeated uuid returns the first message), and answers 429 with
+code 99991400 when told to.
 """
 
 from __future__ import annotations
@@ -71,9 +73,14 @@ class FakeFeishu:
     scope_users: list[str] = field(default_factory=list)
     departments: dict[str, list[str]] = field(default_factory=dict)  # department -> open_ids
     files: list[dict[str, Any]] = field(default_factory=list)
+    # A store app: the app_ticket Feishu last pushed, and the tenants that installed the app.
+    app_ticket: str | None = None
+    installed_tenants: dict[str, int] = field(default_factory=dict)  # tenant -> its install
+    ticket_resends: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _uuids: dict[str, str] = field(default_factory=dict)
+    _installs: dict[str, int] = field(default_factory=dict)
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
 
@@ -158,6 +165,14 @@ class FakeFeishu:
             self.calls.append(Call(method, path, query, body, headers))
         if path == "/open-apis/auth/v3/tenant_access_token/internal":
             return self._token(body)
+        if path == "/open-apis/auth/v3/app_access_token":
+            return self._store_app_token(body)
+        if path == "/open-apis/auth/v3/tenant_access_token":
+            return self._store_tenant_token(body)
+        if path == "/open-apis/auth/v3/app_ticket/resend":
+            with self.lock:
+                self.ticket_resends += 1
+            return 200, {"code": 0, "msg": "success"}, {}
         if path == "/callback/ws/endpoint":
             return self._endpoint(body)
         if path.startswith("/open-apis/authen/"):
@@ -165,6 +180,11 @@ class FakeFeishu:
         auth = headers.get("Authorization", "")
         if not auth.startswith("Bearer t-fake-"):
             return 400, {"code": 99991661, "msg": "Missing access token for authorization."}, {}
+        if auth.startswith(f"Bearer t-fake-{self.app_id}-") and auth.removeprefix(
+            "Bearer "
+        ) not in {self.store_tenant_token(t) for t in self.installed_tenants}:
+            # A store app's tenant token dies with the install it was made for.
+            return 400, {"code": 99991663, "msg": "Invalid access token for authorization."}, {}
         if path == "/open-apis/bot/v3/info":
             return (
                 200,
@@ -407,6 +427,50 @@ class FakeFeishu:
             },
             {},
         )
+
+    def _store_app_token(self, body: Any) -> tuple[int, Any, dict[str, str]]:
+        """A store app's app_access_token, for its id, secret and the newest app_ticket."""
+        if not isinstance(body, dict) or body.get("app_id") != self.app_id:
+            return 400, {"code": 10003, "msg": "invalid param"}, {}
+        if body.get("app_secret") != self.app_secret:
+            return 400, {"code": 10014, "msg": "app secret invalid"}, {}
+        if self.app_ticket is None or body.get("app_ticket") != self.app_ticket:
+            return 400, {"code": 10012, "msg": "app_ticket is invalid"}, {}
+        token = f"a-fake-{self.app_id}"
+        return 200, {"code": 0, "msg": "ok", "app_access_token": token, "expire": 7200}, {}
+
+    def _store_tenant_token(self, body: Any) -> tuple[int, Any, dict[str, str]]:
+        """A tenant's own token for a store app, for the app token and the tenant_key."""
+        if not isinstance(body, dict) or body.get("app_access_token") != f"a-fake-{self.app_id}":
+            return 400, {"code": 10002, "msg": "app_access_token is invalid"}, {}
+        tenant = body.get("tenant_key")
+        if tenant not in self.installed_tenants:
+            return 400, {"code": 10013, "msg": "the tenant has not installed the app"}, {}
+        token = self.store_tenant_token(str(tenant))
+        return 200, {"code": 0, "msg": "ok", "tenant_access_token": token, "expire": 7200}, {}
+
+    def store_tenant_token(self, tenant: str) -> str:
+        """The token of the tenant's current install (a re-install makes a new one)."""
+        return f"t-fake-{self.app_id}-{tenant}-{self.installed_tenants.get(tenant, 0)}"
+
+    def install(self, tenant: str) -> None:
+        """A tenant installs the store app (the test then posts Feishu's app_open)."""
+        with self.lock:
+            self.installed_tenants[tenant] = self._installs.get(tenant, 0) + 1
+            self._installs[tenant] = self.installed_tenants[tenant]
+
+    def uninstall(self, tenant: str) -> None:
+        with self.lock:
+            self.installed_tenants.pop(tenant, None)
+
+    def tokens_to(self, path: str, method: str = "POST") -> list[str]:
+        """The access token of each call to exactly `path`, in order."""
+        with self.lock:
+            return [
+                c.headers.get("Authorization", "").removeprefix("Bearer ")
+                for c in self.calls
+                if c.path == path and c.method == method
+            ]
 
     def _endpoint(self, body: Any) -> tuple[int, Any, dict[str, str]]:
         if (

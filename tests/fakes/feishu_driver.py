@@ -155,6 +155,38 @@ class FeishuDriver:
             },
         }
 
+    # A store app's own events, in schema 1.0 as Feishu pushes them.
+
+    def _v1(self, event: dict[str, Any], uuid: str | None = None) -> dict[str, Any]:
+        return {
+            "ts": f"{time.time():.7f}",
+            "uuid": uuid or os.urandom(16).hex(),
+            "token": self.token,
+            "type": "event_callback",
+            "event": {"app_id": self.app_id, **event},
+        }
+
+    def app_ticket(self, ticket: str) -> dict[str, Any]:
+        return self._v1({"app_ticket": ticket, "type": "app_ticket"})
+
+    def app_open(
+        self, tenant: str, installer: str | None, *, uuid: str | None = None
+    ) -> dict[str, Any]:
+        person = {"open_id": installer} if installer else None
+        return self._v1(
+            {
+                "tenant_key": tenant,
+                "type": "app_open",
+                "applicants": [person] if person else [],
+                "installer": person,
+                "installer_employee": person,
+            },
+            uuid,
+        )
+
+    def app_uninstalled(self, tenant: str) -> dict[str, Any]:
+        return self._v1({"tenant_key": tenant, "type": "app_uninstalled"})
+
     def url_verification(self, challenge: str) -> dict[str, Any]:
         return {"challenge": challenge, "token": self.token, "type": "url_verification"}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from sqlmodel import select
@@ -13,6 +14,7 @@ from bot.delivery import Outgoing, SendFailed
 from bot.feishu.client import FeishuApi, default_locale, send_uuid
 from bot.feishu.connection import FeishuConnection
 from bot.feishu.sender import FeishuSender
+from bot.outbox import RateLimiter, limited_buckets
 from bot.settings import SettingsError
 from bot.wiring import build
 from handlers.views import Header, Image, Message, Text, ToChannel, ToUser, mention
@@ -231,6 +233,18 @@ def test_buckets_are_the_app_and_the_recipient(world: World) -> None:
     assert [b.per_second for b in to_group] == [50.0, 5.0]
     assert to_group[0] == to_alice[0]
     assert to_group[1] != to_alice[1]
+
+
+def test_one_tenants_rate_limit_holds_only_that_tenants_sends(world: World) -> None:
+    """Feishu's limits hold per app and per tenant: a 429 for one tenant pauses only it."""
+    sender = FeishuSender(world.connection.api)
+    limiter = RateLimiter(world.clock)
+    ours = sender.buckets(outgoing(ToChannel(GROUP), DIGEST))
+    theirs = sender.buckets(replace(outgoing(ToChannel(GROUP), DIGEST), workspace="tenant_fake_2"))
+    refused = SendFailed("app limit", retryable=True, retry_after=30.0, limit=50.0)
+    limiter.pause(limited_buckets(ours, refused), 30.0)
+    assert limiter.wait_for(ours) == pytest.approx(30.0)
+    assert limiter.wait_for(theirs) == 0.0
 
 
 def test_images_are_uploaded_and_shown_in_the_card(world: World) -> None:

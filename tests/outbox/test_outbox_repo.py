@@ -167,6 +167,32 @@ def test_rows_waiting_behind_a_retry_do_not_starve_other_recipients(
     assert [r.key for r in rows] == ["free"]
 
 
+def test_a_claim_takes_every_workspace_in_turn_and_keeps_each_recipients_order(
+    sessions: SessionFactory,
+) -> None:
+    busy, quiet, third = (
+        _workspace(sessions, "T1"),
+        _workspace(sessions, "T2"),
+        _workspace(sessions, "T3"),
+    )
+    _put(sessions, busy, *(_dm(f"U{n % 40}", f"busy{n}") for n in range(200)))
+    _put(sessions, quiet, _dm("U1", "quiet0"), _dm("U1", "quiet1"))
+    _put(sessions, third, *(_dm("U9", f"third{n}") for n in range(30)))
+    with sessions.begin() as session:
+        rows = outbox.claim_due(session=session, now=NOW, holder="a", limit=10, claim_for=CLAIM)
+        keys = [r.key for r in rows]
+    # Each workspace's oldest first, in turn: the quiet one is not behind the busy backlog.
+    assert keys[:3] == ["busy0", "quiet0", "third0"]
+    assert keys[3:6] == ["busy1", "quiet1", "third1"]
+    # The quiet workspace's unused share goes to the others; the claim stays within its limit.
+    assert len(keys) == 10
+    assert {k for k in keys if k.startswith("quiet")} == {"quiet0", "quiet1"}
+    # Within a workspace (and so for one recipient), rows keep the order they were written.
+    for prefix in ("busy", "third"):
+        mine = [int(k.removeprefix(prefix)) for k in keys if k.startswith(prefix)]
+        assert mine == sorted(mine) == list(range(len(mine)))
+
+
 @pytest.mark.postgres_only("one process sends on SQLite")
 def test_two_senders_claiming_at_once_take_different_rows(sessions: SessionFactory) -> None:
     """SKIP LOCKED lets a second sender pass over the rows the first holds."""

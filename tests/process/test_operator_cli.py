@@ -251,3 +251,84 @@ def test_workspaces_lists_each_install_with_its_state_and_what_it_holds(
     assert "  slack T0BETA0001 · Beta · uninstalled Wed 25 Nov 2026 12:30 UTC · 1 members" in (
         status.out
     )
+
+
+def _dead_digest(sessions: SessionFactory, workspace_id: int, key: str, at: datetime) -> None:
+    """A channel post given up on, as the sender leaves it after its last attempt."""
+    view = json.dumps(to_json(Message("Digest", (Text("Wins"),))))
+    with sessions.begin() as session:
+        outbox.enqueue(
+            session=session,
+            workspace_id=workspace_id,
+            platform="slack",
+            messages=[NewMessage("channel", "C0GROWTH", view, key=key)],
+            now=at,
+        )
+        claimed = outbox.claim_due(
+            session=session, now=at, holder="sender", limit=50, claim_for=timedelta(minutes=1)
+        )
+        for row in claimed:
+            assert row.id is not None
+            outbox.mark_dead(session=session, message_id=row.id, error="HTTP 503", holder="sender")
+
+
+def test_workspace_keeps_every_operator_command_to_one_workspace(
+    cwd: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{cwd / 'bot.db'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine=engine)
+    sessions = SessionFactory(engine)
+    at = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    ids = {}
+    with sessions.begin() as session:
+        for team, name in (("T0ACME0001", "Acme"), ("T0BETA0001", "Beta")):
+            made = installs.installed(
+                session=session, platform="slack", external_id=team, at=at, now=at, name=name
+            ).workspace
+            assert made.id is not None
+            ids[name] = made.id
+    _dead_digest(sessions, ids["Acme"], "digest:acme:2026-W47", at)
+    _dead_digest(sessions, ids["Beta"], "digest:beta:2026-W47", at)
+    args = ["--database-url", url]
+
+    status = okrbot(["status", "--workspace", "Beta", *args], capsys, monkeypatch)
+    assert status.code == 0, status.err
+    assert "Beta (slack:T0BETA0001) only" in status.out.splitlines()[0]
+    assert "Outbox: 0 pending, 0 sending, 0 sent, 1 dead" in status.out
+    assert "digest:beta:2026-W47" in status.out and "acme" not in status.out.lower()
+    assert "Workspaces: 1" in status.out
+    everyone = okrbot(["status", *args], capsys, monkeypatch)
+    assert "Outbox: 0 pending, 0 sending, 0 sent, 2 dead" in everyone.out
+
+    listed = okrbot(["workspaces", "--workspace", "slack:T0ACME0001", *args], capsys, monkeypatch)
+    assert listed.code == 0, listed.err
+    assert listed.out.splitlines()[0] == "Workspaces: 1"
+    assert "T0ACME0001 · Acme" in listed.out and "Beta" not in listed.out
+
+    retry = okrbot(["outbox", "retry", "--workspace", "acme", *args], capsys, monkeypatch)
+    assert retry.out == (
+        "Requeued 1 dead message in Acme (slack:T0ACME0001); the running bot sends them now.\n"
+    )
+    with sessions.read() as session:
+        assert outbox.counts(session=session, workspace_id=ids["Acme"])["dead"] == 0
+        assert outbox.counts(session=session, workspace_id=ids["Beta"])["dead"] == 1
+    again = okrbot(["outbox", "retry", "--workspace", "Acme", *args], capsys, monkeypatch)
+    assert again.out == "No dead messages in Acme (slack:T0ACME0001): nothing to retry.\n"
+
+    # A workspace that is not there is named, with the ones that are; nothing changes.
+    known = "Acme (slack:T0ACME0001), Beta (slack:T0BETA0001)"
+    for command in (
+        ["status"],
+        ["workspaces"],
+        ["outbox", "retry"],
+        ["trigger", "digest", "--team", "Growth"],
+    ):
+        refused = okrbot([*command, "--workspace", "Gamma", *args], capsys, monkeypatch)
+        assert (refused.code, refused.out) == (2, ""), command
+        assert refused.err == (
+            f"okrbot: There is no workspace Gamma; the workspaces are: {known}.\n"
+        ), command
+    with sessions.read() as session:
+        assert outbox.counts(session=session, workspace_id=ids["Beta"])["dead"] == 1
+    engine.dispose()

@@ -27,7 +27,7 @@ from bot.slack.app import SlackConnection
 from handlers.app import OkrApp
 from handlers.clock import ManualClock
 from handlers.deliveries import enqueue
-from handlers.views import Delivery, Message, Text, ToUser
+from handlers.views import Delivery, Message, Text, ToChannel, ToUser
 from storage.db import SessionFactory
 from storage.models import Objective, OutboxMessage, Workspace
 from storage.models.installs import slack_bots, slack_installations
@@ -118,6 +118,10 @@ class Deployment:
 
     def tell(self, team: str, user: str, text: str) -> None:
         """Something for `user` in `team`, written to the outbox as a moment would."""
+        self.queue(team, [(ToUser(user), text)])
+
+    def queue(self, team: str, messages: list[tuple[ToUser | ToChannel, str]]) -> None:
+        """Messages for `team`'s people or channels, written to the outbox in one go."""
         with self.sessions.begin() as session:
             workspace = workspaces.find_workspace(
                 session=session, platform="slack", external_id=team
@@ -130,10 +134,11 @@ class Deployment:
                 workspace=team,
                 deliveries=[
                     Delivery(
-                        to=ToUser(user),
+                        to=to,
                         message=Message(summary=text, blocks=(Text(text),)),
                         key=f"note:{team}:{text}",
                     )
+                    for to, text in messages
                 ],
                 now=self.clock.now(),
             )
@@ -240,6 +245,42 @@ def test_two_workspaces_install_and_each_is_served_with_its_own_token(
         if c.method == "chat.postMessage" and c.args.get("text") in ("for Acme", "for Beta")
     }
     assert sent == {"for Acme": token_a, "for Beta": token_b}
+
+
+def test_one_workspaces_backlog_of_dms_does_not_hold_up_anothers_channel_post(
+    deployment: Deployment,
+) -> None:
+    fake = deployment.fake
+    assert deployment.install(TEAM_A, "Acme", ANN).status == 200
+    assert deployment.install(TEAM_B, "Beta", BEN).status == 200
+    deployment.drain_outbox()  # the installers' welcomes
+    token_a, token_b = deployment.token_of(TEAM_A), deployment.token_of(TEAM_B)
+    # Acme's Monday: a DM to each of its people, queued before anything of Beta's.
+    backlog = 2000
+    deployment.queue(TEAM_A, [(ToUser(f"U0ACME{n:04d}"), f"check-in {n}") for n in range(backlog)])
+    deployment.queue(TEAM_B, [(ToChannel("C0BETA0001"), "Beta's weekly digest")])
+
+    before = len(fake.calls)
+    sender = OutboxSender(
+        sessions=deployment.sessions,
+        senders=[deployment.connection.sender()],
+        clock=deployment.clock,
+    )
+    for _ in range(3):  # a few claims, far fewer than Acme's backlog needs
+        report = sender.run_once()
+        assert report.sent == report.claimed, report
+    posts = [c for c in fake.calls[before:] if c.method == "chat.postMessage"]
+    texts = [c.args.get("text") for c in posts]
+    assert "Beta's weekly digest" in texts, f"not sent within {len(posts)} sends"
+    place = texts.index("Beta's weekly digest")
+    # Sent in the first claim, next to Acme's first DM, not after Acme's 2,000.
+    assert place < sender.batch, place
+    assert posts[place].token == token_b
+    # Acme keeps sending meanwhile, in the order its DMs were written, with its own token.
+    acme = [t for t in texts if t and t.startswith("check-in")]
+    assert acme == [f"check-in {n}" for n in range(len(acme))]
+    assert len(acme) >= 2 * sender.batch
+    assert {c.token for c in posts if c.args.get("text", "").startswith("check-in")} == {token_a}
 
 
 def test_a_cancelled_install_stores_nothing(deployment: Deployment) -> None:

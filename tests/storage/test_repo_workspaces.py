@@ -101,6 +101,8 @@ UNSCOPED: dict[str, str] = {
     "installs.overview": "operators see every workspace (or the ids they name)",
     "nonces.first_use": "signed requests' nonces, global per platform",
     "outbox.mark_parked": "a row the sender claimed",
+    "tickets.save_ticket": "a Feishu store app's app_ticket, one per app, before any tenant",
+    "tickets.ticket_of": "a Feishu store app's app_ticket, one per app, before any tenant",
 }
 ONLY = 900  # the number of the other workspace's own numbered rows
 ONLY_NAME = "elsewhere"
