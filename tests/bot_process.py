@@ -87,7 +87,10 @@ class BotProcess:
     holder: str = ""
     _log_offset: int = field(default=0)
 
-    def start(self, *, timeout: float = 30.0) -> BotProcess:
+    def start(self, *, timeout: float = 90.0) -> BotProcess:
+        # Starting imports Bolt, lark-oapi and matplotlib and migrates the database: a few
+        # seconds alone, half a minute on a loaded 2-core machine. A process that dies is
+        # reported at once, so the bound only matters for one that hangs.
         self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             self.popen = subprocess.Popen(

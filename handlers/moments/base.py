@@ -24,6 +24,7 @@ from handlers.okr.calendar import TeamCalendar
 from handlers.okr.weeks import cycle_for, is_valid_timezone, kr_cycle_for, local_date, week_of
 from handlers.views import Delivery, Message, ToChannel, ToUser
 from storage.models import Cycle, Member, Team, Workspace
+from storage.repos import workspaces
 from storage.repos.okrs import KRFacts
 
 
@@ -145,6 +146,21 @@ class MomentJob:
             and members[i].is_active
             and dm_zone(members[i], self.team) == self.zone
         ]
+
+    def member(self, member_id: int) -> Member | None:
+        """One of the workspace's members: from the tick's reads when it is in a due team."""
+        found = self.data.members(self.ws).get(member_id)
+        if found is None:
+            found = workspaces.get_member(
+                session=self.session, workspace_id=self.ws, member_id=member_id
+            )
+        return found
+
+    def waited_working_days(self, asked_at: datetime, days: int) -> bool:
+        """Whether today is the working day `days` working days after `asked_at`, in
+        the team's zone: the one morning a request still open is nudged."""
+        asked_on = local_date(asked_at, self.team.timezone)
+        return self.calendar.add_working_days(asked_on, days) == self.today
 
     def member_ids(self) -> list[int]:
         """Everyone in the team, present or not."""

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 from handlers.moments.base import MomentJob
-from handlers.okr.weeks import local_date
 from handlers.reports.committee import committee_of
 from handlers.views import (
     Actions,
@@ -22,7 +21,6 @@ from handlers.views import (
     Text,
     ToUser,
 )
-from storage.repos import workspaces
 
 NUDGE_AFTER_WORKING_DAYS = 2
 
@@ -93,15 +91,10 @@ def nudges(job: MomentJob) -> list[Delivery]:
     for request in job.data.open_feedback(job.ws):
         if request.giver_id not in ids:
             continue
-        asked_on = local_date(request.asked_at, job.team.timezone)
-        if job.calendar.add_working_days(asked_on, NUDGE_AFTER_WORKING_DAYS) != job.today:
+        if not job.waited_working_days(request.asked_at, NUDGE_AFTER_WORKING_DAYS):
             continue
-        giver = workspaces.get_member(
-            session=job.session, workspace_id=job.ws, member_id=request.giver_id
-        )
-        subject = workspaces.get_member(
-            session=job.session, workspace_id=job.ws, member_id=request.subject_id
-        )
+        giver = job.member(request.giver_id)
+        subject = job.member(request.subject_id)
         if giver is None or subject is None or not giver.is_active:
             continue
         tr = job.member_tr(giver)

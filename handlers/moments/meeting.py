@@ -14,7 +14,7 @@ from datetime import timedelta
 from handlers.moments.base import MomentJob
 from handlers.okr.weeks import week_key
 from handlers.reports.committee import committee_of
-from handlers.reports.reviewpack import agenda_for, load_pack, pack_message
+from handlers.reports.reviewpack import agenda_for, load_packs, pack_message
 from handlers.views import (
     Actions,
     Block,
@@ -82,11 +82,13 @@ def packs(job: MomentJob) -> list[Delivery]:
     members = job.present_members()
     krs_of = job.krs_by_owner(members)
     committee = [m for m in committee_of(job.session, job.team) if m.is_active]
+    presenting = [m for m in members if krs_of.get(m.id or -1) and m.id != job.team.manager_id]
+    # The team's packs in one batch of reads, not each person's in dozens.
+    packs = load_packs(job.session, presenting, cycle)
     out: list[Delivery] = []
-    for member in members:
-        if not krs_of.get(member.id or -1) or member.id == job.team.manager_id:
-            continue
-        data = load_pack(job.session, member, cycle)
+    for member in presenting:
+        assert member.id is not None
+        data = packs[member.id]
         readers = [member, *(m for m in committee if m.id != member.id)]
         for reader in readers:
             out.append(

@@ -11,18 +11,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.moments.base import MomentJob
-from handlers.okr.weeks import local_date, previous_week
+from handlers.okr.weeks import previous_week
 from handlers.views import Actions, Button, ButtonStyle, Delivery, Message, Text, ToUser
 from storage.models import TaskStatus
-from storage.repos import workspaces
 
 NUDGE_AFTER_WORKING_DAYS = 2
-OVERDUE_FOR_AT_MOST_DAYS = 14  # an older open task is the planning's business, not a nudge's
-
-
-NUDGE_AFTER_WORKING_DAYS = 2
-
-
 OVERDUE_FOR_AT_MOST_DAYS = 14  # an older open task is the planning's business, not a nudge's
 
 
@@ -41,15 +34,10 @@ def _help_nudges(job: MomentJob) -> list[Delivery]:
     for request in job.data.open_help(job.ws, ids):
         if request.helper_id not in ids:
             continue
-        asked_on = local_date(request.created_at, job.team.timezone)
-        if job.calendar.add_working_days(asked_on, NUDGE_AFTER_WORKING_DAYS) != job.today:
+        if not job.waited_working_days(request.created_at, NUDGE_AFTER_WORKING_DAYS):
             continue
-        helper = workspaces.get_member(
-            session=job.session, workspace_id=job.ws, member_id=request.helper_id
-        )
-        requester = workspaces.get_member(
-            session=job.session, workspace_id=job.ws, member_id=request.requester_id
-        )
+        helper = job.member(request.helper_id)
+        requester = job.member(request.requester_id)
         if helper is None or requester is None or not helper.is_active:
             continue
         tr = job.member_tr(helper)

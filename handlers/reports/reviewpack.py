@@ -126,67 +126,111 @@ def scored_krs(
 
 def load_pack(session: Session, member: Member, cycle: Cycle) -> ReviewPackData:
     """Everything the pack shows about `member` in `cycle`, read from the data."""
-    ws = member.workspace_id
-    assert member.id is not None and cycle.id is not None
-    teams = workspaces.teams_of_member(session=session, workspace_id=ws, member_id=member.id)
-    zone = teams[0].timezone if teams else "UTC"
-    colleagues = {
-        i
-        for team in teams
-        for i in workspaces.team_member_ids(session=session, workspace_id=ws, team_id=team.id or -1)
-    } | {member.id}
+    assert member.id is not None
+    return load_packs(session, [member], cycle)[member.id]
+
+
+class _Lookups:
+    """The rows a batch of packs looks up one at a time (teams, objectives, key results),
+    each read once for the whole batch: a team's people share most of them."""
+
+    def __init__(self, session: Session, ws: int) -> None:
+        self.session = session
+        self.ws = ws
+        self._teams_of: dict[int, list[Team]] = {}
+        self._team: dict[int, Team | None] = {}
+        self._team_members: dict[int, set[int]] = {}
+        self._objective: dict[int, Objective | None] = {}
+        self._kr: dict[int, KeyResult | None] = {}
+
+    def read_teams_of(self, member_ids: Sequence[int]) -> None:
+        wanted = [i for i in member_ids if i not in self._teams_of]
+        found = workspaces.teams_of_members(
+            session=self.session, workspace_id=self.ws, member_ids=wanted
+        )
+        for member_id in wanted:
+            self._teams_of[member_id] = found.get(member_id, [])
+
+    def teams_of(self, member_id: int) -> list[Team]:
+        if member_id not in self._teams_of:
+            self.read_teams_of([member_id])
+        return self._teams_of[member_id]
+
+    def team(self, team_id: int) -> Team | None:
+        if team_id not in self._team:
+            self._team[team_id] = workspaces.get_team(
+                session=self.session, workspace_id=self.ws, team_id=team_id
+            )
+        return self._team[team_id]
+
+    def team_members(self, team_id: int) -> set[int]:
+        if team_id not in self._team_members:
+            self._team_members[team_id] = set(
+                workspaces.team_member_ids(
+                    session=self.session, workspace_id=self.ws, team_id=team_id
+                )
+            )
+        return self._team_members[team_id]
+
+    def objective(self, objective_id: int) -> Objective | None:
+        if objective_id not in self._objective:
+            self._objective[objective_id] = okrs.get_objective_by_id(
+                session=self.session, workspace_id=self.ws, objective_id=objective_id
+            )
+        return self._objective[objective_id]
+
+    def kr(self, kr_id: int) -> KeyResult | None:
+        if kr_id not in self._kr:
+            self._kr[kr_id] = okrs.get_key_result_by_id(
+                session=self.session, workspace_id=self.ws, kr_id=kr_id
+            )
+        return self._kr[kr_id]
+
+
+def load_packs(
+    session: Session, members: Sequence[Member], cycle: Cycle
+) -> dict[int, ReviewPackData]:
+    """The packs of these members of one workspace, by member id: the same as
+    `load_pack` for each, in a number of reads that does not grow with the people."""
+    if not members:
+        return {}
+    ws = members[0].workspace_id
+    assert cycle.id is not None and all(m.workspace_id == ws for m in members)
+    ids = [m.id for m in members if m.id is not None]
+    lookups = _Lookups(session, ws)
+    lookups.read_teams_of(ids)
     weeks = weeks_between(cycle.start_date, cycle.end_date)
-    krs = scored_krs(session, ws, cycle, [member.id])
-    kr_ids = [kr.id for kr in krs if kr.id is not None]
+    all_own_krs = scored_krs(session, ws, cycle, ids)
     objectives = {
         o.id: o
         for o in okrs.list_objectives(
-            session=session, workspace_id=ws, ids={kr.objective_id for kr in krs}
+            session=session, workspace_id=ws, ids={kr.objective_id for kr in all_own_krs}
         )
     }
-    points = history.checkin_points_between(
+    kr_ids = [kr.id for kr in all_own_krs if kr.id is not None]
+    points_of: dict[int, list[int]] = {}
+    for point in history.checkin_points_between(
         session=session, workspace_id=ws, kr_ids=kr_ids, first_week=weeks[0], last_week=weeks[-1]
-    )
+    ):
+        if point.confidence is not None:
+            points_of.setdefault(point.kr_id, []).append(point.confidence)
     scores = okrs.scores_for(session=session, workspace_id=ws, kr_ids=kr_ids)
-    pack_krs = tuple(
-        PackKR(
-            kr=kr,
-            objective=objectives.get(kr.objective_id),
-            confidences=tuple(
-                p.confidence for p in points if p.kr_id == kr.id and p.confidence is not None
-            ),
-            score=scores.get(kr.id or -1),
-        )
-        for kr in krs
-    )
-    # Tasks: the person's own, done; a task carried over is one task, counted where it ended.
     tasks = rhythm.tasks_of_weeks(
-        session=session, workspace_id=ws, weeks=weeks, member_ids=[member.id], include_helping=True
+        session=session, workspace_id=ws, weeks=weeks, member_ids=ids, include_helping=True
     )
-    owned = [t for t in tasks if t.owner_member_id == member.id]
-    done = [t for t in owned if t.status == TaskStatus.DONE.value]
-    helped_tasks = [t for t in tasks if t.owner_member_id != member.id]
     helpers = rhythm.helpers_of(
         session=session, workspace_id=ws, task_ids=[t.id for t in tasks if t.id is not None]
     )
-    requests = [
-        r
-        for r in collab.help_requests_of(session=session, workspace_id=ws, member_ids=[member.id])
-        if cycle.start_date <= local_date(r.created_at, zone) <= cycle.end_date
-    ]
+    requests = collab.help_requests_of(session=session, workspace_id=ws, member_ids=ids)
     kudos = collab.kudos_between(
-        session=session,
-        workspace_id=ws,
-        first_week=weeks[0],
-        last_week=weeks[-1],
-        member_ids=[member.id],
+        session=session, workspace_id=ws, first_week=weeks[0], last_week=weeks[-1], member_ids=ids
     )
     people_ids = (
         {r.requester_id for r in requests}
         | {r.helper_id for r in requests}
         | {k.from_member_id for k in kudos}
         | {m for ms in helpers.values() for m in ms}
-        | {t.owner_member_id for t in helped_tasks}
+        | {t.owner_member_id for t in tasks}
     )
     people = {
         m.id: m
@@ -202,60 +246,104 @@ def load_pack(session: Session, member: Member, cycle: Cycle) -> ReviewPackData:
         )
         if kr.id is not None
     }
-    all_krs = {**other_krs, **{kr.id: kr for kr in krs if kr.id is not None}}
-    team_names: dict[int, str | None] = {}
-
-    def team_of(other_id: int | None) -> str | None:
-        """The other person's team name, when they are outside the person's teams."""
-        if other_id is None or other_id in colleagues:
-            return None
-        if other_id not in team_names:
-            found = workspaces.teams_of_member(session=session, workspace_id=ws, member_id=other_id)
-            team_names[other_id] = found[0].name if found else None
-        return team_names[other_id]
-
-    given = tuple(
-        PackHelp(r, people.get(r.requester_id), team_of(r.requester_id), all_krs.get(r.kr_id or -1))
-        for r in requests
-        if r.helper_id == member.id
-    )
-    received = tuple(
-        PackHelp(r, people.get(r.helper_id), team_of(r.helper_id), all_krs.get(r.kr_id or -1))
-        for r in requests
-        if r.requester_id == member.id and r.helper_id != member.id
-    )
-    contributions = _contributions(
-        session, ws, member, krs, objectives, colleagues, team_of, given, helped_tasks, all_krs
-    )
+    all_krs = {**other_krs, **{kr.id: kr for kr in all_own_krs if kr.id is not None}}
     answers = ends.review_answers(
-        session=session, workspace_id=ws, cycle_id=cycle.id, member_ids=[member.id]
-    ).get(member.id)
-    return ReviewPackData(
-        member=member,
-        cycle=cycle,
-        teams=tuple(teams),
-        krs=pack_krs,
-        tasks=tuple(
-            PackTask(
-                t,
-                all_krs.get(t.kr_id or -1),
-                tuple(people[m] for m in helpers.get(t.id or -1, []) if m in people),
-            )
-            for t in done
-        ),
-        tasks_planned=sum(1 for t in owned if t.status != TaskStatus.CARRIED_OVER.value),
-        given=given,
-        received=received,
-        kudos=tuple((k, people.get(k.from_member_id)) for k in kudos),
-        contributions=contributions,
-        answers=answers,
-        names=people,
+        session=session, workspace_id=ws, cycle_id=cycle.id, member_ids=ids
     )
+    out: dict[int, ReviewPackData] = {}
+    for member in members:
+        assert member.id is not None
+        me = member.id
+        teams = lookups.teams_of(me)
+        zone = teams[0].timezone if teams else "UTC"
+        colleagues = {i for team in teams for i in lookups.team_members(team.id or -1)} | {me}
+        krs = [kr for kr in all_own_krs if kr.owner_member_id == me]
+        wanted = {kr.objective_id for kr in krs}
+        own_objectives: dict[int | None, Objective] = {
+            i: o for i, o in objectives.items() if i in wanted
+        }
+        pack_krs = tuple(
+            PackKR(
+                kr=kr,
+                objective=objectives.get(kr.objective_id),
+                confidences=tuple(points_of.get(kr.id or -1, ())),
+                score=scores.get(kr.id or -1),
+            )
+            for kr in krs
+        )
+        # Tasks: the person's own, done; a task carried over is one task, counted where it ended.
+        owned = [t for t in tasks if t.owner_member_id == me]
+        done = [t for t in owned if t.status == TaskStatus.DONE.value]
+        helped_tasks = [
+            t for t in tasks if t.owner_member_id != me and me in helpers.get(t.id or -1, ())
+        ]
+        mine = [
+            r
+            for r in requests
+            if me in (r.requester_id, r.helper_id)
+            and cycle.start_date <= local_date(r.created_at, zone) <= cycle.end_date
+        ]
+
+        def team_of(other_id: int | None, colleagues: set[int] = colleagues) -> str | None:
+            """The other person's team name, when they are outside the person's teams."""
+            if other_id is None or other_id in colleagues:
+                return None
+            found = lookups.teams_of(other_id)
+            return found[0].name if found else None
+
+        given = tuple(
+            PackHelp(
+                r, people.get(r.requester_id), team_of(r.requester_id), all_krs.get(r.kr_id or -1)
+            )
+            for r in mine
+            if r.helper_id == me
+        )
+        received = tuple(
+            PackHelp(r, people.get(r.helper_id), team_of(r.helper_id), all_krs.get(r.kr_id or -1))
+            for r in mine
+            if r.requester_id == me and r.helper_id != me
+        )
+        contributions = _contributions(
+            lookups, member, krs, own_objectives, colleagues, team_of, given, helped_tasks, all_krs
+        )
+        their_kudos = [k for k in kudos if k.to_member_id == me]
+        names = {
+            i: people[i]
+            for i in (
+                {r.requester_id for r in mine}
+                | {r.helper_id for r in mine}
+                | {k.from_member_id for k in their_kudos}
+                | {m for t in (*owned, *helped_tasks) for m in helpers.get(t.id or -1, ())}
+                | {t.owner_member_id for t in helped_tasks}
+            )
+            if i in people
+        }
+        out[me] = ReviewPackData(
+            member=member,
+            cycle=cycle,
+            teams=tuple(teams),
+            krs=pack_krs,
+            tasks=tuple(
+                PackTask(
+                    t,
+                    all_krs.get(t.kr_id or -1),
+                    tuple(people[m] for m in helpers.get(t.id or -1, []) if m in people),
+                )
+                for t in done
+            ),
+            tasks_planned=sum(1 for t in owned if t.status != TaskStatus.CARRIED_OVER.value),
+            given=given,
+            received=received,
+            kudos=tuple((k, people.get(k.from_member_id)) for k in their_kudos),
+            contributions=contributions,
+            answers=answers.get(me),
+            names=names,
+        )
+    return out
 
 
 def _contributions(
-    session: Session,
-    ws: int,
+    lookups: _Lookups,
     member: Member,
     krs: Sequence[KeyResult],
     objectives: dict[int | None, Objective],
@@ -275,47 +363,36 @@ def _contributions(
 
     def owner_team(objective: Objective) -> str | None:
         if objective.owner_team_id is not None:
-            team = workspaces.get_team(
-                session=session, workspace_id=ws, team_id=objective.owner_team_id
-            )
+            team = lookups.team(objective.owner_team_id)
             if team is None or team.id is None:
                 return None
-            ids = set(workspaces.team_member_ids(session=session, workspace_id=ws, team_id=team.id))
-            return None if member.id in ids else team.name
+            return None if member.id in lookups.team_members(team.id) else team.name
         return team_of(objective.owner_member_id)
 
     def owner_of(objective: Objective) -> int | None:
         if objective.owner_member_id is not None:
             return objective.owner_member_id
-        team = workspaces.get_team(
-            session=session, workspace_id=ws, team_id=objective.owner_team_id or -1
-        )
+        team = lookups.team(objective.owner_team_id or -1)
         return team.manager_id if team is not None else None
 
     for objective in [o for o in objectives.values() if o is not None]:
         parent: Objective | None = None
         parent_ref = ""
         if objective.parent_objective_id is not None:
-            parent = okrs.get_objective_by_id(
-                session=session, workspace_id=ws, objective_id=objective.parent_objective_id
-            )
+            parent = lookups.objective(objective.parent_objective_id)
             parent_ref = f"O{parent.number}" if parent else ""
         elif objective.parent_kr_id is not None:
-            kr = okrs.get_key_result_by_id(
-                session=session, workspace_id=ws, kr_id=objective.parent_kr_id
-            )
+            kr = lookups.kr(objective.parent_kr_id)
             if kr is not None:
-                parent = okrs.get_objective_by_id(
-                    session=session, workspace_id=ws, objective_id=kr.objective_id
-                )
+                parent = lookups.objective(kr.objective_id)
                 parent_ref = f"KR{kr.number}"
         if parent is not None:
             team = owner_team(parent)
             if team:
                 add(Contribution("aligned", team, parent_ref, parent.title, owner_of(parent)))
         for child in okrs.aligned_children(
-            session=session,
-            workspace_id=ws,
+            session=lookups.session,
+            workspace_id=lookups.ws,
             objective_id=objective.id or -1,
             kr_ids=[kr.id for kr in krs if kr.id is not None and kr.objective_id == objective.id],
         ):
@@ -549,6 +626,9 @@ def agenda_for(tr: Translator, session: Session, team: Team, cycle: Cycle) -> Me
                 session=session, workspace_id=ws, cycle_id=outer.id, owner_team_ids=[team.id]
             )
         )
+    packs = load_packs(
+        session, [m for i, m in people.items() if i in set(ids) and i != team.manager_id], cycle
+    )
     for member_id in ids:
         member = people.get(member_id)
         if member is None or member_id == team.manager_id:
@@ -560,7 +640,7 @@ def agenda_for(tr: Translator, session: Session, team: Team, cycle: Cycle) -> Me
                 session=session, workspace_id=ws, cycle_id=outer.id, owner_member_ids=[member_id]
             )
         ]
-        data = load_pack(session, member, cycle)
+        data = packs[member_id]
         if not data.krs and not objectives:
             continue
         items.append(AgendaItem(member, tuple(objectives), len(data.krs)))

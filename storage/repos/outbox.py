@@ -203,23 +203,40 @@ def claim_due(
         return list(session.exec(stmt))
 
     # The workspaces with rows due (the one whose oldest row waited longest first),
-    # and how many each has.
+    # and how many each has. Counted without the recipient-order check, which would
+    # cost a probe per due row: a row held back is still counted, so a share can come
+    # back short, and what it leaves goes to the workspaces that filled theirs.
+    counted: list[Any] = [due]
+    if platforms is not None:
+        counted.append(col(row.platform).in_(list(platforms)))
     waiting_workspaces = session.execute(
         sql_select(row.workspace_id, func.count())
-        .where(*claimable)
+        .where(*counted)
         .group_by(row.workspace_id)
         .order_by(func.min(row.id))
         .limit(limit)
     ).all()
     if not waiting_workspaces:
         return []
+    shares = _shares(waiting_workspaces, limit)
     # `+ 0` keeps the planner on the id order, which stops after `share` rows: by the
     # workspace's index it would check and sort every one of a large backlog's rows.
     by_workspace = {
         workspace_id: oldest([row.workspace_id + 0 == workspace_id], share)
-        for workspace_id, share in _shares(waiting_workspaces, limit).items()
+        for workspace_id, share in shares.items()
         if share > 0
     }
+    short = limit - sum(len(rows) for rows in by_workspace.values())
+    for workspace_id, rows in by_workspace.items():
+        if short <= 0:
+            break
+        if rows and len(rows) == shares[workspace_id]:
+            more = oldest(
+                [row.workspace_id + 0 == workspace_id, col(row.id) > max(r.id or 0 for r in rows)],
+                short,
+            )
+            rows.extend(more)
+            short -= len(more)
     # In turn: each workspace's oldest row, then each one's next, and so on.
     ranked = [
         (rank, r.id, r)
@@ -232,15 +249,30 @@ def claim_due(
     # Another sender may hold an earlier row to the same recipient (skipped as
     # locked above): only rows whose every earlier unsent row is ours go out.
     ours = {r.id for r in candidates}
-    waiting = session.execute(
-        sql_select(
-            row.id, row.workspace_id, row.platform, row.recipient_kind, row.recipient_id
-        ).where(
-            col(row.state).in_((PENDING, SENDING)),
-            col(row.id) < max(r.id for r in candidates if r.id is not None),
-            or_(*(_same_recipient(row, r) for r in candidates)),
-        )
-    ).all()
+    # One query per workspace, platform and kind of recipient among the candidates: the
+    # recipient index answers it with a probe per recipient, where a single query over
+    # all of them would read every row below the newest candidate (a backlog's worth).
+    groups: dict[tuple[int, str, str], list[OutboxMessage]] = {}
+    for candidate in candidates:
+        groups.setdefault(
+            (candidate.workspace_id, candidate.platform, candidate.recipient_kind), []
+        ).append(candidate)
+    waiting = [
+        found
+        for (workspace_id, platform, kind), group in groups.items()
+        for found in session.execute(
+            sql_select(
+                row.id, row.workspace_id, row.platform, row.recipient_kind, row.recipient_id
+            ).where(
+                row.workspace_id == workspace_id,
+                row.platform == platform,
+                row.recipient_kind == kind,
+                col(row.recipient_id).in_(sorted({r.recipient_id for r in group})),
+                col(row.id) < max(r.id or 0 for r in group),
+                col(row.state).in_((PENDING, SENDING)),
+            )
+        ).all()
+    ]
     claimed: list[OutboxMessage] = []
     held_back: set[tuple[int, str, str, str]] = set()
     first_unsent: dict[tuple[int, str, str, str], int] = {}
@@ -291,15 +323,6 @@ def _due(row: Any, now: datetime) -> Any:
 
 def _recipient(row: OutboxMessage) -> tuple[int, str, str, str]:
     return (row.workspace_id, row.platform, row.recipient_kind, row.recipient_id)
-
-
-def _same_recipient(row: Any, other: OutboxMessage) -> Any:
-    return and_(
-        row.workspace_id == other.workspace_id,
-        row.platform == other.platform,
-        row.recipient_kind == other.recipient_kind,
-        row.recipient_id == other.recipient_id,
-    )
 
 
 def _workspace_away(workspace_id: Any) -> Any:

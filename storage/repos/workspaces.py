@@ -304,6 +304,26 @@ def teams_of_member(*, session: Session, workspace_id: int, member_id: int) -> l
     )
 
 
+def teams_of_members(
+    *, session: Session, workspace_id: int, member_ids: Iterable[int]
+) -> dict[int, list[Team]]:
+    """Each of these members' teams, by team id: `teams_of_member` for many at once."""
+    found: dict[int, list[Team]] = {}
+    for part in slices(member_ids, session=session):
+        rows = session.execute(
+            select_columns(col(TeamMember.member_id), Team)
+            .join(Team, col(TeamMember.team_id) == col(Team.id))
+            .where(
+                col(TeamMember.workspace_id) == workspace_id,
+                id_in(session, col(TeamMember.member_id), part),
+            )
+            .order_by(col(TeamMember.member_id), col(Team.id))
+        )
+        for member_id, team in rows:
+            found.setdefault(member_id, []).append(team)
+    return found
+
+
 def add_team_member(
     *,
     session: Session,

@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from bot.console.demo import DemoWorkspace
 from bot.pages import draw
 from handlers.events import Actor, ButtonPressed, Command, FormSubmitted
+from handlers.reports import reviewpack
 from handlers.views import Context, Form, Header, Message, Outcome, Page, Progress, Text, ToUser
+from storage.repos import okrs, workspaces
 from tests.conftest import Harness, words_of
 
 NAMES = {
@@ -203,3 +205,33 @@ def test_in_the_last_week_packs_go_to_the_person_manager_and_committee_with_the_
     assert first.written >= len(packs) + 1
     again = harness.app.trigger(moment="plan", team="Marketing", week="2026-W53")
     assert again.written == 0
+
+
+def test_a_teams_packs_read_together_are_each_persons_pack_read_alone(
+    harness: Harness, demo: DemoWorkspace
+) -> None:
+    """The last week reads a whole team's packs in one batch: it must give each person
+    exactly the pack they get alone, with no one else's help, kudos or tasks."""
+    alices_cycle(harness, demo)
+    act(harness, "zhao", 'kudos @mei "the launch brief was spot on"')
+    with harness.sessions.read() as session:
+        ws = workspaces.find_workspace(session=session, platform="console", external_id="demo")
+        assert ws is not None and ws.id is not None
+        (cycle,) = [
+            c for c in okrs.list_cycles(session=session, workspace_id=ws.id) if c.name == "2026-Q4"
+        ]
+        together: dict[int, reviewpack.ReviewPackData] = {}
+        for team in workspaces.list_teams(session=session, workspace_id=ws.id):
+            ids = workspaces.team_member_ids(
+                session=session, workspace_id=ws.id, team_id=team.id or -1
+            )
+            members = workspaces.list_members(session=session, workspace_id=ws.id, ids=ids)
+            batch = reviewpack.load_packs(session, members, cycle)
+            for member in members:
+                assert member.id is not None
+                assert batch[member.id] == reviewpack.load_pack(session, member, cycle)
+            together.update(batch)
+        assert len(together) >= 5
+        # The batches held something worth comparing: Alice's help, task, kudos, alignment.
+        (alice,) = [p for p in together.values() if p.member.external_id == "alice"]
+        assert alice.given and alice.kudos and alice.tasks and alice.contributions

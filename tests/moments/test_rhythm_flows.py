@@ -226,6 +226,20 @@ def test_an_unanswered_help_request_is_nudged_once_after_two_working_days(
     ] == []
 
 
+def test_a_nudge_names_an_asker_from_outside_the_helpers_team(harness: Harness) -> None:
+    build(harness)
+    harness.say("zoe", "help")  # in the workspace, in no team
+    harness.say("zoe", 'ask @ben KR2 "a quote for the launch post"')  # Wednesday W48
+    start = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+    (nudge,) = [
+        d
+        for _, _, d in moments(harness, start, start + timedelta(days=10))
+        if d.key and d.key.startswith("nudge:")
+    ]
+    assert nudge.to == ToUser("ben")
+    assert nudge.message.summary.startswith("A gentle nudge: Zoe asked for your help")
+
+
 def test_a_task_past_its_due_date_is_pointed_out_to_its_owner_once(harness: Harness) -> None:
     build(harness)
     harness.say("ann", "plan add Send the brief due thu")

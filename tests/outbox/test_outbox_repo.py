@@ -205,6 +205,20 @@ def test_two_senders_claiming_at_once_take_different_rows(sessions: SessionFacto
         assert [r.key for r in b] == ["k3", "k4", "k5"]
 
 
+@pytest.mark.postgres_only("one process sends on SQLite")
+def test_a_second_sender_leaves_a_persons_later_rows_behind_the_one_the_first_holds(
+    sessions: SessionFactory,
+) -> None:
+    ws = _workspace(sessions)
+    _put(sessions, ws, _dm("U1", "first"), _dm("U1", "second"), _dm("U2", "other"))
+    with sessions.begin() as first, sessions.begin() as second:
+        a = outbox.claim_due(session=first, now=NOW, holder="a", limit=1, claim_for=CLAIM)
+        b = outbox.claim_due(session=second, now=NOW, holder="b", limit=5, claim_for=CLAIM)
+        assert [r.key for r in a] == ["first"]
+        # U1's second message may not overtake the first, still in the other sender's hands.
+        assert [r.key for r in b] == ["other"]
+
+
 def _dead(sessions: SessionFactory, ws: int, key: str, attempts: int) -> None:
     _put(sessions, ws, _dm("U1", key))
     with sessions.begin() as session:
