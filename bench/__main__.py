@@ -347,15 +347,21 @@ def _report(
 
     def run_cells(result: Result) -> str:
         if result is None:
-            return f"{late} | - | -"
+            return f"{late} | - | - | -"
+        # Statements are round trips: the build's, then its outbox write's.
         return (
             f"{result['seconds']:.2f} s ({result['cpu_seconds']:.2f} s) | "
-            f"{result['deliveries']:,} | {result['rss_mb']:.0f} MB"
+            f"{result['deliveries']:,} | "
+            f"{result['statements']:,} + {result['write']['statements']:,} | "
+            f"{result['rss_mb']:.0f} MB"
         )
 
     def table(moments: tuple[str, str], names: tuple[str, str]) -> list[str]:
-        header = " | ".join(f"{name} wall (CPU) | deliveries | peak RSS" for name in names)
-        rows = [f"| N | W | {header} |", "|---:|---:|" + "---:|" * 6]
+        header = " | ".join(
+            f"{name} wall (CPU) | deliveries | statements (build + write) | peak RSS"
+            for name in names
+        )
+        rows = [f"| N | W | {header} |", "|---:|---:|" + "---:|" * 8]
         for members, weeks, results in rhythm_rows:
             cells = " | ".join(run_cells(results[m]) for m in moments)
             rows.append(f"| {members:,} | {weeks} | {cells} |")
